@@ -1,0 +1,205 @@
+// Package config holds Kairos's settings and loads them from, in rising
+// precedence: built-in defaults, a YAML file (strict: unknown keys are
+// errors), KAIROS_* environment variables, and command-line flags.
+//
+// Every setting has a YAML path such as llm.base_url; its environment
+// variable is KAIROS_ followed by the path in upper case with dots as
+// underscores (KAIROS_LLM_BASE_URL).
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is every setting of a Kairos node. The `doc` tags are the reference
+// printed by `kairos config` and copied into the README.
+type Config struct {
+	Addr        string `yaml:"addr" doc:"HTTP listen address."`
+	Data        string `yaml:"data" doc:"Data directory: the embedded store, embedded NATS (JetStream) files and the generated secret."`
+	PostgresURL string `yaml:"postgres_url" doc:"PostgreSQL URL (pgvector required). Empty: the embedded store in the data directory."`
+	NATSURL     string `yaml:"nats_url" doc:"NATS server URL(s), comma-separated. Empty: an in-process NATS server with JetStream in the data directory."`
+	NATSListen  string `yaml:"nats_listen" doc:"With the in-process NATS server, also listen for NATS clients on this address (e.g. 127.0.0.1:4222). Empty: in-process only."`
+	APIKey      string `yaml:"api_key" doc:"Bearer key for /api/v1. Empty: the admin API answers only direct loopback connections."`
+	Secret      string `yaml:"secret" doc:"Key that signs visitor tokens (at least 32 characters). Empty: generated once into <data>/secret. Set the same value on every node."`
+
+	AllowedOrigins  []string `yaml:"allowed_origins" doc:"Extra page origins allowed to open /ws (e.g. https://shop.example.com); * allows any. Same-host origins are always allowed. Env: comma-separated."`
+	PromptsDir      string   `yaml:"prompts_dir" doc:"Folder of *.tmpl files that override the built-in prompt templates of the same name."`
+	SampleKnowledge bool     `yaml:"sample_knowledge" doc:"Load the bilingual demo-shop knowledge base when the store has no documents."`
+
+	TurnTimeout      Duration `yaml:"turn_timeout" doc:"Longest a turn may take before the customer gets a reply, LLM time included."`
+	ShutdownTimeout  Duration `yaml:"shutdown_timeout" doc:"How long a graceful shutdown waits for turns in flight."`
+	ConversationIdle Duration `yaml:"conversation_idle" doc:"A conversation idle longer than this is closed; the customer's next message starts a new one."`
+
+	LogLevel  string `yaml:"log_level" doc:"debug, info, warn or error."`
+	LogFormat string `yaml:"log_format" doc:"text or json."`
+
+	LLM        LLM        `yaml:"llm"`
+	Embeddings Embeddings `yaml:"embeddings"`
+}
+
+// LLM configures the OpenAI-compatible chat API. With an empty BaseURL the
+// offline reasoner answers.
+type LLM struct {
+	BaseURL     string   `yaml:"base_url" doc:"OpenAI-compatible API base, e.g. https://api.openai.com/v1. Empty: the offline reasoner."`
+	APIKey      string   `yaml:"api_key" doc:"API key sent as a bearer token."`
+	Model       string   `yaml:"model" doc:"Chat model name."`
+	Timeout     Duration `yaml:"timeout" doc:"Longest wait for the model within a turn; past it the offline answer is sent."`
+	MaxTokens   int      `yaml:"max_tokens" doc:"Upper bound of tokens in one reply."`
+	Temperature float64  `yaml:"temperature" doc:"Sampling temperature."`
+}
+
+// Embeddings configures the embeddings endpoint. With an empty BaseURL and
+// Model the built-in offline embedder is used.
+type Embeddings struct {
+	BaseURL string `yaml:"base_url" doc:"OpenAI-compatible embeddings API base. Empty with a model set: llm.base_url."`
+	APIKey  string `yaml:"api_key" doc:"API key. Empty: llm.api_key."`
+	Model   string `yaml:"model" doc:"Embedding model. Empty (and no base_url): the offline embedder."`
+	Dim     int    `yaml:"dim" doc:"Embedding dimension; fixed for the life of a store (256 for the offline embedder)."`
+}
+
+// Default returns the settings used when nothing else is said.
+func Default() Config {
+	return Config{
+		Addr:             ":8080",
+		Data:             "./data",
+		SampleKnowledge:  true,
+		TurnTimeout:      Duration(30 * time.Second),
+		ShutdownTimeout:  Duration(20 * time.Second),
+		ConversationIdle: Duration(24 * time.Hour),
+		LogLevel:         "info",
+		LogFormat:        "text",
+		LLM: LLM{
+			Timeout:     Duration(20 * time.Second),
+			MaxTokens:   800,
+			Temperature: 0.2,
+		},
+		Embeddings: Embeddings{Dim: 256},
+	}
+}
+
+// Load returns the defaults overlaid with the YAML file at path (when path is
+// not empty) and then with the environment given as KEY=VALUE pairs. Unknown
+// keys in the file and malformed values anywhere are errors naming the key.
+// Unknown KAIROS_* variables are returned as warnings, since a typo in a
+// variable name would otherwise be silently ignored.
+func Load(path string, environ []string) (Config, []string, error) {
+	c := Default()
+	if path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return c, nil, fmt.Errorf("config: %w", err)
+		}
+		defer f.Close()
+		if err := decodeYAML(f, &c); err != nil {
+			return c, nil, fmt.Errorf("config: %s: %w", path, err)
+		}
+	}
+	warnings, err := applyEnv(&c, environ)
+	if err != nil {
+		return c, warnings, fmt.Errorf("config: %w", err)
+	}
+	return c, warnings, nil
+}
+
+func decodeYAML(r io.Reader, c *Config) error {
+	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+// Validate checks the settings that must hold before anything starts.
+func (c Config) Validate() error {
+	var problems []string
+	if c.Addr == "" {
+		problems = append(problems, "addr is empty")
+	}
+	if c.Data == "" {
+		problems = append(problems, "data is empty")
+	}
+	if c.Secret != "" && len(c.Secret) < 32 {
+		problems = append(problems, "secret must be at least 32 characters")
+	}
+	if c.LLM.BaseURL != "" && c.LLM.Model == "" {
+		problems = append(problems, "llm.model is required with llm.base_url")
+	}
+	if c.Embeddings.Dim <= 0 || c.Embeddings.Dim > 16000 {
+		problems = append(problems, "embeddings.dim must be between 1 and 16000")
+	}
+	if c.TurnTimeout <= 0 {
+		problems = append(problems, "turn_timeout must be positive")
+	}
+	if c.LLM.BaseURL != "" && (c.LLM.Timeout <= 0 || c.LLM.Timeout >= c.TurnTimeout) {
+		problems = append(problems, "llm.timeout must be positive and shorter than turn_timeout (the offline fallback needs the rest)")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		problems = append(problems, fmt.Sprintf("log_level %q is not one of debug, info, warn, error", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		problems = append(problems, fmt.Sprintf("log_format %q is not text or json", c.LogFormat))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("config: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// EmbeddingsRemote reports whether an embeddings API is configured, and
+// fills the base URL and key it inherits from the LLM settings.
+func (c Config) EmbeddingsRemote() (Embeddings, bool) {
+	e := c.Embeddings
+	if e.BaseURL == "" && e.Model == "" {
+		return e, false
+	}
+	if e.BaseURL == "" {
+		e.BaseURL = c.LLM.BaseURL
+	}
+	if e.APIKey == "" {
+		e.APIKey = c.LLM.APIKey
+	}
+	return e, true
+}
+
+// Duration is a time.Duration written as "30s" or "1h30m" in YAML and env.
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// UnmarshalYAML parses a duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return fmt.Errorf("line %d: duration: %w", n.Line, err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes the duration as a string.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
