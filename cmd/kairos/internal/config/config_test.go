@@ -162,3 +162,17 @@ func TestEmbeddingsRemoteInheritsLLM(t *testing.T) {
 		t.Fatalf("EmbeddingsRemote = %+v, %v", e, ok)
 	}
 }
+
+// TestREADMEDocumentsEverySetting keeps the README's settings table true.
+func TestREADMEDocumentsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range Fields() {
+		row := "| `" + f.Path + "` | `" + f.Env + "` |"
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README.md has no settings row for %s (%s); run `kairos settings`", f.Path, f.Env)
+		}
+	}
+}
