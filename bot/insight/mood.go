@@ -106,7 +106,10 @@ func (t text) intensity() float64 {
 			break
 		}
 	}
-	if strings.Count(t.raw, "!")+strings.Count(t.raw, "！") >= 2 || t.shouting {
+	if strings.Count(t.raw, "!")+strings.Count(t.raw, "！") >= 2 {
+		amp += 0.5
+	}
+	if t.shouting {
 		amp += 0.5
 	}
 	return amp
