@@ -1,0 +1,128 @@
+// Package offline is the reasoner that needs no language model: it answers
+// small talk from templates, phrases the best knowledge passage as a reply,
+// and says honestly when it does not know.
+//
+// It is the default when no LLM is configured and the engine's fallback when
+// the LLM fails, so it must never invent anything: every fact it gives comes
+// from a passage the knowledge base judged relevant.
+package offline
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kairoscx/kairos/bot/insight"
+	"github.com/kairoscx/kairos/bot/reason"
+	"github.com/kairoscx/kairos/prompts"
+)
+
+// Reasoner is the offline reasoner. It is safe for concurrent use.
+type Reasoner struct {
+	prompts *prompts.Set
+}
+
+// New returns an offline reasoner that phrases its replies with p's
+// templates: greeting, thanks, human_request, offline_answer and no_answer.
+func New(p *prompts.Set) *Reasoner {
+	return &Reasoner{prompts: p}
+}
+
+// Name is the Reply.Reasoner value of offline replies.
+const Name = "offline"
+
+// Answer picks the template for req and emits the reply in a few pieces so
+// channels that stream show it the same way as an LLM reply.
+func (r *Reasoner) Answer(ctx context.Context, req reason.Request, emit func(piece string)) (reason.Reply, error) {
+	if err := ctx.Err(); err != nil {
+		return reason.Reply{}, fmt.Errorf("offline: answer: %w", err)
+	}
+	lang := req.Lang
+	if lang != "zh" {
+		lang = "en"
+	}
+	data := prompts.ReplyData{Lang: lang, Apology: negative(req.Mood)}
+	reply := reason.Reply{Reasoner: Name}
+	name := "no_answer"
+	switch {
+	case insight.SmallTalk(req.Intent):
+		name = req.Intent
+	default:
+		if p, ok := bestPassage(req.Passages, lang); ok {
+			name = "offline_answer"
+			data.Title, data.Heading = p.Title, p.Heading
+			data.Text = excerpt(req.Question, p.Text)
+			reply.Grounded = true
+			reply.Sources = []string{p.Title}
+		}
+	}
+	text, err := r.prompts.Render(name, data)
+	if err != nil {
+		return reason.Reply{}, fmt.Errorf("offline: answer: %w", err)
+	}
+	reply.Text = text
+	for _, piece := range pieces(text, 4) {
+		if err := ctx.Err(); err != nil {
+			return reason.Reply{}, fmt.Errorf("offline: answer: %w", err)
+		}
+		if emit != nil {
+			emit(piece)
+		}
+	}
+	return reply, nil
+}
+
+func negative(mood string) bool {
+	return mood == insight.MoodFrustrated || mood == insight.MoodAngry || mood == insight.MoodAnxious
+}
+
+// bestPassage returns the highest scoring relevant passage, preferring one
+// in the reply language (or of unknown language) over a better scoring one
+// the customer may not read.
+func bestPassage(ps []reason.Passage, lang string) (reason.Passage, bool) {
+	var best, other reason.Passage
+	var found, foundOther bool
+	for _, p := range ps {
+		if !p.Relevant {
+			continue
+		}
+		if p.Lang == lang || p.Lang == "" {
+			if !found || p.Score > best.Score {
+				best, found = p, true
+			}
+		} else if !foundOther || p.Score > other.Score {
+			other, foundOther = p, true
+		}
+	}
+	if found {
+		return best, true
+	}
+	return other, foundOther
+}
+
+// pieces cuts s into about n pieces on rune boundaries, preferring to cut
+// after white space or punctuation so streamed words stay whole.
+func pieces(s string, n int) []string {
+	size := utf8.RuneCountInString(s)/n + 1
+	var out []string
+	var b strings.Builder
+	count := 0
+	for _, r := range s {
+		b.WriteRune(r)
+		count++
+		if count >= size && breakAfter(r) {
+			out = append(out, b.String())
+			b.Reset()
+			count = 0
+		}
+	}
+	if b.Len() > 0 {
+		out = append(out, b.String())
+	}
+	return out
+}
+
+func breakAfter(r rune) bool {
+	return r == ' ' || r == '\n' || strings.ContainsRune("，。！？；：,.!?;:", r) || r > 0x2E80
+}
