@@ -1,0 +1,175 @@
+// Package bot is Kairos's dialogue engine: it records what a customer says,
+// understands it, retrieves knowledge, has a reasoner answer (streaming the
+// reply), records the answer and hands it to the outbox for delivery.
+//
+// Channels call the engine through a small interface (Connect, Receive,
+// Replay, Ack, Observe). Turns run in the background on the engine's own
+// context, so a customer who disconnects mid-turn still finds the answer
+// waiting when they reconnect.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kairoscx/kairos/bot/reason"
+	"github.com/kairoscx/kairos/channels"
+	"github.com/kairoscx/kairos/knowledge"
+	"github.com/kairoscx/kairos/memory"
+)
+
+// Outbox delivers outbound messages to whichever node holds the
+// conversation's connection (channels/relay over NATS).
+type Outbox interface {
+	Publish(ctx context.Context, out channels.Outbound) error
+}
+
+// EventSink takes behaviour events for the proactive engine (channels/relay
+// into JetStream).
+type EventSink interface {
+	PublishEvent(ctx context.Context, ev channels.Event) error
+}
+
+// Knowledge finds passages for a question (package knowledge).
+type Knowledge interface {
+	Search(ctx context.Context, query string, k int) ([]knowledge.Hit, error)
+}
+
+var (
+	// ErrClosed is returned by Receive after Close began.
+	ErrClosed = errors.New("bot: engine closed")
+	// ErrBusy is returned by Receive when a conversation already has
+	// MaxQueue turns waiting: a client flooding messages is refused before
+	// its messages are stored, rather than queueing unbounded work.
+	ErrBusy = errors.New("bot: too many messages waiting for an answer")
+)
+
+// Config configures an Engine. Store, Reasoner, Fallback and Outbox are
+// required.
+type Config struct {
+	Store memory.Store
+	// Knowledge is searched every turn; nil means no knowledge base, so only
+	// small talk and honest "I don't know" replies are possible.
+	Knowledge Knowledge
+	// Reasoner is the primary reasoner (the LLM, or the offline one).
+	Reasoner reason.Reasoner
+	// Fallback is the offline reasoner, used when the primary fails or
+	// times out and when there is no relevant knowledge to answer from.
+	Fallback reason.Reasoner
+	Outbox   Outbox
+	// Events receives behaviour events from Observe; nil drops them.
+	Events EventSink
+	Logger *slog.Logger
+	Now    func() time.Time
+	// TurnTimeout bounds one turn from start to delivery (default 30s).
+	TurnTimeout time.Duration
+	// ReasonerTimeout bounds the primary reasoner (default 20s). It must be
+	// shorter than TurnTimeout so the fallback has time to answer.
+	ReasonerTimeout time.Duration
+	// IdleAfter is how long a conversation may rest before the customer's
+	// next visit starts a new one (default 24h).
+	IdleAfter time.Duration
+	// MaxQueue is how many turns of one conversation may wait (default 16).
+	MaxQueue int
+	// Metrics registers the engine's metrics; nil registers none.
+	Metrics prometheus.Registerer
+}
+
+// Engine runs turns. It is safe for concurrent use.
+type Engine struct {
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	metrics *metrics
+
+	// ctx lives as long as the engine: turns run on it, not on the
+	// context of the request that started them.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu     sync.Mutex
+	closed bool
+	queues map[string]*queue // conversation id → its waiting turns
+	busy   map[turnKey]bool  // customer messages queued or being answered
+	wg     sync.WaitGroup    // queue goroutines
+}
+
+// New checks cfg, fills in defaults and returns a running Engine.
+func New(cfg Config) (*Engine, error) {
+	switch {
+	case cfg.Store == nil:
+		return nil, errors.New("bot: config: Store is required")
+	case cfg.Reasoner == nil:
+		return nil, errors.New("bot: config: Reasoner is required")
+	case cfg.Fallback == nil:
+		return nil, errors.New("bot: config: Fallback is required")
+	case cfg.Outbox == nil:
+		return nil, errors.New("bot: config: Outbox is required")
+	}
+	if cfg.TurnTimeout == 0 {
+		cfg.TurnTimeout = 30 * time.Second
+	}
+	if cfg.ReasonerTimeout == 0 {
+		cfg.ReasonerTimeout = 20 * time.Second
+	}
+	if cfg.IdleAfter == 0 {
+		cfg.IdleAfter = 24 * time.Hour
+	}
+	if cfg.MaxQueue == 0 {
+		cfg.MaxQueue = 16
+	}
+	if cfg.TurnTimeout < 0 || cfg.ReasonerTimeout < 0 || cfg.IdleAfter < 0 || cfg.MaxQueue < 0 {
+		return nil, errors.New("bot: config: timeouts and MaxQueue must not be negative")
+	}
+	if cfg.ReasonerTimeout >= cfg.TurnTimeout {
+		return nil, fmt.Errorf("bot: config: ReasonerTimeout %v must be shorter than TurnTimeout %v to leave time for the fallback",
+			cfg.ReasonerTimeout, cfg.TurnTimeout)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	m, err := newMetrics(cfg.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Engine{
+		cfg: cfg, log: log.With("component", "bot"), now: cfg.Now, metrics: m,
+		ctx: ctx, cancel: cancel,
+		queues: map[string]*queue{}, busy: map[turnKey]bool{},
+	}, nil
+}
+
+// Close stops accepting messages and waits for accepted turns to finish.
+// When ctx ends first, the turns still running are cancelled and Close
+// returns ctx's error; their messages stay recorded, and a resend from the
+// client after restart gets them answered.
+func (e *Engine) Close(ctx context.Context) error {
+	e.mu.Lock()
+	e.closed = true
+	e.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		e.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		e.cancel()
+		return nil
+	case <-ctx.Done():
+		e.cancel()
+		<-done
+		return fmt.Errorf("bot: close: %w", ctx.Err())
+	}
+}

@@ -1,0 +1,232 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kairoscx/kairos/bot/insight"
+	"github.com/kairoscx/kairos/bot/reason"
+	"github.com/kairoscx/kairos/channels"
+	"github.com/kairoscx/kairos/memory"
+)
+
+const (
+	// historyTurns is how many earlier messages reasoners see.
+	historyTurns = 10
+	// searchK is how many passages a turn retrieves.
+	searchK = 5
+	// shortQuery is the length (in characters) below which a message like
+	// "那运费呢" or "and shipping?" is searched together with the customer's
+	// previous message, which carries the topic.
+	shortQuery = 8
+)
+
+// turn answers one customer message. It runs on the engine's context, never
+// the request's, and reports its outcome in metrics and logs.
+func (e *Engine) turn(j job) {
+	start := e.now()
+	log := e.log.With("conversation", j.msg.ConversationID, "seq", j.msg.Seq)
+	ctx, cancel := context.WithTimeout(e.ctx, e.cfg.TurnTimeout)
+	defer cancel()
+
+	outcome, err := e.answer(ctx, log, j)
+	if err != nil {
+		outcome = outcomeError
+		log.Error("turn failed", "err", err)
+	}
+	e.metrics.turns.WithLabelValues(outcome).Inc()
+	e.metrics.duration.Observe(e.now().Sub(start).Seconds())
+}
+
+// answer runs the pipeline and returns the outcome label.
+func (e *Engine) answer(ctx context.Context, log *slog.Logger, j job) (string, error) {
+	msg := j.msg
+	if j.resend {
+		// Between Receive's check and now the original turn may have
+		// finished; answering again would send the customer two replies.
+		if done, err := e.answered(ctx, msg); err != nil || done {
+			return outcomeSkipped, err
+		}
+	}
+	e.publish(ctx, log, channels.Outbound{Kind: channels.OutTyping, Role: string(memory.RoleBot)}, msg.ConversationID)
+
+	in := insight.Analyze(msg.Text)
+	history, err := e.history(ctx, msg)
+	if err != nil {
+		return "", err
+	}
+	req := reason.Request{
+		ConversationID: msg.ConversationID,
+		Question:       msg.Text,
+		Lang:           replyLang(in.Lang, j.in.Lang),
+		Intent:         in.Intent,
+		Mood:           in.Mood,
+		History:        history,
+		Passages:       e.retrieve(ctx, log, searchQuery(msg.Text, history)),
+	}
+	seq, err := e.cfg.Store.ReserveSeq(ctx, msg.ConversationID)
+	if err != nil {
+		return "", fmt.Errorf("reserve seq: %w", err)
+	}
+	reply, outcome, err := e.reason(ctx, log, req, seq)
+	if err != nil {
+		return "", err
+	}
+	stored, _, err := e.cfg.Store.AppendMessage(ctx, memory.Message{
+		ConversationID: msg.ConversationID, Seq: seq, Role: memory.RoleBot,
+		Text: reply.Text, ReplyTo: msg.Seq, CreatedAt: e.now(),
+	})
+	if err != nil {
+		return "", fmt.Errorf("record reply: %w", err)
+	}
+	out := messageOut(stored)
+	if err := e.cfg.Outbox.Publish(ctx, out); err != nil {
+		// The reply is stored: the client gets it by replay on reconnect.
+		log.Warn("deliver reply", "err", err)
+	}
+	log.Debug("turn answered", "intent", req.Intent, "mood", req.Mood, "lang", req.Lang,
+		"reasoner", reply.Reasoner, "grounded", reply.Grounded, "outcome", outcome)
+	return outcome, nil
+}
+
+// reason gets the reply: from the primary reasoner, streamed under seq,
+// unless there is nothing relevant to answer from; from the fallback when
+// the primary fails or runs out of time.
+func (e *Engine) reason(ctx context.Context, log *slog.Logger, req reason.Request, seq int64) (reason.Reply, string, error) {
+	if !insight.SmallTalk(req.Intent) && !anyRelevant(req.Passages) {
+		// Without knowledge the LLM could only guess at policy; the
+		// fallback says honestly that we don't know.
+		reply, err := e.fallback(ctx, req)
+		return reply, outcomeNoAnswer, err
+	}
+	emit := func(piece string) {
+		e.publish(ctx, log, channels.Outbound{Kind: channels.OutDelta, Seq: seq, Role: string(memory.RoleBot), Text: piece}, req.ConversationID)
+	}
+	rctx, cancel := context.WithTimeout(ctx, e.cfg.ReasonerTimeout)
+	reply, err := e.cfg.Reasoner.Answer(rctx, req, emit)
+	cancel()
+	if err == nil && strings.TrimSpace(reply.Text) != "" {
+		return reply, outcomePrimary, nil
+	}
+	if err == nil {
+		err = errors.New("empty reply")
+	}
+	if ctx.Err() != nil {
+		return reason.Reply{}, "", fmt.Errorf("reasoner: %w", err)
+	}
+	log.Warn("primary reasoner failed, using fallback", "err", err)
+	e.metrics.fallbacks.Inc()
+	// The final message replaces whatever the primary streamed, so the
+	// fallback does not stream: its pieces would append to the partial text.
+	reply, err = e.fallback(ctx, req)
+	return reply, outcomeFallback, err
+}
+
+func (e *Engine) fallback(ctx context.Context, req reason.Request) (reason.Reply, error) {
+	reply, err := e.cfg.Fallback.Answer(ctx, req, nil)
+	if err != nil {
+		return reason.Reply{}, fmt.Errorf("fallback reasoner: %w", err)
+	}
+	return reply, nil
+}
+
+// history returns up to historyTurns messages before msg, oldest first.
+func (e *Engine) history(ctx context.Context, msg memory.Message) ([]reason.Turn, error) {
+	// Later customer messages may already be stored (they wait in the
+	// queue), so fetch a little more and keep only what came before.
+	last, err := e.cfg.Store.LastMessages(ctx, msg.ConversationID, historyTurns+e.cfg.MaxQueue+1)
+	if err != nil {
+		return nil, fmt.Errorf("load history: %w", err)
+	}
+	var turns []reason.Turn
+	for _, m := range last {
+		if m.Seq < msg.Seq {
+			turns = append(turns, reason.Turn{Role: string(m.Role), Text: m.Text, At: m.CreatedAt})
+		}
+	}
+	if len(turns) > historyTurns {
+		turns = turns[len(turns)-historyTurns:]
+	}
+	return turns, nil
+}
+
+// retrieve searches the knowledge base. A failing search is logged and the
+// turn goes on without passages: an honest "I don't know" beats silence.
+func (e *Engine) retrieve(ctx context.Context, log *slog.Logger, query string) []reason.Passage {
+	if e.cfg.Knowledge == nil {
+		return nil
+	}
+	hits, err := e.cfg.Knowledge.Search(ctx, query, searchK)
+	if err != nil {
+		log.Warn("knowledge search failed", "err", err)
+		return nil
+	}
+	ps := make([]reason.Passage, 0, len(hits))
+	for _, h := range hits {
+		ps = append(ps, reason.Passage{
+			Title: h.Title, Heading: h.Heading, Text: h.Text, Lang: h.Lang, Score: h.Score, Relevant: h.Relevant,
+		})
+	}
+	return ps
+}
+
+// searchQuery is the text searched for msg: the message itself, with the
+// previous customer message added when the message is too short to carry
+// its topic.
+func searchQuery(text string, history []reason.Turn) string {
+	if utf8.RuneCountInString(text) >= shortQuery {
+		return text
+	}
+	for i := len(history) - 1; i >= 0; i-- {
+		if history[i].Role == string(memory.RoleCustomer) {
+			return text + " " + history[i].Text
+		}
+	}
+	return text
+}
+
+// replyLang picks the reply language: Chinese when the customer wrote
+// Chinese, else the channel's hint, else English.
+func replyLang(detected, hint string) string {
+	if detected == "zh" {
+		return "zh"
+	}
+	if hint == "zh" || hint == "en" {
+		return hint
+	}
+	return "en"
+}
+
+func anyRelevant(ps []reason.Passage) bool {
+	for _, p := range ps {
+		if p.Relevant {
+			return true
+		}
+	}
+	return false
+}
+
+// publish sends out, logging failures: deltas and typing are best effort,
+// and stored messages can be replayed.
+func (e *Engine) publish(ctx context.Context, log *slog.Logger, out channels.Outbound, conversationID string) {
+	out.V = channels.Version
+	out.ConversationID = conversationID
+	if out.At.IsZero() {
+		out.At = e.now()
+	}
+	if err := e.cfg.Outbox.Publish(ctx, out); err != nil {
+		log.Warn("publish", "kind", out.Kind, "err", err)
+	}
+}
+
+// messageOut turns a stored message into its outbound form.
+func messageOut(m memory.Message) channels.Outbound {
+	return channels.Outbound{
+		V: channels.Version, Kind: channels.OutMessage, ConversationID: m.ConversationID,
+		Seq: m.Seq, Role: string(m.Role), Text: m.Text, ReplyTo: m.ReplyTo, At: m.CreatedAt,
+	}
+}
