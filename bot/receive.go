@@ -54,9 +54,11 @@ func (e *Engine) Receive(ctx context.Context, in channels.Inbound) (channels.Rec
 	if err := e.admit(in.ConversationID); err != nil {
 		return channels.Receipt{}, err
 	}
-	at := in.At
-	if at.IsZero() {
-		at = e.now()
+	// The channel's timestamp is kept when it is plausible; a zero or
+	// future one (a skewed or hostile client) becomes the server's time.
+	at, now := in.At, e.now()
+	if at.IsZero() || at.After(now) {
+		at = now
 	}
 	msg, created, err := e.cfg.Store.AppendMessage(ctx, memory.Message{
 		ConversationID: in.ConversationID, Role: memory.RoleCustomer, Text: in.Text, ClientID: in.ClientID, CreatedAt: at,
