@@ -16,7 +16,7 @@ import (
 
 // twoNodes starts an in-process NATS server and returns two relays on
 // separate connections, standing in for two gateway nodes.
-func twoNodes(t *testing.T) (a, b *relay.Relay, ncB *nats.Conn) {
+func twoNodes(t *testing.T) (a, b *relay.Relay, ncA, ncB *nats.Conn) {
 	t.Helper()
 	srv, err := relay.StartEmbedded(relay.EmbeddedOptions{Dir: t.TempDir()})
 	if err != nil {
@@ -37,7 +37,7 @@ func twoNodes(t *testing.T) (a, b *relay.Relay, ncB *nats.Conn) {
 		}
 		rs[i], conns[i] = r, nc
 	}
-	return rs[0], rs[1], conns[1]
+	return rs[0], rs[1], conns[0], conns[1]
 }
 
 func receive(t *testing.T, s *relay.Subscription) *nats.Msg {
@@ -52,7 +52,7 @@ func receive(t *testing.T, s *relay.Subscription) *nats.Msg {
 }
 
 func TestPublishReachesOtherNode(t *testing.T) {
-	a, b, ncB := twoNodes(t)
+	a, b, _, ncB := twoNodes(t)
 	sub, err := b.Subscribe("conv_1", 8)
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +88,7 @@ func TestPublishReachesOtherNode(t *testing.T) {
 }
 
 func TestPublishRejectsBadInput(t *testing.T) {
-	a, _, _ := twoNodes(t)
+	a, _, _, _ := twoNodes(t)
 	tests := []struct {
 		name string
 		out  channels.Outbound
@@ -135,7 +135,7 @@ func TestDecodeRejectsMalformed(t *testing.T) {
 }
 
 func TestEventsStoredOnceByID(t *testing.T) {
-	a, b, _ := twoNodes(t)
+	a, b, _, _ := twoNodes(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	// Both nodes ensure the stream at start-up; the second call must not fail.
@@ -189,7 +189,7 @@ func TestEventsStoredOnceByID(t *testing.T) {
 }
 
 func TestPublishEventRejectsBadInput(t *testing.T) {
-	a, _, _ := twoNodes(t)
+	a, _, _, _ := twoNodes(t)
 	ok := channels.Event{ID: "e1", Name: "page_view", Channel: "web"}
 	tests := []struct {
 		name   string
@@ -216,7 +216,7 @@ func TestPublishEventRejectsBadInput(t *testing.T) {
 }
 
 func TestSlowSubscriberDropsAreCounted(t *testing.T) {
-	a, b, ncB := twoNodes(t)
+	a, b, ncA, ncB := twoNodes(t)
 	sub, err := b.Subscribe("conv_slow", 2)
 	if err != nil {
 		t.Fatal(err)
@@ -231,8 +231,11 @@ func TestSlowSubscriberDropsAreCounted(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// A second subscription on the same connection is delivered after the
-	// first, so once it has all five the first has seen them all too.
+	if err := ncA.Flush(); err != nil { // the server has routed all five
+		t.Fatal(err)
+	}
+	// Messages reach node B's subscriptions in order, so once a later
+	// subscription has the sixth message the first has seen all six.
 	probe, err := b.Subscribe("conv_slow", 8)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package relay
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go"
 )
@@ -18,8 +19,14 @@ type Subscription struct {
 	ch  chan *nats.Msg
 }
 
+// subscribeTimeout bounds the round trip that confirms a subscription.
+const subscribeTimeout = 5 * time.Second
+
 // Subscribe starts delivering conversationID's outbound messages; buf is the
-// channel's capacity (at least 1).
+// channel's capacity (at least 1). It returns once the server has the
+// subscription, so a message published after Subscribe returns (from any
+// node) is delivered; callers rely on that to replay stored messages without
+// a gap.
 func (r *Relay) Subscribe(conversationID string, buf int) (*Subscription, error) {
 	if !safeToken(conversationID) {
 		return nil, fmt.Errorf("relay: subscribe: conversation id %q is not a safe subject token: %w",
@@ -32,6 +39,10 @@ func (r *Relay) Subscribe(conversationID string, buf int) (*Subscription, error)
 	sub, err := r.nc.ChanSubscribe(ConversationSubject(conversationID), ch)
 	if err != nil {
 		return nil, fmt.Errorf("relay: subscribe to %s: %w", conversationID, err)
+	}
+	if err := r.nc.FlushTimeout(subscribeTimeout); err != nil {
+		_ = sub.Unsubscribe()
+		return nil, fmt.Errorf("relay: subscribe to %s: confirm: %w", conversationID, err)
 	}
 	return &Subscription{sub: sub, ch: ch}, nil
 }
