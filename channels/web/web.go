@@ -124,10 +124,10 @@ type Handler struct {
 	metrics  *metrics
 	assets   *assets
 
-	mu       sync.Mutex
-	conns    map[*conn]struct{}
-	closing  bool
-	drained  chan struct{} // closed when closing and conns is empty
+	mu      sync.Mutex
+	conns   map[*conn]struct{}
+	closing bool
+	drained chan struct{} // closed when closing and conns is empty
 }
 
 // New checks cfg, fills in defaults and returns a Handler.

@@ -342,7 +342,7 @@ func TestRelayedFrames(t *testing.T) {
 	pub(channels.Outbound{Kind: channels.OutDelta, Seq: 1, Text: "lo"})
 	pub(channels.Outbound{Kind: channels.OutMessage, Seq: 1, Role: "agent", Text: "Hello",
 		At: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)})
-	pub(channels.Outbound{Kind: channels.OutDelta, Seq: 1, Text: "late piece"}) // after the final: dropped
+	pub(channels.Outbound{Kind: channels.OutDelta, Seq: 1, Text: "late piece"})             // after the final: dropped
 	pub(channels.Outbound{Kind: channels.OutMessage, Seq: 1, Role: "agent", Text: "Hello"}) // duplicate: dropped
 	want := []frame{
 		{Type: "typing", Role: "bot"},
