@@ -1,1 +1,456 @@
-// placeholder
+/*
+ * Kairos chat widget. Add it to any page with
+ *   <script src="https://your-kairos-host/widget.js" async></script>
+ * It talks to the server it was loaded from over /ws (see docs/protocol.md),
+ * keeps its state in localStorage and renders inside a shadow root so the
+ * host page's styles neither leak in nor out. No build step, no external
+ * requests.
+ */
+(function () {
+  "use strict";
+  if (window.kairos && window.kairos.version) {
+    return; // loaded twice
+  }
+
+  var script = document.currentScript ||
+    document.querySelector('script[src$="/widget.js"], script[src*="/widget.js?"]');
+  var base = new URL(script ? script.src : "/widget.js", location.href);
+  var WS_URL = base.origin.replace(/^http/, "ws") + "/ws";
+  var MAX_TEXT = 4000;
+  var MAX_TRANSCRIPT = 200;
+  var KEY = "kairos:" + base.host + ":";
+
+  var LANG = /^zh/i.test(navigator.language || "") ? "zh" : "en";
+  var T = {
+    zh: {
+      title: "在线客服", open: "打开客服对话", close: "关闭", placeholder: "输入消息…", send: "发送",
+      connecting: "连接中…", online: "在线", offline: "已断开，正在重连…", typing: "正在输入…",
+      welcome: "您好！有什么可以帮您？", pending: "发送中", tooLong: "消息太长了（最多 4000 字）。",
+      errors: {
+        rate_limited: "发送太快了，请稍等片刻。", invalid_message: "这条消息无法发送。",
+        internal: "服务暂时出了点问题，我们会自动重试。", frame_too_large: "消息太长了。"
+      }
+    },
+    en: {
+      title: "Customer service", open: "Open chat", close: "Close", placeholder: "Type a message…", send: "Send",
+      connecting: "Connecting…", online: "Online", offline: "Disconnected, reconnecting…", typing: "Typing…",
+      welcome: "Hi! How can we help you today?", pending: "sending", tooLong: "That message is too long (4000 characters at most).",
+      errors: {
+        rate_limited: "You're sending messages too fast; please wait a moment.",
+        invalid_message: "That message couldn't be sent.",
+        internal: "Something went wrong on our side; we'll retry automatically.",
+        frame_too_large: "That message is too long."
+      }
+    }
+  }[LANG];
+
+  // ---- storage (falls back to memory when localStorage is unavailable) ----
+  var mem = {};
+  function load(name, fallback) {
+    var raw;
+    try { raw = localStorage.getItem(KEY + name); } catch (e) { raw = mem[name]; }
+    if (raw == null) return fallback;
+    try { return JSON.parse(raw); } catch (e) { return fallback; }
+  }
+  function save(name, value) {
+    var raw = JSON.stringify(value);
+    try { localStorage.setItem(KEY + name, raw); } catch (e) { mem[name] = raw; }
+  }
+
+  var state = {
+    token: load("token", ""),
+    lastSeq: load("lastSeq", 0),
+    transcript: load("transcript", []), // {seq, role, text, at, id, pending}
+    outbox: load("outbox", []),         // unconfirmed messages {id, text}
+    events: load("events", []),         // events waiting for a connection
+    open: load("open", false)
+  };
+
+  function rid(prefix) {
+    var a = new Uint8Array(8);
+    (window.crypto || window.msCrypto).getRandomValues(a);
+    var s = "";
+    for (var i = 0; i < a.length; i++) s += ("0" + a[i].toString(16)).slice(-2);
+    return prefix + s;
+  }
+
+  // ---- DOM ----
+  var CSS = [
+    ":host{all:initial}",
+    "*{box-sizing:border-box;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI','PingFang SC','Microsoft YaHei',sans-serif}",
+    "#kairos-bubble{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;cursor:pointer;",
+    "background:#1f6feb;color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483646;display:flex;align-items:center;justify-content:center}",
+    "#kairos-bubble svg{width:26px;height:26px;fill:currentColor}",
+    "#kairos-bubble[data-unread=true]::after{content:'';position:absolute;top:6px;right:6px;width:12px;height:12px;border-radius:50%;background:#e5534b;border:2px solid #fff}",
+    "#kairos-panel{position:fixed;right:20px;bottom:88px;width:360px;max-width:calc(100vw - 24px);height:520px;max-height:calc(100vh - 110px);",
+    "background:#fff;color:#1c2128;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);display:flex;flex-direction:column;overflow:hidden;z-index:2147483647}",
+    "#kairos-panel[hidden]{display:none}",
+    "header{background:#1f6feb;color:#fff;padding:12px 14px;display:flex;align-items:center;gap:8px}",
+    "header h2{font-size:15px;margin:0;flex:1;font-weight:600}",
+    "#kairos-status{font-size:12px;opacity:.9}",
+    "#kairos-status::before{content:'';display:inline-block;width:8px;height:8px;border-radius:50%;margin-right:5px;background:#f0b72f}",
+    "#kairos-status[data-state=online]::before{background:#3fb950}",
+    "#kairos-status[data-state=offline]::before{background:#e5534b}",
+    "#kairos-close{background:none;border:0;color:#fff;font-size:20px;cursor:pointer;line-height:1}",
+    "#kairos-messages{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;background:#f6f8fa}",
+    ".kairos-msg{max-width:80%;padding:8px 11px;border-radius:12px;font-size:14px;line-height:1.45;white-space:pre-wrap;word-wrap:break-word}",
+    ".kairos-msg[data-role=customer]{align-self:flex-end;background:#1f6feb;color:#fff;border-bottom-right-radius:4px}",
+    ".kairos-msg[data-role=bot],.kairos-msg[data-role=agent]{align-self:flex-start;background:#fff;border:1px solid #d0d7de;border-bottom-left-radius:4px}",
+    ".kairos-msg[data-role=agent]{border-color:#8250df}",
+    ".kairos-msg[data-role=system],.kairos-notice{align-self:center;background:none;color:#57606a;font-size:12px;text-align:center}",
+    ".kairos-msg[data-pending=true]{opacity:.65}",
+    ".kairos-msg[data-streaming=true]::after{content:'▍';opacity:.6}",
+    "#kairos-typing{font-size:12px;color:#57606a;padding:0 14px 6px;background:#f6f8fa;min-height:18px}",
+    "#kairos-typing[hidden]{visibility:hidden;display:block}",
+    "form{display:flex;gap:8px;padding:10px;border-top:1px solid #d0d7de;background:#fff}",
+    "#kairos-input{flex:1;resize:none;border:1px solid #d0d7de;border-radius:8px;padding:8px;font-size:14px;height:40px;max-height:120px}",
+    "#kairos-input:focus{outline:2px solid #1f6feb;border-color:transparent}",
+    "#kairos-send{border:0;border-radius:8px;background:#1f6feb;color:#fff;padding:0 14px;font-size:14px;cursor:pointer}",
+    "#kairos-send:disabled{opacity:.5;cursor:default}"
+  ].join("\n");
+
+  var host, root, els = {};
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    for (var k in attrs) if (Object.prototype.hasOwnProperty.call(attrs, k)) e.setAttribute(k, attrs[k]);
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  function build() {
+    host = el("div", { id: "kairos-widget" });
+    root = host.attachShadow({ mode: "open" });
+    root.appendChild(el("style", {}, CSS));
+
+    els.bubble = el("button", { id: "kairos-bubble", type: "button", "aria-label": T.open, "data-unread": "false" });
+    els.bubble.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z"/></svg>';
+    els.panel = el("div", { id: "kairos-panel", role: "dialog", "aria-label": T.title });
+    els.panel.hidden = true;
+
+    var header = el("header");
+    header.appendChild(el("h2", {}, T.title));
+    els.status = el("span", { id: "kairos-status", "data-state": "connecting" }, T.connecting);
+    header.appendChild(els.status);
+    els.close = el("button", { id: "kairos-close", type: "button", "aria-label": T.close }, "×");
+    header.appendChild(els.close);
+
+    els.list = el("div", { id: "kairos-messages", "aria-live": "polite" });
+    els.typing = el("div", { id: "kairos-typing" }, T.typing);
+    els.typing.hidden = true;
+
+    els.form = el("form", { id: "kairos-form" });
+    els.input = el("textarea", { id: "kairos-input", rows: "1", placeholder: T.placeholder, maxlength: String(MAX_TEXT * 2) });
+    els.send = el("button", { id: "kairos-send", type: "submit" }, T.send);
+    els.form.appendChild(els.input);
+    els.form.appendChild(els.send);
+
+    els.panel.appendChild(header);
+    els.panel.appendChild(els.list);
+    els.panel.appendChild(els.typing);
+    els.panel.appendChild(els.form);
+    root.appendChild(els.panel);
+    root.appendChild(els.bubble);
+    document.body.appendChild(host);
+
+    els.bubble.addEventListener("click", function () { state.open ? closePanel() : openPanel(); });
+    els.close.addEventListener("click", closePanel);
+    els.form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (send(els.input.value)) els.input.value = "";
+    });
+    els.input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        if (send(els.input.value)) els.input.value = "";
+      }
+    });
+    renderAll();
+    if (state.open) openPanel();
+  }
+
+  // ---- rendering ----
+  function bubbleFor(m) {
+    var attrs = { "class": "kairos-msg", "data-role": m.role };
+    if (m.seq) attrs["data-seq"] = String(m.seq);
+    if (m.id) attrs["data-id"] = m.id;
+    if (m.pending) attrs["data-pending"] = "true";
+    if (m.at) attrs.title = new Date(m.at).toLocaleString();
+    return el("div", attrs, m.text);
+  }
+
+  function renderAll() {
+    els.list.textContent = "";
+    if (!state.transcript.length) {
+      els.list.appendChild(el("div", { "class": "kairos-notice", id: "kairos-welcome" }, T.welcome));
+    }
+    state.transcript.forEach(function (m) { els.list.appendChild(bubbleFor(m)); });
+    scrollDown();
+  }
+
+  function scrollDown() { els.list.scrollTop = els.list.scrollHeight; }
+
+  function removeWelcome() {
+    var w = root.getElementById("kairos-welcome");
+    if (w) w.remove();
+  }
+
+  // insert adds a message to the transcript and the list, ordered by seq
+  // (pending messages without a seq stay at the end).
+  function insert(m) {
+    removeWelcome();
+    var node = bubbleFor(m);
+    var at = state.transcript.length;
+    if (m.seq) {
+      while (at > 0 && (!state.transcript[at - 1].seq || state.transcript[at - 1].seq > m.seq)) at--;
+    }
+    state.transcript.splice(at, 0, m);
+    var next = els.list.querySelectorAll(".kairos-msg:not([data-streaming])")[at];
+    els.list.insertBefore(node, next || null);
+    while (state.transcript.length > MAX_TRANSCRIPT) {
+      state.transcript.shift();
+      var first = els.list.querySelector(".kairos-msg:not([data-streaming])");
+      if (first) first.remove();
+    }
+    save("transcript", state.transcript);
+    scrollDown();
+  }
+
+  function notice(text) {
+    var n = el("div", { "class": "kairos-notice" }, text);
+    els.list.appendChild(n);
+    scrollDown();
+    setTimeout(function () { n.remove(); }, 8000);
+  }
+
+  function setStatus(s) {
+    els.status.setAttribute("data-state", s);
+    els.status.textContent = T[s];
+  }
+
+  var typingTimer;
+  function showTyping(on) {
+    els.typing.hidden = !on;
+    clearTimeout(typingTimer);
+    if (on) typingTimer = setTimeout(function () { els.typing.hidden = true; }, 8000);
+  }
+
+  function openPanel() {
+    state.open = true;
+    save("open", true);
+    els.panel.hidden = false;
+    els.bubble.setAttribute("data-unread", "false");
+    scrollDown();
+    els.input.focus();
+  }
+  function closePanel() {
+    state.open = false;
+    save("open", false);
+    els.panel.hidden = true;
+  }
+
+  // ---- protocol ----
+  var ws = null, ready = false, attempt = 0, reconnectTimer = null, ackTimer = null, pingTimer = null;
+
+  function connect() {
+    clearTimeout(reconnectTimer);
+    var url = WS_URL + "?lang=" + LANG + "&since=" + (state.lastSeq | 0) +
+      (state.token ? "&visitor=" + encodeURIComponent(state.token) : "");
+    try { ws = new WebSocket(url); } catch (e) { scheduleReconnect(); return; }
+    ready = false;
+    setStatus("connecting");
+    ws.onmessage = function (e) {
+      var f;
+      try { f = JSON.parse(e.data); } catch (err) { return; }
+      handle(f);
+    };
+    ws.onclose = function (e) {
+      ready = false;
+      ws = null;
+      clearInterval(pingTimer);
+      setStatus("offline");
+      scheduleReconnect(e.code === 1008 ? 0 : undefined);
+    };
+  }
+
+  function scheduleReconnect(delay) {
+    if (delay === undefined) {
+      var max = Math.min(30000, 500 * Math.pow(2, attempt));
+      delay = max / 2 + Math.random() * max / 2; // exponential backoff with jitter
+    }
+    attempt++;
+    clearTimeout(reconnectTimer);
+    reconnectTimer = setTimeout(connect, delay);
+  }
+
+  function raw(f) {
+    if (!ws || ws.readyState !== 1) return false;
+    ws.send(JSON.stringify(f));
+    return true;
+  }
+
+  function handle(f) {
+    switch (f.type) {
+      case "hello":
+        ready = true;
+        attempt = 0;
+        state.token = f.visitor;
+        save("token", f.visitor);
+        setStatus("online");
+        state.outbox.forEach(function (m) { raw({ type: "message", id: m.id, text: m.text }); });
+        flushEvents();
+        clearInterval(pingTimer);
+        pingTimer = setInterval(function () { raw({ type: "ping" }); }, 25000);
+        break;
+      case "message": onMessage(f); break;
+      case "delta": onDelta(f); break;
+      case "typing": showTyping(true); break;
+      case "receipt": onReceipt(f); break;
+      case "error":
+        if (T.errors[f.code]) notice(T.errors[f.code]);
+        break;
+    }
+  }
+
+  function findSeq(seq) {
+    for (var i = 0; i < state.transcript.length; i++) if (state.transcript[i].seq === seq) return state.transcript[i];
+    return null;
+  }
+
+  function onMessage(f) {
+    var stream = els.list.querySelector('.kairos-msg[data-streaming=true][data-seq="' + f.seq + '"]');
+    if (stream) stream.remove();
+    if (f.seq > state.lastSeq) {
+      state.lastSeq = f.seq;
+      save("lastSeq", f.seq);
+    }
+    scheduleAck();
+    if (findSeq(f.seq)) return; // already shown (our own message, or a replay)
+    if (f.role !== "customer") showTyping(false);
+    insert({ seq: f.seq, role: f.role, text: f.text, at: f.at });
+    if (!state.open && f.role !== "customer") els.bubble.setAttribute("data-unread", "true");
+  }
+
+  function onDelta(f) {
+    if (findSeq(f.seq)) return; // the final message is already here
+    showTyping(false);
+    removeWelcome();
+    var b = els.list.querySelector('.kairos-msg[data-streaming=true][data-seq="' + f.seq + '"]');
+    if (!b) {
+      b = el("div", { "class": "kairos-msg", "data-role": "bot", "data-seq": String(f.seq), "data-streaming": "true" }, "");
+      els.list.appendChild(b);
+    }
+    b.textContent += f.text;
+    scrollDown();
+  }
+
+  function onReceipt(f) {
+    state.outbox = state.outbox.filter(function (m) { return m.id !== f.id; });
+    save("outbox", state.outbox);
+    for (var i = 0; i < state.transcript.length; i++) {
+      var m = state.transcript[i];
+      if (m.id === f.id) {
+        m.pending = false;
+        m.seq = f.seq;
+        var node = els.list.querySelector('.kairos-msg[data-id="' + cssEscape(f.id) + '"]');
+        if (node) {
+          node.removeAttribute("data-pending");
+          node.setAttribute("data-seq", String(f.seq));
+        }
+      }
+    }
+    save("transcript", state.transcript);
+  }
+
+  function cssEscape(s) {
+    return window.CSS && window.CSS.escape ? window.CSS.escape(s) : s.replace(/["\\]/g, "\\$&");
+  }
+
+  // Acks are debounced: the server stores the highest one anyway.
+  function scheduleAck() {
+    if (ackTimer) return;
+    ackTimer = setTimeout(function () {
+      ackTimer = null;
+      if (state.lastSeq > 0) raw({ type: "ack", seq: state.lastSeq });
+    }, 300);
+  }
+
+  // ---- public actions ----
+  function send(text) {
+    text = String(text == null ? "" : text).trim();
+    if (!text) return false;
+    if (Array.from(text).length > MAX_TEXT) {
+      notice(T.tooLong);
+      return false;
+    }
+    var m = { id: rid("c"), role: "customer", text: text, at: new Date().toISOString(), pending: true };
+    insert(m);
+    state.outbox.push({ id: m.id, text: text });
+    save("outbox", state.outbox);
+    if (ready) raw({ type: "message", id: m.id, text: text });
+    return true;
+  }
+
+  // ---- behaviour events ----
+  var view = { id: rid("v"), start: Date.now(), leaves: 0, left: false };
+
+  function event(name, props, id) {
+    state.events.push({ name: name, props: props, id: id || rid("e") });
+    if (state.events.length > 50) state.events = state.events.slice(-50);
+    save("events", state.events);
+    flushEvents();
+  }
+
+  function flushEvents() {
+    if (!ready) return;
+    while (state.events.length) {
+      var ev = state.events[0];
+      if (!raw({ type: "event", id: ev.id, name: ev.name, props: ev.props })) break;
+      state.events.shift();
+    }
+    save("events", state.events);
+  }
+
+  function pageProps() {
+    return { url: location.href, title: document.title, view_id: view.id };
+  }
+
+  function pageView() {
+    var p = pageProps();
+    p.referrer = document.referrer;
+    p.dwell_ms = 0;
+    event("page_view", p, "view-" + view.id);
+  }
+
+  function pageLeave() {
+    if (view.left) return;
+    view.left = true;
+    view.leaves++;
+    var p = pageProps();
+    p.dwell_ms = Date.now() - view.start;
+    event("page_leave", p, "leave-" + view.id + "-" + view.leaves);
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") pageLeave();
+    else view.left = false; // back on the page: a later leave reports the longer dwell
+  });
+  window.addEventListener("pagehide", pageLeave);
+
+  function start() {
+    build();
+    pageView();
+    connect();
+  }
+
+  window.kairos = {
+    version: 1,
+    open: function () { if (els.panel) openPanel(); },
+    close: function () { if (els.panel) closePanel(); },
+    send: function (text) { return send(text); },
+    status: function () { return els.status ? els.status.getAttribute("data-state") : "connecting"; }
+  };
+
+  if (document.body) start();
+  else document.addEventListener("DOMContentLoaded", start);
+})();

@@ -1,0 +1,111 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+const chromium = "/usr/bin/chromium"
+
+// TestWidgetInBrowser loads a demo page in headless Chromium and chats
+// through the real widget.
+func TestWidgetInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skip("no chromium at " + chromium)
+	}
+	e := newEnv(t, nil)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+
+	const shadow = `document.getElementById("kairos-widget").shadowRoot`
+	waitJS := func(what, expr string) {
+		t.Helper()
+		for {
+			if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr)); err == nil && ok {
+				return
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("timed out waiting for %s", what)
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+
+	// A Chinese-speaking visitor: the widget picks its UI language from
+	// navigator.language.
+	zh := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `Object.defineProperty(navigator, "language", {get: () => "zh-CN"})`})
+		return chromedp.Void{}, err
+	}
+	if _, err := chromedp.Run(ctx, zh); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Navigate(e.srv.URL+"/demo/refund-policy.html")); err != nil {
+		t.Fatal(err)
+	}
+	waitJS("widget online", `!!window.kairos && window.kairos.status() === "online"`)
+	eventually(t, "page_view event", func() bool {
+		for _, ev := range e.engine.observed() {
+			if ev.Name == "page_view" && strings.Contains(string(ev.Props), "refund-policy") {
+				return true
+			}
+		}
+		return false
+	})
+
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](shadow+`.getElementById("kairos-bubble").click()`)); err != nil {
+		t.Fatal(err)
+	}
+	placeholder, err := chromedp.Run(ctx, chromedp.Evaluate[string](shadow+`.getElementById("kairos-input").placeholder`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.kairos.send("退款多久到账？")`)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(placeholder, "输入") {
+		t.Fatalf("placeholder %q, want the Chinese UI", placeholder)
+	}
+	waitJS("bot reply", shadow+`.querySelector(".kairos-msg[data-role=bot]") !== null &&
+		`+shadow+`.querySelector(".kairos-msg[data-role=bot]").textContent === "echo: 退款多久到账？"`)
+	waitJS("receipt confirmed", shadow+`.querySelector(".kairos-msg[data-role=customer][data-seq='1']:not([data-pending])") !== null`)
+
+	// After a reload the transcript comes back from storage, and the
+	// page_leave of the first view is delivered.
+	if _, err := chromedp.Run(ctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	waitJS("widget online again", `!!window.kairos && window.kairos.status() === "online"`)
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](shadow+`.querySelectorAll(".kairos-msg").length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Fatalf("%d messages after reload, want 2 (no duplicates)", n)
+	}
+	eventually(t, "page_leave event", func() bool {
+		for _, ev := range e.engine.observed() {
+			if ev.Name == "page_leave" {
+				return true
+			}
+		}
+		return false
+	})
+}
