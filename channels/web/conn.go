@@ -82,8 +82,15 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 		c.closeNow(websocket.CloseGoingAway, "server shutting down")
 		return
 	}
-	defer h.untrack(c)
-	c.run(r.Context(), visitor, since, hasSince)
+	// The connection outlives this handler: returning lets net/http free
+	// its per-connection state and the handler goroutine's stack, which an
+	// idle WebSocket would otherwise hold for hours. The request's context
+	// ends when the handler returns, so only its values are kept.
+	ctx := context.WithoutCancel(r.Context())
+	go func() {
+		defer h.untrack(c)
+		c.run(ctx, visitor, since, hasSince)
+	}()
 }
 
 func (h *Handler) isClosing() bool {
@@ -130,9 +137,7 @@ func (c *conn) run(ctx context.Context, visitor string, since int64, hasSince bo
 	close(c.readDone)
 	<-writerDone
 
-	// The last ack must reach the store even though the connection is
-	// gone, so it does not depend on the request's context.
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	c.stopAcks(actx)
 }

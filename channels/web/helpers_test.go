@@ -30,7 +30,7 @@ type env struct {
 // newEnv starts a web handler behind an httptest server. The engine
 // publishes on one NATS connection and the handler subscribes on another,
 // as two gateway nodes would.
-func newEnv(t *testing.T, tweak func(*web.Config)) *env {
+func newEnv(t testing.TB, tweak func(*web.Config)) *env {
 	t.Helper()
 	ns, err := relay.StartEmbedded(relay.EmbeddedOptions{Dir: t.TempDir()})
 	if err != nil {

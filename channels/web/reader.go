@@ -150,9 +150,9 @@ func (c *conn) onMessage(ctx context.Context, f clientFrame) {
 		c.sendError(codeInvalidMessage, fmt.Sprintf("text is longer than %d characters", maxTextRunes))
 		return
 	}
-	// Recording the message must not be cut short because the visitor
-	// closed the tab right after sending it.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), receiveTimeout)
+	// ctx does not end with the connection: recording the message must not
+	// be cut short because the visitor closed the tab right after sending.
+	rctx, cancel := context.WithTimeout(ctx, receiveTimeout)
 	defer cancel()
 	rec, err := c.h.engine.Receive(rctx, channels.Inbound{
 		ConversationID: c.session.ConversationID,
