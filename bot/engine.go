@@ -173,3 +173,16 @@ func (e *Engine) Close(ctx context.Context) error {
 		return fmt.Errorf("bot: close: %w", ctx.Err())
 	}
 }
+
+// errInvalid is wrapped by errors caused by what the customer sent. It is
+// both memory.ErrInvalid, for callers inside Kairos, and channels.ErrInvalid,
+// so a channel can tell its sender without knowing about storage.
+var errInvalid error = invalidInput{}
+
+type invalidInput struct{}
+
+func (invalidInput) Error() string { return "invalid input" }
+
+func (invalidInput) Is(target error) bool {
+	return target == memory.ErrInvalid || target == channels.ErrInvalid
+}

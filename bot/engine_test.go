@@ -312,8 +312,9 @@ func TestReceiveRejectsBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if _, err := h.e.Receive(context.Background(), c.in); !errors.Is(err, memory.ErrInvalid) {
-				t.Errorf("err = %v, want ErrInvalid", err)
+			_, err := h.e.Receive(context.Background(), c.in)
+			if !errors.Is(err, memory.ErrInvalid) || !errors.Is(err, channels.ErrInvalid) {
+				t.Errorf("err = %v, want both memory.ErrInvalid and channels.ErrInvalid", err)
 			}
 		})
 	}

@@ -43,13 +43,13 @@ func (e *Engine) Receive(ctx context.Context, in channels.Inbound) (channels.Rec
 	in.Text = strings.TrimSpace(in.Text)
 	switch {
 	case in.ConversationID == "":
-		return channels.Receipt{}, fmt.Errorf("bot: receive: conversation id is required: %w", memory.ErrInvalid)
+		return channels.Receipt{}, fmt.Errorf("bot: receive: conversation id is required: %w", errInvalid)
 	case in.Text == "":
-		return channels.Receipt{}, fmt.Errorf("bot: receive: empty message: %w", memory.ErrInvalid)
+		return channels.Receipt{}, fmt.Errorf("bot: receive: empty message: %w", errInvalid)
 	case utf8.RuneCountInString(in.Text) > MaxRunes:
-		return channels.Receipt{}, fmt.Errorf("bot: receive: message longer than %d characters: %w", MaxRunes, memory.ErrInvalid)
+		return channels.Receipt{}, fmt.Errorf("bot: receive: message longer than %d characters: %w", MaxRunes, errInvalid)
 	case !utf8.ValidString(in.Text):
-		return channels.Receipt{}, fmt.Errorf("bot: receive: message is not valid UTF-8: %w", memory.ErrInvalid)
+		return channels.Receipt{}, fmt.Errorf("bot: receive: message is not valid UTF-8: %w", errInvalid)
 	}
 	if err := e.admit(in.ConversationID); err != nil {
 		return channels.Receipt{}, err

@@ -15,7 +15,7 @@ import (
 // left behind and a new one started.
 func (e *Engine) Connect(ctx context.Context, channel string, id channels.Identity) (channels.Session, error) {
 	if channel == "" || id.Kind == "" || id.Value == "" {
-		return channels.Session{}, fmt.Errorf("bot: connect: channel, identity kind and value are required: %w", memory.ErrInvalid)
+		return channels.Session{}, fmt.Errorf("bot: connect: channel, identity kind and value are required: %w", errInvalid)
 	}
 	c, _, err := e.cfg.Store.CustomerByIdentity(ctx, memory.Identity{Kind: id.Kind, Value: id.Value})
 	if err != nil {
@@ -39,7 +39,7 @@ const (
 // has its own messages already. limit ≤ 0 means 100; it is capped at 500.
 func (e *Engine) Replay(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]channels.Outbound, error) {
 	if conversationID == "" || afterSeq < 0 {
-		return nil, fmt.Errorf("bot: replay: conversation id and a non-negative seq are required: %w", memory.ErrInvalid)
+		return nil, fmt.Errorf("bot: replay: conversation id and a non-negative seq are required: %w", errInvalid)
 	}
 	if limit <= 0 {
 		limit = defaultReplay
@@ -105,23 +105,23 @@ func (e *Engine) Observe(ctx context.Context, ev channels.Event) error {
 
 func validEvent(ev channels.Event) error {
 	if ev.CustomerID == "" {
-		return fmt.Errorf("customer id is required: %w", memory.ErrInvalid)
+		return fmt.Errorf("customer id is required: %w", errInvalid)
 	}
 	if n := len(ev.Name); n == 0 || n > maxEventName {
-		return fmt.Errorf("event name must be 1-%d characters: %w", maxEventName, memory.ErrInvalid)
+		return fmt.Errorf("event name must be 1-%d characters: %w", maxEventName, errInvalid)
 	}
 	for _, r := range ev.Name {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '.') {
-			return fmt.Errorf("event name %q: only a-z, 0-9, _ and . are allowed: %w", ev.Name, memory.ErrInvalid)
+			return fmt.Errorf("event name %q: only a-z, 0-9, _ and . are allowed: %w", ev.Name, errInvalid)
 		}
 	}
 	if len(ev.Props) > maxEventProps {
-		return fmt.Errorf("event props are %d bytes, more than %d: %w", len(ev.Props), maxEventProps, memory.ErrInvalid)
+		return fmt.Errorf("event props are %d bytes, more than %d: %w", len(ev.Props), maxEventProps, errInvalid)
 	}
 	if props := bytes.TrimSpace(ev.Props); len(props) > 0 {
 		var obj map[string]json.RawMessage
 		if props[0] != '{' || json.Unmarshal(props, &obj) != nil {
-			return fmt.Errorf("event props must be a JSON object: %w", memory.ErrInvalid)
+			return fmt.Errorf("event props must be a JSON object: %w", errInvalid)
 		}
 	}
 	return nil

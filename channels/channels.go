@@ -9,8 +9,14 @@ package channels
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 )
+
+// ErrInvalid marks an error caused by what the customer or platform sent
+// (empty or overlong text, a malformed event), as opposed to a failure of
+// Kairos. Channels tell the sender about the former and hide the latter.
+var ErrInvalid = errors.New("invalid input")
 
 // Version is the version of the JSON payloads Kairos publishes on NATS. Every
 // payload carries it as "v".

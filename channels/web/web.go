@@ -43,7 +43,7 @@ type Subscriber interface {
 // ErrInvalidInput may be wrapped by an Engine's Receive error to say the
 // customer's message itself was refused; the client then gets an
 // invalid_message error frame instead of internal.
-var ErrInvalidInput = errors.New("invalid input")
+var ErrInvalidInput = channels.ErrInvalid
 
 // Channel is the channel name the web channel reports to the engine.
 const Channel = "web"
