@@ -427,7 +427,8 @@ func TestShortFollowUpIsSearchedWithTheTopic(t *testing.T) {
 func TestReplyLanguage(t *testing.T) {
 	cases := []struct{ detected, hint, want string }{
 		{"zh", "en", "zh"},
-		{"en", "zh", "zh"},
+		{"en", "zh", "en"}, // an English question in a Chinese browser gets English
+		{"", "zh", "zh"},   // "???" or "123" in a Chinese browser
 		{"en", "", "en"},
 		{"", "fr", "en"},
 		{"", "", "en"},

@@ -189,11 +189,12 @@ func searchQuery(text string, history []reason.Turn) string {
 	return text
 }
 
-// replyLang picks the reply language: Chinese when the customer wrote
-// Chinese, else the channel's hint, else English.
+// replyLang picks the reply language: the language the customer wrote in;
+// when the text shows none (numbers, emoji), the channel's hint (the
+// browser's language); else English.
 func replyLang(detected, hint string) string {
-	if detected == "zh" {
-		return "zh"
+	if detected == "zh" || detected == "en" {
+		return detected
 	}
 	if hint == "zh" || hint == "en" {
 		return hint
