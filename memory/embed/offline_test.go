@@ -80,7 +80,7 @@ func TestOfflineDeterministic(t *testing.T) {
 
 func TestOfflineRelatedCloserThanUnrelated(t *testing.T) {
 	tests := []struct {
-		name                string
+		name                 string
 		query, near, distant string
 	}{
 		{"zh returns", "退货政策是什么？", "7天无理由退货：商品未使用、包装完好即可申请退货。", "滤芯大约每90天更换一次，水流变慢说明需要更换。"},

@@ -23,7 +23,7 @@ type fakeEmbeddings struct {
 	honourDim bool // whether the "model" shortens vectors on request
 	batches   [][]string
 	dims      []int
-	status    int // when non-zero, fail with this status
+	status    int           // when non-zero, fail with this status
 	block     chan struct{} // when set, requests wait until it is closed
 }
 
