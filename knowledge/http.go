@@ -11,9 +11,10 @@ import (
 	"github.com/kairoscx/kairos/memory"
 )
 
-// maxBodyBytes is the largest request body the admin API reads: a document
-// at its size limit plus room for JSON escaping of the other fields.
-const maxBodyBytes = MaxTextBytes + 64<<10
+// maxBodyBytes is the largest request body the admin API reads (2 MiB).
+// With JSON around it, a document's text must therefore be a little under
+// MaxTextBytes when sent this way.
+const maxBodyBytes = 2 << 20
 
 // documentRequest is the body of POST /api/v1/knowledge/documents.
 type documentRequest struct {

@@ -176,28 +176,34 @@ func isDigits(s string) bool {
 }
 
 // DetectLang returns "zh" when Han characters make up a meaningful share of
-// the text's letters (at least a fifth; a Han character carries about as
-// much as a short word), "en" when it is mostly Latin letters, and ""
-// otherwise (no letters, or another script).
+// the text, "en" when it is mostly Latin letters, and "" otherwise (no
+// letters, or another script). A Chinese word is one or two characters, so
+// the share compares Han characters with Latin words: "zh" when there are at
+// least half as many Han characters as Latin words. That keeps "我想买 the
+// limited-edition sneaker" Chinese and an English sentence quoting "顺丰"
+// English.
 func DetectLang(text string) string {
-	var han, latin, other int
+	var han, latinLetters, latinWords, other int
+	inWord := false
 	for _, r := range text {
+		isLatin := unicode.Is(unicode.Latin, r)
 		switch {
 		case unicode.Is(unicode.Han, r):
 			han++
-		case r < unicode.MaxLatin1 && unicode.IsLetter(r), unicode.Is(unicode.Latin, r):
-			latin++
+		case isLatin:
+			latinLetters++
+			if !inWord {
+				latinWords++
+			}
 		case unicode.IsLetter(r):
 			other++
 		}
+		inWord = isLatin
 	}
-	total := han + latin + other
 	switch {
-	case total == 0:
-		return ""
-	case han*5 >= total:
+	case han > 0 && han*2 >= latinWords:
 		return "zh"
-	case latin*2 > total:
+	case latinLetters > 0 && latinLetters*2 > latinLetters+han+other:
 		return "en"
 	}
 	return ""
