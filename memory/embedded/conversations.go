@@ -34,6 +34,9 @@ func (s *Store) CurrentConversation(ctx context.Context, customerID, channel str
 	if channel == "" {
 		return memory.Conversation{}, fmt.Errorf("embedded: current conversation: empty channel: %w", memory.ErrInvalid)
 	}
+	if err := checkText(channel); err != nil {
+		return memory.Conversation{}, wrap("current conversation", err)
+	}
 	var conv memory.Conversation
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bCustomers).Get([]byte(customerID)) == nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -94,6 +95,9 @@ func (s *Store) prepare(d memory.Document, chunks []memory.Chunk) (memory.Docume
 	}
 	d.CreatedAt = d.CreatedAt.UTC().Truncate(time.Microsecond)
 	d.Chunks = len(chunks)
+	if err := checkText(d.ID + d.Title + d.Source + d.Format + d.Lang); err != nil {
+		return d, nil, err
+	}
 	out := make([]memory.Chunk, len(chunks))
 	seen := make(map[string]bool, len(chunks))
 	for i, c := range chunks {
@@ -107,6 +111,9 @@ func (s *Store) prepare(d memory.Document, chunks []memory.Chunk) (memory.Docume
 			return d, nil, fmt.Errorf("chunk id %q repeated: %w", c.ID, memory.ErrConflict)
 		}
 		seen[c.ID] = true
+		if err := checkText(c.ID + c.Heading + c.Text + c.Lang + strings.Join(c.Terms, " ")); err != nil {
+			return d, nil, fmt.Errorf("chunk %d: %w", i, err)
+		}
 		c.DocumentID, c.Title = d.ID, d.Title
 		c.Terms = slices.Clone(c.Terms)
 		c.Embedding = slices.Clone(c.Embedding)

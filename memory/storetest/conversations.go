@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,6 +41,8 @@ func testCustomers(t *testing.T, open opener) {
 		{"empty kind", memory.Identity{Value: "x"}},
 		{"empty value", memory.Identity{Kind: "web_visitor"}},
 		{"both empty", memory.Identity{}},
+		{"NUL in value", memory.Identity{Kind: "web_visitor", Value: "a\x00b"}},
+		{"invalid UTF-8", memory.Identity{Kind: "web_visitor", Value: "\xff\xfe"}},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
@@ -182,6 +185,10 @@ func testMessages(t *testing.T, open opener) {
 		{"empty text", memory.Message{ConversationID: conv.ID, Role: memory.RoleCustomer}, memory.ErrInvalid},
 		{"unknown role", memory.Message{ConversationID: conv.ID, Role: "robot", Text: "x"}, memory.ErrInvalid},
 		{"empty role", memory.Message{ConversationID: conv.ID, Text: "x"}, memory.ErrInvalid},
+		{"NUL in text", memory.Message{ConversationID: conv.ID, Role: memory.RoleCustomer, Text: "a\x00b"}, memory.ErrInvalid},
+		{"invalid UTF-8 text", memory.Message{ConversationID: conv.ID, Role: memory.RoleCustomer, Text: "\xc3\x28"}, memory.ErrInvalid},
+		{"invalid UTF-8 client id", memory.Message{ConversationID: conv.ID, Role: memory.RoleCustomer, Text: "x", ClientID: "\xff"}, memory.ErrInvalid},
+		{"oversize text", memory.Message{ConversationID: conv.ID, Role: memory.RoleCustomer, Text: strings.Repeat("长", 1<<19)}, memory.ErrInvalid},
 		{"empty conversation", memory.Message{Role: memory.RoleBot, Text: "x"}, memory.ErrInvalid},
 		{"negative seq", memory.Message{ConversationID: conv.ID, Role: memory.RoleBot, Text: "x", Seq: -1}, memory.ErrInvalid},
 		{"negative reply to", memory.Message{ConversationID: conv.ID, Role: memory.RoleBot, Text: "x", ReplyTo: -1}, memory.ErrInvalid},

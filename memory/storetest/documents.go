@@ -59,6 +59,8 @@ func testDocuments(t *testing.T, open opener) {
 		{"missing embedding", memory.Document{Title: "bad"}, []memory.Chunk{chunk("bad", []string{"zzz"}, nil)}, memory.ErrInvalid},
 		{"zero embedding", memory.Document{Title: "bad"}, []memory.Chunk{chunk("bad", []string{"zzz"}, make([]float32, Dim))}, memory.ErrInvalid},
 		{"NaN embedding", memory.Document{Title: "bad"}, []memory.Chunk{chunk("bad", []string{"zzz"}, nanVector())}, memory.ErrInvalid},
+		{"invalid UTF-8 text", memory.Document{Title: "bad"}, []memory.Chunk{{Text: "\xff", Terms: []string{"zzz"}, Embedding: axis(0)}}, memory.ErrInvalid},
+		{"NUL in term", memory.Document{Title: "bad"}, []memory.Chunk{{Text: "ok", Terms: []string{"zzz", "a\x00"}, Embedding: axis(0)}}, memory.ErrInvalid},
 		{"existing document id", memory.Document{ID: "doc_given"}, []memory.Chunk{chunk("dup", []string{"zzz"}, axis(0))}, memory.ErrConflict},
 		{"existing chunk id", memory.Document{Title: "dup"}, []memory.Chunk{{ID: "chk_given", Terms: []string{"zzz"}, Embedding: axis(0)}}, memory.ErrConflict},
 		{"repeated chunk id", memory.Document{Title: "dup"}, []memory.Chunk{{ID: "chk_x", Terms: []string{"zzz"}, Embedding: axis(0)}, {ID: "chk_x", Terms: []string{"zzz"}, Embedding: axis(1)}}, memory.ErrConflict},

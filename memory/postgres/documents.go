@@ -1,0 +1,151 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/pgvector/pgvector-go"
+
+	"github.com/kairoscx/kairos/memory"
+)
+
+// checkEmbedding accepts a finite, non-zero vector of the store's dimension;
+// anything else would poison cosine distance.
+func checkEmbedding(v []float32, dim int) error {
+	if len(v) != dim {
+		return fmt.Errorf("embedding has %d dimensions, store has %d: %w", len(v), dim, memory.ErrInvalid)
+	}
+	var norm float64
+	for _, f := range v {
+		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+			return fmt.Errorf("embedding holds %v: %w", f, memory.ErrInvalid)
+		}
+		norm += float64(f) * float64(f)
+	}
+	if norm == 0 {
+		return fmt.Errorf("zero embedding: %w", memory.ErrInvalid)
+	}
+	return nil
+}
+
+// prepare validates d and chunks and fills in ids, times and the document
+// title each chunk carries.
+func (s *Store) prepare(d memory.Document, chunks []memory.Chunk) (memory.Document, []memory.Chunk, error) {
+	if d.ID == "" {
+		d.ID = memory.NewID("doc_")
+	}
+	if d.CreatedAt.IsZero() {
+		d.CreatedAt = s.stamp()
+	}
+	d.CreatedAt = d.CreatedAt.UTC().Truncate(time.Microsecond)
+	d.Chunks = len(chunks)
+	if err := checkText(d.ID + d.Title + d.Source + d.Format + d.Lang); err != nil {
+		return d, nil, err
+	}
+	out := make([]memory.Chunk, len(chunks))
+	seen := make(map[string]bool, len(chunks))
+	for i, c := range chunks {
+		if err := checkEmbedding(c.Embedding, s.dim); err != nil {
+			return d, nil, fmt.Errorf("chunk %d: %w", i, err)
+		}
+		if c.ID == "" {
+			c.ID = memory.NewID("chk_")
+		}
+		if seen[c.ID] {
+			return d, nil, fmt.Errorf("chunk id %q repeated: %w", c.ID, memory.ErrConflict)
+		}
+		seen[c.ID] = true
+		if err := checkText(c.ID + c.Heading + c.Text + c.Lang); err != nil {
+			return d, nil, fmt.Errorf("chunk %d: %w", i, err)
+		}
+		for _, t := range c.Terms {
+			if err := checkText(t); err != nil {
+				return d, nil, fmt.Errorf("chunk %d term: %w", i, err)
+			}
+		}
+		c.DocumentID, c.Title = d.ID, d.Title
+		out[i] = c
+	}
+	return d, out, nil
+}
+
+// AddDocument stores d and its chunks in one transaction. The chunk inserts
+// go out as one pipelined batch, one round trip however many there are.
+func (s *Store) AddDocument(ctx context.Context, d memory.Document, chunks []memory.Chunk) (memory.Document, error) {
+	d, chunks, err := s.prepare(d, chunks)
+	if err != nil {
+		return memory.Document{}, wrap("add document", err)
+	}
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		batch := &pgx.Batch{}
+		batch.Queue(`INSERT INTO documents (id, title, source, format, lang, created_at, chunks) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			d.ID, d.Title, d.Source, d.Format, d.Lang, d.CreatedAt, d.Chunks)
+		for _, c := range chunks {
+			terms := c.Terms
+			if terms == nil {
+				terms = []string{}
+			}
+			batch.Queue(`INSERT INTO chunks (id, document_id, ord, title, heading, text, lang, terms, tsv, embedding)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::tsvector, $10)`,
+				c.ID, c.DocumentID, c.Ord, c.Title, c.Heading, c.Text, c.Lang, terms, tsvectorLiteral(terms), pgvector.NewVector(c.Embedding))
+		}
+		return tx.SendBatch(ctx, batch).Close()
+	})
+	if err != nil {
+		return memory.Document{}, wrap("add document", err)
+	}
+	return d, nil
+}
+
+// Documents lists documents, newest first.
+func (s *Store) Documents(ctx context.Context) ([]memory.Document, error) {
+	rows, err := s.pool.Query(ctx, "SELECT id, title, source, format, lang, created_at, chunks FROM documents ORDER BY created_at DESC, id")
+	if err != nil {
+		return nil, wrap("documents", err)
+	}
+	docs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (memory.Document, error) {
+		var d memory.Document
+		err := r.Scan(&d.ID, &d.Title, &d.Source, &d.Format, &d.Lang, &d.CreatedAt, &d.Chunks)
+		d.CreatedAt = utc(d.CreatedAt)
+		return d, err
+	})
+	return docs, wrap("documents", err)
+}
+
+// DeleteDocument removes a document; its chunks go with it (ON DELETE
+// CASCADE), and with them their index entries.
+func (s *Store) DeleteDocument(ctx context.Context, id string) error {
+	tag, err := s.pool.Exec(ctx, "DELETE FROM documents WHERE id = $1", id)
+	if err != nil {
+		return wrap("delete document", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgres: delete document %q: %w", id, memory.ErrNotFound)
+	}
+	return nil
+}
+
+// clampK bounds k: HNSW's ef_search stops at 1000, and no caller needs more.
+func clampK(k int) int { return min(k, 1000) }
+
+func sortHits(hits []memory.ChunkHit) {
+	slices.SortStableFunc(hits, func(a, b memory.ChunkHit) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		if a.ID < b.ID {
+			return -1
+		}
+		if a.ID > b.ID {
+			return 1
+		}
+		return 0
+	})
+}

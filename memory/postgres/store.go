@@ -1,0 +1,135 @@
+// Package postgres is the production memory.Store: PostgreSQL with pgvector,
+// an HNSW index for vector search and a GIN-indexed tsvector for keyword
+// search. The schema is embedded and migrated at Open.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	pgxvec "github.com/pgvector/pgvector-go/pgx"
+
+	"github.com/kairoscx/kairos/memory"
+)
+
+// maxHNSWDim is the largest dimension pgvector can index with HNSW for the
+// vector type.
+const maxHNSWDim = 2000
+
+// Options configure Open.
+type Options struct {
+	// URL is a PostgreSQL connection string (URL or key=value form).
+	// Unknown URL parameters such as search_path are sent as run-time
+	// parameters.
+	URL string
+	// Dim is the embedding dimension, fixed when the schema is created.
+	Dim int
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Logger receives operational messages; slog.Default when nil.
+	Logger *slog.Logger
+}
+
+// Store is the PostgreSQL memory.Store.
+type Store struct {
+	pool   *pgxpool.Pool
+	dim    int
+	now    func() time.Time
+	log    *slog.Logger
+	closed sync.Once
+}
+
+var _ memory.Store = (*Store)(nil)
+
+// Open migrates the schema (safely when many nodes start together) and
+// connects a pool.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	if o.Dim <= 0 || o.Dim > maxHNSWDim {
+		return nil, fmt.Errorf("postgres: open: embedding dimension %d outside 1..%d: %w", o.Dim, maxHNSWDim, memory.ErrInvalid)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	log := o.Logger.With("store", "postgres")
+	cfg, err := pgxpool.ParseConfig(o.URL)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: parse url: %w", err)
+	}
+	// Migrate on a plain connection first: the pool registers the vector
+	// type on connect, which needs the extension to exist.
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: connect: %w", err)
+	}
+	applied, err := migrate(ctx, conn, o.Dim)
+	conn.Close(context.WithoutCancel(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: migrate: %w", err)
+	}
+	for _, name := range applied {
+		log.Info("migration applied", "name", name)
+	}
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		return pgxvec.RegisterTypes(ctx, c)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: pool: %w", err)
+	}
+	return &Store{pool: pool, dim: o.Dim, now: o.Now, log: log}, nil
+}
+
+// Ping checks that a connection can be acquired and used.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pool, waiting for acquired connections to be released.
+// It is safe to call more than once.
+func (s *Store) Close() error {
+	s.closed.Do(s.pool.Close)
+	return nil
+}
+
+// stamp returns the current time as PostgreSQL will store it.
+func (s *Store) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// wrap adds the operation to err and maps PostgreSQL error codes onto the
+// memory error kinds.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505": // unique_violation
+			return fmt.Errorf("postgres: %s: %w: %w", op, memory.ErrConflict, err)
+		case "23503": // foreign_key_violation
+			return fmt.Errorf("postgres: %s: %w: %w", op, memory.ErrNotFound, err)
+		case "22P02", "22021", "54000": // invalid text, bad encoding, too long
+			return fmt.Errorf("postgres: %s: %w: %w", op, memory.ErrInvalid, err)
+		}
+	}
+	return fmt.Errorf("postgres: %s: %w", op, err)
+}
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, fn)
+}
+
+func utc(t time.Time) time.Time { return t.UTC() }
