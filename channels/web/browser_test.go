@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,28 +9,15 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-)
 
-const chromium = "/usr/bin/chromium"
+	"github.com/kairoscx/kairos/channels/web/browsertest"
+)
 
 // TestWidgetInBrowser loads a demo page in headless Chromium and chats
 // through the real widget.
 func TestWidgetInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test")
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skip("no chromium at " + chromium)
-	}
+	ctx := browsertest.New(t)
 	e := newEnv(t, nil)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-
 	const shadow = `document.getElementById("kairos-widget").shadowRoot`
 	waitJS := func(what, expr string) {
 		t.Helper()

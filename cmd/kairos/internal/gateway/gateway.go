@@ -1,0 +1,291 @@
+// Package gateway wires a Kairos node together from its settings: the store,
+// NATS, the knowledge base, the dialogue engine and the channels, behind one
+// HTTP server with a graceful shutdown.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/kairoscx/kairos/bot"
+	"github.com/kairoscx/kairos/bot/llm"
+	"github.com/kairoscx/kairos/bot/offline"
+	"github.com/kairoscx/kairos/bot/reason"
+	"github.com/kairoscx/kairos/channels/relay"
+	"github.com/kairoscx/kairos/channels/web"
+	"github.com/kairoscx/kairos/cmd/kairos/internal/config"
+	"github.com/kairoscx/kairos/knowledge"
+	"github.com/kairoscx/kairos/memory"
+	"github.com/kairoscx/kairos/prompts"
+)
+
+// Gateway is one running Kairos node.
+type Gateway struct {
+	cfg      config.Config
+	log      *slog.Logger
+	registry *prometheus.Registry
+
+	store     memory.Store
+	natsSrv   *relay.Embedded // nil when connected to an outside NATS
+	nc        *nats.Conn
+	knowledge *knowledge.Base
+	engine    *bot.Engine
+	web       *web.Handler
+
+	listener net.Listener
+	http     *http.Server
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New opens every part of a node and binds the listen address, but serves
+// nothing until Serve. On error, whatever was opened is closed again.
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gateway, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	g = &Gateway{cfg: cfg, log: logger, registry: prometheus.NewRegistry()}
+	defer func() {
+		if err != nil {
+			g.closeParts(context.Background())
+		}
+	}()
+	g.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	secret, err := loadSecret(cfg)
+	if err != nil {
+		return nil, err
+	}
+	emb, err := openEmbedder(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if g.store, err = OpenStore(ctx, cfg, emb.Dim(), logger); err != nil {
+		return nil, err
+	}
+	if err := g.connectNATS(ctx); err != nil {
+		return nil, err
+	}
+	rel, err := relay.New(g.nc, logger.With("component", "relay"))
+	if err != nil {
+		return nil, fmt.Errorf("gateway: relay: %w", err)
+	}
+	js, err := jetstream.New(g.nc)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: jetstream: %w", err)
+	}
+	if err := relay.EnsureStreams(ctx, js); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+
+	g.knowledge = knowledge.New(g.store, emb, logger.With("component", "knowledge"))
+	if cfg.SampleKnowledge {
+		n, err := g.knowledge.LoadSample(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: sample knowledge: %w", err)
+		}
+		if n > 0 {
+			logger.Info("loaded the sample knowledge base", "documents", n)
+		}
+	}
+
+	pset, err := prompts.Load(cfg.PromptsDir)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	fallback := offline.New(pset)
+	var primary reason.Reasoner = fallback
+	if cfg.LLM.BaseURL != "" {
+		r, err := llm.New(llm.Config{
+			BaseURL:     cfg.LLM.BaseURL,
+			APIKey:      cfg.LLM.APIKey,
+			Model:       cfg.LLM.Model,
+			MaxTokens:   cfg.LLM.MaxTokens,
+			Temperature: float32(cfg.LLM.Temperature),
+			Prompts:     pset,
+			Logger:      logger.With("component", "llm"),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+		primary = r
+	}
+	g.engine, err = bot.New(bot.Config{
+		Store:           g.store,
+		Knowledge:       g.knowledge,
+		Reasoner:        primary,
+		Fallback:        fallback,
+		Outbox:          rel,
+		Events:          rel,
+		Logger:          logger.With("component", "bot"),
+		TurnTimeout:     cfg.TurnTimeout.D(),
+		ReasonerTimeout: cfg.LLM.Timeout.D(),
+		IdleAfter:       cfg.ConversationIdle.D(),
+		Metrics:         g.registry,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	g.web, err = web.New(web.Config{
+		Engine:         g.engine,
+		Relay:          rel,
+		Secret:         secret,
+		AllowedOrigins: cfg.AllowedOrigins,
+		Logger:         logger.With("channel", "web"),
+		Metrics:        g.registry,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+
+	g.listener, err = net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: listen: %w", err)
+	}
+	g.http = &http.Server{
+		Handler:           g.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	return g, nil
+}
+
+// Addr is the address the node listens on (useful with port 0).
+func (g *Gateway) Addr() string { return g.listener.Addr().String() }
+
+// Serve answers HTTP until ctx is done, then shuts down gracefully: it stops
+// accepting, lets turns in flight finish and deliver, closes WebSockets with a
+// close frame, drains NATS and flushes the store.
+func (g *Gateway) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- g.http.Serve(g.listener) }()
+	g.log.Info("kairos is serving", "addr", g.Addr(), "demo", "http://"+displayAddr(g.Addr())+"/demo/")
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			_ = g.Shutdown(context.Background())
+			return fmt.Errorf("gateway: serve: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout.D())
+	defer cancel()
+	return g.Shutdown(sctx)
+}
+
+// Shutdown stops the node; it is safe to call more than once.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	g.closeOnce.Do(func() {
+		g.log.Info("shutting down")
+		var errs []error
+		// Stop accepting: closes the listener; plain HTTP requests finish.
+		// WebSockets are hijacked, so they stay open for turns in flight.
+		if err := g.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http: %w", err))
+		}
+		errs = append(errs, g.closeParts(ctx))
+		g.closeErr = errors.Join(errs...)
+	})
+	return g.closeErr
+}
+
+// closeParts closes whatever New opened, in dependency order.
+func (g *Gateway) closeParts(ctx context.Context) error {
+	var errs []error
+	if g.engine != nil {
+		if err := g.engine.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("engine: %w", err))
+		}
+	}
+	if g.web != nil {
+		if err := g.web.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("web: %w", err))
+		}
+	}
+	if g.nc != nil {
+		if err := g.nc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+			errs = append(errs, fmt.Errorf("nats drain: %w", err))
+		}
+		waitClosed(ctx, g.nc)
+	}
+	if g.natsSrv != nil {
+		g.natsSrv.Shutdown()
+	}
+	if g.store != nil {
+		if err := g.store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("store: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func waitClosed(ctx context.Context, nc *nats.Conn) {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for !nc.IsClosed() {
+		select {
+		case <-ctx.Done():
+			nc.Close()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (g *Gateway) connectNATS(ctx context.Context) error {
+	name := "kairos-gateway"
+	if g.cfg.NATSURL != "" {
+		nc, err := nats.Connect(g.cfg.NATSURL, nats.Name(name), nats.MaxReconnects(-1),
+			nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+				if err != nil {
+					g.log.Warn("nats disconnected", "err", err)
+				}
+			}),
+			nats.ReconnectHandler(func(c *nats.Conn) { g.log.Info("nats reconnected", "url", c.ConnectedUrl()) }))
+		if err != nil {
+			return fmt.Errorf("gateway: connect to NATS at %s: %w", g.cfg.NATSURL, err)
+		}
+		g.nc = nc
+		return nil
+	}
+	srv, err := relay.StartEmbedded(relay.EmbeddedOptions{
+		Dir:        dataPath(g.cfg, "nats"),
+		ListenAddr: g.cfg.NATSListen,
+		Logger:     g.log.With("component", "nats"),
+	})
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	g.natsSrv = srv
+	nc, err := srv.Connect(name)
+	if err != nil {
+		return fmt.Errorf("gateway: connect to embedded NATS: %w", err)
+	}
+	g.nc = nc
+	return nil
+}
+
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" || strings.HasPrefix(host, "[::]") {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
