@@ -2,12 +2,13 @@ package knowledge
 
 import (
 	"strings"
-	"unicode/utf8"
 )
 
-// MaxChunkRunes is the longest chunk cut from a document. Small enough that
-// a passage is about one thing, large enough to hold a policy paragraph.
-const MaxChunkRunes = 400
+// MaxChunkRunes is the longest chunk cut from a document. A section of a
+// help page (a heading and its few paragraphs) usually fits and then stays
+// whole, so a chunk says everything its heading promises; small enough that a
+// passage is still about one thing.
+const MaxChunkRunes = 600
 
 // piece is a chunk before it gets an id, terms and an embedding.
 type piece struct {
@@ -194,71 +195,6 @@ func paragraphs(lines []string) []string {
 	if len(cur) > 0 {
 		out = append(out, strings.TrimSpace(strings.Join(cur, "\n")))
 	}
-	return out
-}
-
-// packParagraphs joins consecutive paragraphs while they fit in
-// MaxChunkRunes, and cuts a paragraph that alone is too long at sentence ends.
-func packParagraphs(paras []string) []string {
-	var out []string
-	var cur strings.Builder
-	curRunes := 0
-	emit := func() {
-		if s := strings.TrimSpace(cur.String()); s != "" {
-			out = append(out, s)
-		}
-		cur.Reset()
-		curRunes = 0
-	}
-	for _, p := range paras {
-		n := utf8.RuneCountInString(p)
-		if n > MaxChunkRunes {
-			emit()
-			out = append(out, packSentences(splitSentences(p))...)
-			continue
-		}
-		if curRunes > 0 && curRunes+2+n > MaxChunkRunes {
-			emit()
-		}
-		if curRunes > 0 {
-			cur.WriteString("\n\n")
-			curRunes += 2
-		}
-		cur.WriteString(p)
-		curRunes += n
-	}
-	emit()
-	return out
-}
-
-// packSentences concatenates consecutive sentences (which keep their own
-// trailing spaces and newlines) into pieces of at most MaxChunkRunes; a
-// sentence longer than that is cut on its own.
-func packSentences(sents []string) []string {
-	var out []string
-	var cur strings.Builder
-	curRunes := 0
-	emit := func() {
-		if s := strings.TrimSpace(cur.String()); s != "" {
-			out = append(out, s)
-		}
-		cur.Reset()
-		curRunes = 0
-	}
-	for _, s := range sents {
-		n := utf8.RuneCountInString(s)
-		if n > MaxChunkRunes {
-			emit()
-			out = append(out, hardCut(s)...)
-			continue
-		}
-		if curRunes+n > MaxChunkRunes {
-			emit()
-		}
-		cur.WriteString(s)
-		curRunes += n
-	}
-	emit()
 	return out
 }
 
