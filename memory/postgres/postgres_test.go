@@ -92,6 +92,7 @@ func TestOpen(t *testing.T) {
 	}{
 		{"no dim", postgres.Options{URL: url}},
 		{"too many dims for HNSW", postgres.Options{URL: url, Dim: 3072}},
+		{"ef_search too large", postgres.Options{URL: url, Dim: 8, EFSearch: 1001}},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {

@@ -91,7 +91,7 @@ func (s *Store) SearchVector(ctx context.Context, v []float32, k int) ([]memory.
 	}
 	batch := &pgx.Batch{}
 	batch.Queue("BEGIN READ ONLY")
-	batch.Queue("SELECT set_config('hnsw.ef_search', $1, true)", strconv.Itoa(max(40, 2*k)))
+	batch.Queue("SELECT set_config('hnsw.ef_search', $1, true)", strconv.Itoa(s.efSearch(k)))
 	var hits []memory.ChunkHit
 	batch.Queue("SELECT "+chunkColumns+", 1 - (embedding <=> $1) FROM chunks ORDER BY embedding <=> $1 LIMIT $2",
 		pgvector.NewVector(v), k).Query(func(rows pgx.Rows) error {
@@ -105,6 +105,14 @@ func (s *Store) SearchVector(ctx context.Context, v []float32, k int) ([]memory.
 	}
 	sortHits(hits)
 	return hits, nil
+}
+
+// efSearch is the configured candidate list size, never below k.
+func (s *Store) efSearch(k int) int {
+	if s.ef > 0 {
+		return max(s.ef, k)
+	}
+	return min(max(40, 2*k), 1000)
 }
 
 // SearchKeyword returns the k chunks best matching any of terms, ranked by

@@ -35,12 +35,16 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives operational messages; slog.Default when nil.
 	Logger *slog.Logger
+	// EFSearch is HNSW's candidate list size per vector search (at least k,
+	// at most 1000). Zero means max(40, 2k). Higher buys recall with time.
+	EFSearch int
 }
 
 // Store is the PostgreSQL memory.Store.
 type Store struct {
 	pool   *pgxpool.Pool
 	dim    int
+	ef     int
 	now    func() time.Time
 	log    *slog.Logger
 	closed sync.Once
@@ -53,6 +57,9 @@ var _ memory.Store = (*Store)(nil)
 func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Dim <= 0 || o.Dim > maxHNSWDim {
 		return nil, fmt.Errorf("postgres: open: embedding dimension %d outside 1..%d: %w", o.Dim, maxHNSWDim, memory.ErrInvalid)
+	}
+	if o.EFSearch < 0 || o.EFSearch > 1000 {
+		return nil, fmt.Errorf("postgres: open: ef_search %d outside 0..1000: %w", o.EFSearch, memory.ErrInvalid)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -86,7 +93,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: pool: %w", err)
 	}
-	return &Store{pool: pool, dim: o.Dim, now: o.Now, log: log}, nil
+	return &Store{pool: pool, dim: o.Dim, ef: o.EFSearch, now: o.Now, log: log}, nil
 }
 
 // Ping checks that a connection can be acquired and used.
