@@ -240,6 +240,9 @@ func measure(ctx context.Context, s *server, n int, settle time.Duration) (befor
 	}
 	time.Sleep(settle)
 	after, err = rss(s.cmd.Process.Pid)
+	if s.path == "/ws" {
+		printRuntime(s.addr)
+	}
 	return before, after, err
 }
 
@@ -256,4 +259,21 @@ func rss(pid int) (int64, error) {
 		}
 	}
 	return 0, errors.New("no VmRSS")
+}
+
+// printRuntime shows where a Kairos node's memory is, from its /metrics.
+func printRuntime(addr string) {
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		for _, m := range []string{"go_goroutines ", "go_memstats_heap_inuse_bytes ", "go_memstats_stack_inuse_bytes ", "go_memstats_heap_idle_bytes ", "go_memstats_heap_released_bytes ", "go_memstats_sys_bytes ", "go_memstats_heap_alloc_bytes "} {
+			if strings.HasPrefix(line, m) {
+				fmt.Println("  kairos", line)
+			}
+		}
+	}
 }
