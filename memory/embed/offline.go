@@ -160,9 +160,7 @@ func (f *featurizer) flushWord() {
 		return
 	}
 	f.add(hw, weightWord)
-	if c, ok := concepts[hw]; ok {
-		f.add(hashConcept(c), weightConcept)
-	}
+	f.addConcepts(hw)
 	// Trigrams over the word padded with boundary marks, so prefixes and
 	// suffixes count too.
 	if len(w) < 3 {
@@ -183,6 +181,14 @@ func (f *featurizer) flushWord() {
 	}
 }
 
+// addConcepts adds the concept features of the form hashed to h, if it is
+// one.
+func (f *featurizer) addConcepts(h uint64) {
+	for _, c := range concepts[h] {
+		f.add(hashConcept(c), weightConcept)
+	}
+}
+
 func (f *featurizer) flushCJK() {
 	run := f.cjk
 	f.cjk = f.cjk[:0]
@@ -193,12 +199,10 @@ func (f *featurizer) flushCJK() {
 		if i+1 < len(run) {
 			f.add(hashRunes(kindBigram, run[i:i+2]), weightBigram)
 		}
-		// Concept words are 2–4 characters long; look them up by the
-		// same hash the table was built with.
-		for n := 2; n <= 4 && i+n <= len(run); n++ {
-			if c, ok := concepts[hashRunes(kindWord, run[i:i+n])]; ok {
-				f.add(hashConcept(c), weightConcept)
-			}
+		// Look concept forms up by the same hash the table was built
+		// with.
+		for n := 1; n <= maxFormRunes && i+n <= len(run); n++ {
+			f.addConcepts(hashRunes(kindWord, run[i:i+n]))
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -136,5 +137,65 @@ func BenchmarkOfflineEmbed(b *testing.B) {
 		if _, err := e.Embed(context.Background(), texts); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestOfflineLexicon(t *testing.T) {
+	tests := []struct {
+		name                 string
+		query, near, distant string
+	}{
+		{"好处 is 权益", "会员有什么好处", "各等级权益：金卡全场 9 折", "积分有效期 2 年"},
+		{"perk is benefit", "what perks do members get", "Benefits by tier: Gold 10% off", "Points are valid for 2 years"},
+		{"几段 is stage", "几段奶粉", "Stage 2: 6–12 months", "Hotline: 400-000-0000"},
+		{"zh 发票 en invoice", "发票", "Invoices: request an invoice on the order page", "Shipping costs ¥10"},
+		{"fapiao", "can i get a fapiao", "所有订单都可以开电子发票", "积分有效期 2 年"},
+		{"多久能到 is delivery", "多久能到", "Delivery times: usually 1–2 days", "Points are valid"},
+		{"人工 is agent", "转人工", "Talk to a human agent", "Shipping costs ¥10"},
+		{"滤芯 is cartridge", "replacement cartridge", "替换滤芯 ¥199", "白金卡会员"},
+		{"球鞋 is sneaker", "球鞋尺码", "Sneaker sizes: EU 36–45", "Invoice by email"},
+	}
+	e := NewOffline(256)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := embedAll(t, e, tt.query, tt.near, tt.distant)
+			near, distant := cosine(v[0], v[1]), cosine(v[0], v[2])
+			if near <= distant {
+				t.Fatalf("cos(query, related) = %.3f, not above cos(query, unrelated) = %.3f", near, distant)
+			}
+		})
+	}
+}
+
+func TestSynonyms(t *testing.T) {
+	tests := []struct {
+		word    string
+		want    []string // must be among the synonyms
+		notWant []string
+	}{
+		{"好处", []string{"权益", "benefit"}, []string{"好处"}},
+		{"Perks", []string{"benefit", "权益"}, nil},
+		{"change", []string{"replace", "modify"}, nil}, // two notions
+		{"fit", []string{"size", "install"}, nil},
+		{"夹克", []string{"jacket"}, []string{"sneaker"}},
+		{"unknownword", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.word, func(t *testing.T) {
+			got := Synonyms(tt.word)
+			for _, w := range tt.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("Synonyms(%q) = %q, lacks %q", tt.word, got, w)
+				}
+			}
+			for _, w := range tt.notWant {
+				if slices.Contains(got, w) {
+					t.Errorf("Synonyms(%q) = %q, has %q", tt.word, got, w)
+				}
+			}
+			if tt.want == nil && got != nil {
+				t.Errorf("Synonyms(%q) = %q, want none", tt.word, got)
+			}
+		})
 	}
 }
