@@ -90,13 +90,18 @@ func ratio(n, d int) float64 {
 // Measured (go test ./knowledge/ -run TestRetrievalQuality -v):
 //
 //	before (commit dac5953): zh top-1 0.367, recall 0.430, precision 0.850; en top-1 0.600, recall 0.800, precision 0.900
+//	after:                   zh top-1 0.810, recall 0.937, precision 0.850; en top-1 0.771, recall 0.886, precision 0.900
+//
+// The ranking weights and the relevance threshold were chosen on these same
+// questions (checked on both halves of the file, which agreed within two
+// points), so the figures flatter new questions somewhat.
 //
 // The floors sit a little under the measured figures so a change that makes
 // answers worse fails, while a label added later does not need retuning.
 func TestRetrievalQuality(t *testing.T) {
 	floors := map[string]struct{ top1, recall, precision float64 }{
-		"zh": {0, 0, 0},
-		"en": {0, 0, 0},
+		"zh": {top1: 0.78, recall: 0.90, precision: 0.80},
+		"en": {top1: 0.74, recall: 0.85, precision: 0.85},
 	}
 	b := newSampleBase(t)
 	ctx := context.Background()

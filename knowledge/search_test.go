@@ -262,3 +262,49 @@ func BenchmarkSearchSample(b *testing.B) {
 		i++
 	}
 }
+
+// TestSearchRegressions pins questions that once went wrong: the answer must
+// come from the named section, judged relevant, and hold the facts asked for.
+func TestSearchRegressions(t *testing.T) {
+	b := newSampleBase(t)
+	tests := []struct {
+		query       string
+		wantHeading string
+		wantText    []string
+	}{
+		// A tail sentence of "Delivery times" used to be a chunk of its
+		// own and won, so the reply lacked the delivery times.
+		{"How long does shipping take?", "Delivery times", []string{"Major cities", "1–2 days", "big sales"}},
+		// The page says 权益, the customer 好处.
+		{"会员有什么好处", "各等级权益", []string{"金卡", "包邮"}},
+		// Coverage 0.38 and cosine 0.33 used to fail the relevance rule.
+		{"宝宝8个月吃几段奶粉", "按月龄选择分段", []string{"2 段：6–12 个月"}},
+		{"金卡有啥福利", "各等级权益", []string{"金卡"}},
+		{"咋查物流", "查询物流与修改地址", []string{"物流"}},
+		{"jacket 偏小吗", "夹克", []string{"偏小"}},
+		{"refnud how long", "When the refund arrives", []string{"business days"}},
+		{"shiping time to beijing?", "Delivery times", []string{"Beijing"}},
+		{"能寄到台湾吗", "海外", []string{"台湾"}},
+		{"what perks does platinum get", "Benefits by tier", []string{"Platinum"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			hits, err := b.Search(context.Background(), tt.query, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(hits) == 0 || !hits[0].Relevant {
+				t.Fatalf("no relevant hit: %+v", hits)
+			}
+			top := hits[0]
+			if !strings.Contains(top.Heading, tt.wantHeading) {
+				t.Fatalf("best hit %q (score %.2f cov %.2f cos %.2f), want %q", top.Heading, top.Score, top.Coverage, top.Vector, tt.wantHeading)
+			}
+			for _, w := range tt.wantText {
+				if !strings.Contains(top.Text, w) {
+					t.Errorf("best hit lacks %q: %s", w, top.Text)
+				}
+			}
+		})
+	}
+}

@@ -1,7 +1,9 @@
 // Package knowledge is Kairos's knowledge base: it cuts documents (Markdown,
 // plain text, FAQ CSV) into chunks, embeds them, and answers queries with a
-// hybrid of vector and keyword search (CJK bigrams), fused by reciprocal rank.
-// It also serves the knowledge admin API and ships a bilingual sample base.
+// hybrid of vector and keyword search (CJK bigrams), ranked by a blend of
+// cosine, coverage of the question (with bilingual synonyms and typo
+// tolerance) and keyword score. It also serves the knowledge admin API and
+// ships a bilingual sample base.
 package knowledge
 
 import (
@@ -21,6 +23,11 @@ var englishStop = setOf(
 	"not", "no", "have", "has", "had", "please", "any", "some", "into",
 	"than", "then", "too", "very", "just", "also", "dont", "im", "ive",
 	"hi", "hello", "thanks", "thank",
+	// Verbs and fillers of questions ("what do I get", "how long does it
+	// take", "I want to know"): present in almost any question, absent from
+	// the answers.
+	"get", "got", "want", "need", "know", "tell", "use", "happen",
+	"happens", "something", "stuff", "thing", "things", "ur", "u",
 )
 
 // chineseStopWords are question words, pronouns and politeness: a Han run
@@ -30,6 +37,9 @@ var chineseStopWords = setOf(
 	"什么", "怎么", "怎样", "如何", "为什", "请问", "你们", "我们", "他们",
 	"你好", "您好", "可以", "一下", "是否", "这个", "那个", "哪个", "谢谢",
 	"多久", "多少", "哪里", "哪些", "有没",
+	// Colloquial question words and fillers customers type.
+	"时候", "啥时", "咋办", "东西", "一般", "知道", "这么", "那么", "一件",
+	"一个", "能否", "是不", "可不", "要不",
 )
 
 // chineseStopChars are function characters dropped when they end up alone.
@@ -37,6 +47,10 @@ var chineseStopChars = setOf(
 	"的", "吗", "呢", "是", "了", "吧", "啊", "呀", "哦", "嘛", "我", "你",
 	"您", "他", "她", "它", "在", "和", "与", "及", "或", "也", "都", "就",
 	"还", "又", "谁", "么", "有",
+	// Modal verbs and colloquial question characters ("能退吗", "咋查",
+	// "怎么算"): they carry the question's mood, not its topic.
+	"能", "会", "要", "该", "用", "啥", "咋", "办", "算", "样", "哪", "几",
+	"这", "那", "怎", "找", "把", "给", "没",
 )
 
 // particles split a run of Han characters before bigrams are taken, so
@@ -122,15 +136,43 @@ func (t *tokenizer) flushWord() {
 func (t *tokenizer) flushHan() {
 	run := t.han
 	t.han = t.han[:0]
+	splitHan(run, t.hanSegment)
+}
+
+// splitHan cuts a run of Han characters where a Chinese stop word occurs,
+// dropping it, and calls fn with each non-empty remaining segment.
+func splitHan(run []rune, fn func(seg []rune)) {
 	start := 0
 	for i := 0; i+1 < len(run); i++ {
 		if chineseStopWords[string(run[i:i+2])] {
-			t.hanSegment(run[start:i])
+			if i > start {
+				fn(run[start:i])
+			}
 			start = i + 2
 			i++
 		}
 	}
-	t.hanSegment(run[start:])
+	if start < len(run) {
+		fn(run[start:])
+	}
+}
+
+// hanSegments calls fn with each Chinese segment of text: its Han runs, cut
+// at particles and stop words as Terms cuts them.
+func hanSegments(text string, fn func(seg []rune)) {
+	var run []rune
+	flush := func() {
+		splitHan(run, func(seg []rune) { fn(append([]rune(nil), seg...)) })
+		run = run[:0]
+	}
+	for _, r := range text {
+		if unicode.Is(unicode.Han, r) && !particles[r] {
+			run = append(run, r)
+			continue
+		}
+		flush()
+	}
+	flush()
 }
 
 // hanSegment emits the bigrams of a run of Han characters, or the character
