@@ -2,6 +2,7 @@ package offline
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -130,5 +131,103 @@ func TestExcerpt(t *testing.T) {
 				t.Errorf("excerpt has %d runes", n)
 			}
 		})
+	}
+}
+
+// Passages as the sample knowledge base's chunker cuts them.
+var (
+	deliveryEN = reason.Passage{Title: "Shipping and Delivery", Heading: "Shipping and Delivery > Delivery times", Lang: "en", Score: 1.8, Relevant: true,
+		Text: "We ship with SF Express by default, and with ZTO Express to remote regions.\n" +
+			"- Major cities (Beijing, Shanghai, Guangzhou, Shenzhen): usually 1–2 days.\n" +
+			"- Rest of mainland China: usually 2–4 days.\n" +
+			"- Remote regions such as Xinjiang, Tibet and Qinghai: usually 4–7 days.\n" +
+			"- Hong Kong and Macau: usually 3–5 days. We do not ship to Taiwan or overseas yet.\n\n" +
+			"During big sales and bad weather, delivery may take 1–2 days longer."}
+	benefitsZH = reason.Passage{Title: "会员等级与权益", Heading: "会员等级与权益 > 各等级权益", Lang: "zh", Score: 1.4, Relevant: true,
+		Text: "- 银卡：全场 95 折，生日当月送 ¥30 优惠券。\n- 金卡：全场 9 折，所有订单包邮，缺货商品到货后优先预留 48 小时。\n" +
+			"- 白金卡：全场 85 折，包邮，无理由退货免寄回运费，专属人工客服优先接待，限量新品提前购买。"}
+	stagesZH = reason.Passage{Title: "婴儿配方奶粉分段指南", Heading: "婴儿配方奶粉分段指南 > 按月龄选择分段", Lang: "zh", Score: 1.5, Relevant: true,
+		Text: "- 1 段：0–6 个月。\n- 2 段：6–12 个月。\n- 3 段：12–36 个月（1–3 岁）。\n每罐 800g，售价 ¥268。宝宝到了下一阶段的月龄再换段，早产儿或有特殊情况请先咨询医生。"}
+)
+
+// TestAnswerSampleQuestions checks the replies to questions that once came
+// out wrong read like a good agent's: the facts asked for, lists whole.
+func TestAnswerSampleQuestions(t *testing.T) {
+	r := newReasoner(t)
+	cases := []struct {
+		question, lang string
+		p              reason.Passage
+		want           []string
+	}{
+		{"How long does shipping take?", "en", deliveryEN, []string{"SF Express", "Major cities", "1–2 days", "2–4 days", "4–7 days", "3–5 days", "big sales"}},
+		{"会员有什么好处", "zh", benefitsZH, []string{"银卡", "金卡：全场 9 折", "白金卡", "包邮"}},
+		{"宝宝8个月吃几段奶粉", "zh", stagesZH, []string{"1 段", "2 段：6–12 个月", "3 段", "换段"}},
+	}
+	for _, c := range cases {
+		t.Run(c.question, func(t *testing.T) {
+			reply, err := r.Answer(context.Background(), reason.Request{Question: c.question, Lang: c.lang, Intent: "product_question", Passages: []reason.Passage{c.p}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(reply.Text, w) {
+					t.Errorf("reply lacks %q:\n%s", w, reply.Text)
+				}
+			}
+			if !reply.Grounded {
+				t.Error("reply not grounded")
+			}
+		})
+	}
+}
+
+func TestExcerptKeepsListsWhole(t *testing.T) {
+	filler := strings.Repeat("Our shop was founded long ago by a family of tailors. ", 4)
+	list := "Orders of ¥600 or more can be paid in instalments:\n" +
+		"- 3 or 6 instalments with Huabei or a credit card: interest-free.\n" +
+		"- 12 instalments: the bank's fee applies; checkout shows the amount per instalment."
+	steps := "1. Open \"My orders\" and tap \"Request a return\".\n2. Pick a reason and submit.\n3. Book an SF Express pickup."
+	cases := []struct {
+		name, question, passage string
+		want                    []string
+		notWant                 []string
+	}{
+		{"list with its lead", "can I pay in 12 instalments?", filler + "\n" + list + "\n\n" + filler,
+			[]string{list}, []string{"tailors"}},
+		{"one matching item brings the whole list", "is huabei interest-free", filler + "\n" + list,
+			[]string{list}, []string{"tailors"}},
+		{"numbered steps without a lead", "how do I request a return", filler + "\n\n" + steps + "\n\n" + filler,
+			[]string{steps}, []string{"tailors"}},
+		{"chinese list with lead", "分期有手续费吗", strings.Repeat("本店历史悠久，深受顾客喜爱。", 25) + "\n单笔订单满 ¥600 可以分期：\n- 花呗或信用卡分 3 期、6 期：免息。\n- 分 12 期：按银行或花呗的费率收取手续费。",
+			[]string{"单笔订单满 ¥600 可以分期：\n- 花呗或信用卡分 3 期、6 期：免息。\n- 分 12 期：按银行或花呗的费率收取手续费。"}, []string{"历史悠久"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := excerpt(c.question, c.passage)
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("excerpt lacks %q:\n%s", w, got)
+				}
+			}
+			for _, w := range c.notWant {
+				if strings.Contains(got, w) {
+					t.Errorf("excerpt has %q:\n%s", w, got)
+				}
+			}
+		})
+	}
+}
+
+func TestSplitBlocks(t *testing.T) {
+	got := splitBlocks("Intro one. Lead in:\n- a\n- b\n\nAfter. More.\n| S | 86 |\n| M | 92 |\n\n- lone")
+	want := []block{
+		{text: "Intro one.", line: 0},
+		{text: "Lead in:\n- a\n- b", line: 0, list: true},
+		{text: "After.", line: 4},
+		{text: "More.\n| S | 86 |\n| M | 92 |", line: 4, list: true}, // a table takes its lead too
+		{text: "- lone", line: 8, list: true},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("splitBlocks:\n got %+v\nwant %+v", got, want)
 	}
 }
