@@ -8,7 +8,10 @@
 //	kairos.events.<channel>.<name>      channels.Event, stream KAIROS_EVENTS
 //
 // A node that holds a customer's connection subscribes to the conversation's
-// subject; whichever node produced the reply publishes on it.
+// subject; whichever node produced the reply publishes on it. A node's
+// subscriptions all feed one Dispatcher, so a node holds one NATS
+// subscription per conversation with local receivers and one goroutine in
+// all, however many connections it serves.
 package relay
 
 import (
@@ -34,9 +37,10 @@ const maxToken = 128
 // Relay publishes and subscribes Kairos payloads on one NATS connection.
 // It is safe for concurrent use.
 type Relay struct {
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	logger *slog.Logger
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	logger   *slog.Logger
+	dispatch *Dispatcher
 }
 
 // New returns a Relay using nc. The caller keeps ownership of nc and closes
@@ -52,8 +56,18 @@ func New(nc *nats.Conn, logger *slog.Logger) (*Relay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("relay: new: jetstream: %w", err)
 	}
-	return &Relay{nc: nc, js: js, logger: logger.With("component", "relay")}, nil
+	logger = logger.With("component", "relay")
+	return &Relay{nc: nc, js: js, logger: logger, dispatch: NewDispatcher(nc, DispatcherOptions{Logger: logger})}, nil
 }
+
+// Subscribe adds rc as a receiver of a conversation's outbound messages
+// through the relay's Dispatcher; see Dispatcher.Subscribe.
+func (r *Relay) Subscribe(ctx context.Context, conversationID string, rc Receiver) (*Subscription, error) {
+	return r.dispatch.Subscribe(ctx, conversationID, rc)
+}
+
+// Dispatcher is the relay's Dispatcher.
+func (r *Relay) Dispatcher() *Dispatcher { return r.dispatch }
 
 // JetStream returns the JetStream context of the relay's connection, for
 // EnsureStreams and for consumers of the event stream.
