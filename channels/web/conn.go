@@ -15,41 +15,61 @@ import (
 	"github.com/kairoscx/kairos/channels/relay"
 )
 
-// conn is one visitor's WebSocket connection. Two goroutines serve it: the
-// reader (the HTTP handler's goroutine) handles client frames and queues
-// replies; the writer owns every data write. Fields are grouped by owner;
-// the state is kept small because most connections sit idle for hours.
+// conn is one visitor's WebSocket connection. Most connections sit idle for
+// hours, so an idle one holds one goroutine (the reader, parked in a
+// network read) and this struct: no write buffer, no channel, no timer.
+// Outbound frames go into a small queue, and a writer goroutine runs only
+// while the queue has something in it. Pings come from the handler's
+// keepalive, delivery from the relay's dispatcher.
 type conn struct {
-	h        *Handler
-	ws       *websocket.Conn
-	sub      *relay.Subscription
-	session  channels.Session
-	lang     string
-	wake     chan struct{} // capacity 1: the writer has queued frames or must close
-	readDone chan struct{} // closed when the reader has stopped
+	h       *Handler
+	ws      *websocket.Conn
+	sub     *relay.Subscription
+	session channels.Session
+	lang    string
 
-	mu        sync.Mutex // guards queue and the close decision
-	queue     []outFrame
-	closing   bool
+	mu        sync.Mutex // guards the fields below, down to closeText
+	queue     []item
+	writing   bool // a writer goroutine is running
+	held      bool // setting up: queue frames but start no writer yet
+	replaying bool // a replay is queued and has not started
+	pingDue   bool // the keepalive found the writer busy; it pings next
+	closing   bool // no new frames; the writer ends with a close frame
+	closeSent bool
+	dead      bool // the connection is gone; queued frames are dropped
 	closeCode int
 	closeText string
+
+	// sent is the running writer's record of message seqs written; writers
+	// take turns, handing it over through mu.
+	sent sentSet
 
 	acks ackState
 
 	// Reader-owned.
 	msgLimit, eventLimit bucket
-
-	// Writer-owned: the last message seqs written, so a message that is
-	// both replayed and relayed live is sent once.
-	sent     [32]int64
-	sentNext uint8
 }
 
-// outFrame is an encoded server frame and its type (for metrics).
-type outFrame struct {
-	b   []byte
-	typ string
+// item is one entry of a connection's queue.
+type item struct {
+	kind itemKind
+	typ  string // frame type, for metrics
+	b    []byte // an encoded frame (itemFrame)
+	out  channels.Outbound
 }
+
+type itemKind uint8
+
+const (
+	itemFrame  itemKind = iota // b is ready to write
+	itemOut                    // a relayed message, delta or typing indicator
+	itemReplay                 // replay stored messages the connection has not sent
+	itemPing                   // a WebSocket ping (never queued: see pingDue)
+	itemClose                  // the close frame (never queued: see closing)
+)
+
+// openTimeout bounds connecting the visitor to the engine and subscribing.
+const openTimeout = 30 * time.Second
 
 func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 	if h.isClosing() {
@@ -73,8 +93,7 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 		h:          h,
 		ws:         ws,
 		lang:       parseLang(q.Get("lang")),
-		wake:       make(chan struct{}, 1),
-		readDone:   make(chan struct{}),
+		held:       true,
 		msgLimit:   newBucket(messageBurst, now),
 		eventLimit: newBucket(eventBurst, now),
 	}
@@ -82,15 +101,17 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 		c.closeNow(websocket.CloseGoingAway, "server shutting down")
 		return
 	}
-	// The connection outlives this handler: returning lets net/http free
-	// its per-connection state and the handler goroutine's stack, which an
-	// idle WebSocket would otherwise hold for hours. The request's context
-	// ends when the handler returns, so only its values are kept.
-	ctx := context.WithoutCancel(r.Context())
-	go func() {
-		defer h.untrack(c)
-		c.run(ctx, visitor, since, hasSince)
-	}()
+	// The deep calls of setting up run on this goroutine, which ends
+	// with the handler, so the reader starts on a small fresh stack.
+	octx, cancel := context.WithTimeout(r.Context(), openTimeout)
+	defer cancel()
+	if !c.open(octx, visitor, since, hasSince) {
+		h.untrack(c)
+		return
+	}
+	// The connection outlives the request, and nothing in the request's
+	// context is needed later; keeping it would keep its cancel contexts.
+	go c.serve(context.Background())
 }
 
 func (h *Handler) isClosing() bool {
@@ -99,47 +120,57 @@ func (h *Handler) isClosing() bool {
 	return h.closing
 }
 
-// run connects the visitor to the engine, subscribes to the conversation
-// and serves the connection until it ends.
-func (c *conn) run(ctx context.Context, visitor string, since int64, hasSince bool) {
-	defer c.ws.Close()
+// open connects the visitor to the engine, queues hello and the replay,
+// and subscribes to the conversation. It reports false after closing the
+// connection when that failed.
+func (c *conn) open(ctx context.Context, visitor string, since int64, hasSince bool) bool {
 	h := c.h
 	sess, err := h.engine.Connect(ctx, Channel, channels.Identity{Kind: "web_visitor", Value: visitor})
 	if err != nil {
 		h.logger.Error("connect visitor", "err", err)
 		h.metrics.error(codeInternal)
 		c.closeNow(websocket.CloseInternalServerErr, "try again later")
-		return
+		return false
 	}
-	// Subscribe before replaying, so a message stored while the replay
-	// runs arrives live instead of falling between the two.
-	sub, err := h.relay.Subscribe(sess.ConversationID, h.cfg.SendQueue)
+	c.session = sess
+	if !hasSince {
+		since = sess.AckedSeq
+	}
+	c.sent.base = since
+	hello := encode(helloFrame{Type: "hello", Visitor: h.tokens.issue(visitor, h.now()),
+		ConversationID: sess.ConversationID, LastSeq: sess.LastSeq})
+	c.mu.Lock()
+	c.pushLocked(item{kind: itemFrame, b: hello, typ: "hello"})
+	c.replayLocked()
+	c.mu.Unlock()
+	// The writer is held until the subscription is confirmed: the replay
+	// then reads the store after it, so a message stored meanwhile
+	// arrives live instead of falling between the two.
+	sub, err := h.relay.Subscribe(ctx, sess.ConversationID, c)
 	if err != nil {
 		h.logger.Error("subscribe conversation", "conversation", sess.ConversationID, "err", err)
 		h.metrics.error(codeInternal)
 		c.closeNow(websocket.CloseInternalServerErr, "try again later")
-		return
+		return false
 	}
-	defer sub.Close()
-	c.sub, c.session = sub, sess
-	if !hasSince {
-		since = sess.AckedSeq
-	}
-	hello := encode(helloFrame{Type: "hello", Visitor: h.tokens.issue(visitor, h.now()),
-		ConversationID: sess.ConversationID, LastSeq: sess.LastSeq})
+	c.sub = sub
+	c.mu.Lock()
+	c.held = false
+	c.kickLocked()
+	c.mu.Unlock()
+	return true
+}
 
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		c.writeLoop(ctx, hello, since)
-	}()
+// serve reads client frames until the connection ends, then lets go of
+// everything the connection holds.
+func (c *conn) serve(ctx context.Context) {
 	c.readLoop(ctx)
-	close(c.readDone)
-	<-writerDone
-
+	c.drop()
+	_ = c.sub.Close()
 	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	c.stopAcks(actx)
+	c.h.untrack(c)
 }
 
 // closeNow sends a close frame and drops the connection, for failures
@@ -150,24 +181,63 @@ func (c *conn) closeNow(code int, text string) {
 	c.ws.Close()
 }
 
-// enqueue hands a frame to the writer. A client that lets SendQueue frames
-// pile up is disconnected; it replays what it missed when it reconnects.
+// Deliver queues a relayed message; it is the relay.Receiver side of the
+// connection and never blocks.
+func (c *conn) Deliver(out channels.Outbound) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pushLocked(item{kind: itemOut, out: out})
+}
+
+// Lost queues a replay of what the connection has not sent: the relay
+// dropped messages of this conversation, and the store has them all.
+func (c *conn) Lost() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing || c.replaying {
+		return // a replay that has not started yet will see them
+	}
+	c.h.metrics.error("relay_resync")
+	c.replayLocked()
+}
+
+func (c *conn) replayLocked() {
+	c.replaying = true
+	c.pushLocked(item{kind: itemReplay})
+}
+
+// enqueue hands an encoded frame to the writer.
 func (c *conn) enqueue(b []byte, typ string) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pushLocked(item{kind: itemFrame, b: b, typ: typ})
+}
+
+// pushLocked queues it and makes sure a writer runs. A client that lets
+// SendQueue frames pile up is disconnected; it replays what it missed when
+// it reconnects.
+func (c *conn) pushLocked(it item) {
 	if c.closing {
-		c.mu.Unlock()
 		return
 	}
 	if len(c.queue) >= c.h.cfg.SendQueue {
-		c.setClosingLocked(websocket.ClosePolicyViolation, "slow consumer")
-		c.mu.Unlock()
 		c.h.metrics.error("slow_consumer")
-		c.signal()
+		c.h.logger.Info("slow consumer disconnected", "conversation", c.session.ConversationID)
+		c.setClosingLocked(websocket.ClosePolicyViolation, "slow consumer")
+		c.kickLocked()
 		return
 	}
-	c.queue = append(c.queue, outFrame{b: b, typ: typ})
-	c.mu.Unlock()
-	c.signal()
+	c.queue = append(c.queue, it)
+	c.kickLocked()
+}
+
+// kickLocked starts a writer unless one is running or set-up holds it.
+func (c *conn) kickLocked() {
+	if c.writing || c.held || c.dead {
+		return
+	}
+	c.writing = true
+	go c.writeLoop()
 }
 
 func (c *conn) sendError(code, msg string) {
@@ -180,9 +250,9 @@ func (c *conn) sendError(code, msg string) {
 // is the problem.
 func (c *conn) closeWith(code int, text string) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.setClosingLocked(code, text)
-	c.mu.Unlock()
-	c.signal()
+	c.kickLocked()
 }
 
 func (c *conn) setClosingLocked(code int, text string) {
@@ -201,11 +271,13 @@ func (c *conn) isClosing() bool {
 	return c.closing
 }
 
-func (c *conn) signal() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
+// drop ends the connection at once: queued frames are discarded, a running
+// writer stops at its next frame, and the reader's next read fails.
+func (c *conn) drop() {
+	c.mu.Lock()
+	c.closing, c.dead, c.queue = true, true, nil
+	c.mu.Unlock()
+	c.ws.Close()
 }
 
 func parseSince(s string) (int64, bool) {

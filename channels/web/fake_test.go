@@ -170,6 +170,6 @@ func (c *clock) Advance(d time.Duration) {
 
 type fakeSubscriber struct{}
 
-func (fakeSubscriber) Subscribe(string, int) (*relay.Subscription, error) {
+func (fakeSubscriber) Subscribe(context.Context, string, relay.Receiver) (*relay.Subscription, error) {
 	return nil, errors.New("fake: no relay")
 }

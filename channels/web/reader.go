@@ -21,7 +21,8 @@ import (
 const receiveTimeout = 30 * time.Second
 
 // frameBufs holds read buffers between frames, so an idle connection holds
-// none.
+// none: a frame is read into a pooled buffer, decoded (which copies what
+// is kept) and the buffer goes back before the next read.
 var frameBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // readLoop reads client frames until the connection fails or closes.
@@ -29,6 +30,9 @@ func (c *conn) readLoop(ctx context.Context) {
 	c.ws.SetReadLimit(hardFrameLimit) // beyond it gorilla closes with 1009
 	_ = c.ws.SetReadDeadline(time.Now().Add(2 * c.h.cfg.PingInterval))
 	c.ws.SetPongHandler(func(string) error {
+		if c.isClosing() {
+			return nil // keep the close grace deadline
+		}
 		return c.ws.SetReadDeadline(time.Now().Add(2 * c.h.cfg.PingInterval))
 	})
 	for {

@@ -34,10 +34,12 @@ type Engine interface {
 	Observe(ctx context.Context, ev channels.Event) error
 }
 
-// Subscriber delivers a conversation's outbound messages; *relay.Relay is
-// one.
+// Subscriber delivers a conversation's outbound messages to a receiver
+// until the subscription is closed; *relay.Relay and *relay.Dispatcher are
+// Subscribers. Subscribe must return only once a message published after it
+// returns is certain to reach rc.
 type Subscriber interface {
-	Subscribe(conversationID string, buf int) (*relay.Subscription, error)
+	Subscribe(ctx context.Context, conversationID string, rc relay.Receiver) (*relay.Subscription, error)
 }
 
 // ErrInvalidInput may be wrapped by an Engine's Receive error to say the
@@ -124,10 +126,11 @@ type Handler struct {
 	metrics  *metrics
 	assets   *assets
 
-	mu      sync.Mutex
-	conns   map[*conn]struct{}
-	closing bool
-	drained chan struct{} // closed when closing and conns is empty
+	mu       sync.Mutex
+	conns    map[*conn]struct{}
+	closing  bool
+	drained  chan struct{} // closed when closing and conns is empty
+	pingStop chan struct{} // closed to stop the keepalive; nil when none runs
 }
 
 // New checks cfg, fills in defaults and returns a Handler.
@@ -162,7 +165,8 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h.upgrader = websocket.Upgrader{
 		// Small read buffers and pooled write buffers keep idle
-		// connections cheap: a write buffer is only held while writing.
+		// connections cheap: a write buffer is only held while writing,
+		// and client frames are copied out of the read buffer.
 		ReadBufferSize:   512,
 		WriteBufferSize:  4096,
 		WriteBufferPool:  &sync.Pool{},
@@ -262,6 +266,10 @@ func (h *Handler) track(c *conn) bool {
 	}
 	h.conns[c] = struct{}{}
 	h.metrics.connections(1)
+	if h.pingStop == nil {
+		h.pingStop = make(chan struct{})
+		go h.keepalive(h.pingStop)
+	}
 	return true
 }
 
@@ -273,7 +281,14 @@ func (h *Handler) untrack(c *conn) {
 	}
 	delete(h.conns, c)
 	h.metrics.connections(-1)
-	if h.closing && len(h.conns) == 0 {
+	if len(h.conns) > 0 {
+		return
+	}
+	if h.pingStop != nil {
+		close(h.pingStop)
+		h.pingStop = nil
+	}
+	if h.closing {
 		h.closeDrainedLocked()
 	}
 }
