@@ -25,6 +25,10 @@ type env struct {
 	h      *web.Handler
 	engine *fakeEngine
 	clock  *clock
+	// webNC and dispatch are the web node's NATS connection and the
+	// dispatcher the handler subscribes through.
+	webNC    *nats.Conn
+	dispatch *relay.Dispatcher
 }
 
 // newEnv starts a web handler behind an httptest server. The engine
@@ -32,12 +36,19 @@ type env struct {
 // as two gateway nodes would.
 func newEnv(t testing.TB, tweak func(*web.Config)) *env {
 	t.Helper()
+	return newEnvBuffer(t, tweak, 0)
+}
+
+// newEnvBuffer is newEnv with the web node's dispatch buffer set (0: the
+// default).
+func newEnvBuffer(t testing.TB, tweak func(*web.Config), buffer int) *env {
+	t.Helper()
 	ns, err := relay.StartEmbedded(relay.EmbeddedOptions{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(ns.Shutdown)
-	connect := func(name string) *relay.Relay {
+	connect := func(name string) (*relay.Relay, *nats.Conn) {
 		nc, err := ns.Connect(name)
 		if err != nil {
 			t.Fatal(err)
@@ -48,11 +59,17 @@ func newEnv(t testing.TB, tweak func(*web.Config)) *env {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return r
+		return r, nc
 	}
 	clk := &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
-	eng := newFakeEngine(connect("engine-node"), clk.Now)
-	cfg := web.Config{Engine: eng, Relay: connect("web-node"), Secret: testSecret, Now: clk.Now,
+	engRelay, _ := connect("engine-node")
+	eng := newFakeEngine(engRelay, clk.Now)
+	webRelay, webNC := connect("web-node")
+	dispatch := webRelay.Dispatcher()
+	if buffer > 0 {
+		dispatch = relay.NewDispatcher(webNC, relay.DispatcherOptions{Buffer: buffer})
+	}
+	cfg := web.Config{Engine: eng, Relay: dispatch, Secret: testSecret, Now: clk.Now,
 		AllowedOrigins: []string{"https://shop.example.com"}}
 	if tweak != nil {
 		tweak(&cfg)
@@ -70,7 +87,7 @@ func newEnv(t testing.TB, tweak func(*web.Config)) *env {
 		defer cancel()
 		_ = h.Shutdown(ctx)
 	})
-	return &env{srv: srv, h: h, engine: eng, clock: clk}
+	return &env{srv: srv, h: h, engine: eng, clock: clk, webNC: webNC, dispatch: dispatch}
 }
 
 func (e *env) wsURL(q url.Values) string {
