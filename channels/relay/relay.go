@@ -80,7 +80,8 @@ func ConversationSubject(conversationID string) string {
 }
 
 // Publish sends out to every node subscribed to its conversation. Delivery
-// is at most once: the message itself is already stored, and a client that
+// is at most once: the message itself is already stored, so a node that
+// drops it tells its receivers (Receiver.Lost) to replay, and a client that
 // misses it gets it by replay when it reconnects.
 func (r *Relay) Publish(ctx context.Context, out channels.Outbound) error {
 	if err := ctx.Err(); err != nil {
