@@ -42,8 +42,7 @@ type DispatcherOptions struct {
 // of streamed deltas to thousands of conversations, at 8 bytes a slot.
 const DefaultDispatchBuffer = 16 << 10
 
-// subscribeTimeout bounds the round trip that confirms a subscription when
-// the caller's context has no deadline.
+// subscribeTimeout bounds the round trip that confirms a subscription.
 const subscribeTimeout = 5 * time.Second
 
 // Dispatcher delivers the outbound messages of the conversations a node has
@@ -171,11 +170,8 @@ func (d *Dispatcher) subscribeLocked(conversationID string) (*convSub, error) {
 // the receivers waiting for it go on. A subscription that could not be
 // confirmed is forgotten at once, so the next Subscribe starts afresh.
 func (d *Dispatcher) confirm(ctx context.Context, cs *convSub) {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, subscribeTimeout)
-		defer cancel()
-	}
+	ctx, cancel := context.WithTimeout(ctx, subscribeTimeout)
+	defer cancel()
 	err := d.nc.FlushWithContext(ctx)
 	d.mu.Lock()
 	defer d.mu.Unlock()
