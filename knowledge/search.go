@@ -13,11 +13,14 @@ import (
 // Hit is a chunk found by Search.
 type Hit struct {
 	memory.Chunk
-	Score    float64 // ranking score: cosine, coverage and keyword score blended (see score)
-	Vector   float64 // cosine similarity (0 if not found by vector search)
-	Keyword  float64 // keyword score (0 if not found by keyword search)
-	Coverage float64 // share of what the query asks that the chunk's heading and text say (see asked.coverage)
-	Relevant bool    // the base's judgement that this chunk answers the query
+	Score float64 // reciprocal-rank fusion of the vector and keyword rankings (see fuseByRank)
+	// Relevance is the reranking score: cosine, coverage and keyword score
+	// blended (see score). Relevant is Relevance ≥ minScore.
+	Relevance float64
+	Vector    float64 // cosine similarity (0 if not found by vector search)
+	Keyword   float64 // keyword score (0 if not found by keyword search)
+	Coverage  float64 // share of what the query asks that the chunk's heading and text say (see asked.coverage)
+	Relevant  bool    // the base's judgement that this chunk answers the query
 }
 
 // Search tuning.
@@ -57,8 +60,10 @@ const (
 	minScore  = 1.1
 )
 
-// Search returns up to k chunks (5 when k <= 0, at most 50) for query, best
-// first: relevant chunks before the rest, then chunks in the query's
+// Search returns up to k chunks (5 when k <= 0, at most 50) for query, in
+// two stages: candidates from vector and keyword search are fused by rank
+// (reciprocal-rank fusion, so neither list's score scale matters) and the
+// best max(12, 3k) kept; those are then reranked, best first: relevant chunks before the rest, then chunks in the query's
 // language (a bilingual base answers each customer in their language), then
 // by score. A blank query finds nothing.
 func (b *Base) Search(ctx context.Context, query string, k int) ([]Hit, error) {
@@ -89,6 +94,15 @@ func (b *Base) Search(ctx context.Context, query string, k int) ([]Hit, error) {
 		}
 	}
 	hits := merge(vhits, khits)
+	// Stage 1: fuse the two rankings by rank and keep the best candidates.
+	fuseByRank(hits)
+	slices.SortFunc(hits, func(x, y Hit) int {
+		return cmp.Or(cmp.Compare(y.Score, x.Score), cmp.Compare(x.ID, y.ID))
+	})
+	if pool := max(12, 3*k); len(hits) > pool {
+		hits = hits[:pool]
+	}
+	// Stage 2: rerank the pool by what the query asks that each chunk says.
 	lang := DetectLang(query)
 	a := newAsked(query)
 	bestKeyword := 0.0
@@ -98,13 +112,14 @@ func (b *Base) Search(ctx context.Context, query string, k int) ([]Hit, error) {
 	for i := range hits {
 		h := &hits[i]
 		h.Coverage = a.coverage(h.Chunk)
-		h.Score = score(h.Vector, h.Coverage, a.coverage(sectionOnly(h.Chunk)), h.Keyword, bestKeyword)
-		h.Relevant = h.Score >= minScore
+		h.Relevance = score(h.Vector, h.Coverage, a.coverage(sectionOnly(h.Chunk)), h.Keyword, bestKeyword)
+		h.Relevant = h.Relevance >= minScore
 	}
 	slices.SortFunc(hits, func(x, y Hit) int {
 		return cmp.Or(
 			boolDesc(x.Relevant, y.Relevant),
 			boolDesc(x.Lang == lang, y.Lang == lang),
+			cmp.Compare(y.Relevance, x.Relevance),
 			cmp.Compare(y.Score, x.Score),
 			cmp.Compare(x.DocumentID, y.DocumentID),
 			cmp.Compare(x.Ord, y.Ord),
@@ -188,4 +203,29 @@ func truncateRunes(s string, n int) string {
 		i++
 	}
 	return s
+}
+
+// rrfK is the reciprocal-rank-fusion constant: it damps the difference
+// between the first few ranks so neither list dominates.
+const rrfK = 60
+
+// fuseByRank sets each hit's Score to its reciprocal-rank fusion of the
+// vector and keyword rankings. Ranks, not raw scores, are fused because the
+// scales are not comparable (a BM25 or ts_rank value means nothing next to
+// a cosine). A candidate missing from a list gets no share of it.
+func fuseByRank(hits []Hit) {
+	add := func(value func(h *Hit) float64) {
+		idx := make([]int, 0, len(hits))
+		for i := range hits {
+			if value(&hits[i]) > 0 {
+				idx = append(idx, i)
+			}
+		}
+		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(value(&hits[b]), value(&hits[a])) })
+		for rank, i := range idx {
+			hits[i].Score += 1 / float64(rrfK+rank+1)
+		}
+	}
+	add(func(h *Hit) float64 { return h.Vector })
+	add(func(h *Hit) float64 { return h.Keyword })
 }

@@ -77,26 +77,22 @@ func negative(mood string) bool {
 	return mood == insight.MoodFrustrated || mood == insight.MoodAngry || mood == insight.MoodAnxious
 }
 
-// bestPassage returns the highest scoring relevant passage, preferring one
-// in the reply language (or of unknown language) over a better scoring one
-// the customer may not read.
+// bestPassage returns the first relevant passage (passages come best
+// first), preferring one in the reply language (or of unknown language) over
+// a better ranked one the customer may not read.
 func bestPassage(ps []reason.Passage, lang string) (reason.Passage, bool) {
-	var best, other reason.Passage
-	var found, foundOther bool
+	var other reason.Passage
+	var foundOther bool
 	for _, p := range ps {
 		if !p.Relevant {
 			continue
 		}
 		if p.Lang == lang || p.Lang == "" {
-			if !found || p.Score > best.Score {
-				best, found = p, true
-			}
-		} else if !foundOther || p.Score > other.Score {
+			return p, true
+		}
+		if !foundOther {
 			other, foundOther = p, true
 		}
-	}
-	if found {
-		return best, true
 	}
 	return other, foundOther
 }

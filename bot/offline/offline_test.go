@@ -231,3 +231,20 @@ func TestSplitBlocks(t *testing.T) {
 		t.Fatalf("splitBlocks:\n got %+v\nwant %+v", got, want)
 	}
 }
+
+// TestBestPassageKeepsRetrievalOrder: retrieval reranks, so the first
+// relevant passage in the reply language wins whatever its fusion score.
+func TestBestPassageKeepsRetrievalOrder(t *testing.T) {
+	ps := []reason.Passage{
+		{Heading: "off-topic", Text: "x", Lang: "en", Score: 0.9, Relevant: false},
+		{Heading: "中文", Text: "y", Lang: "zh", Score: 0.8, Relevant: true},
+		{Heading: "first", Text: "a", Lang: "en", Score: 0.1, Relevant: true},
+		{Heading: "second", Text: "b", Lang: "en", Score: 0.5, Relevant: true},
+	}
+	for _, tt := range []struct{ lang, want string }{{"en", "first"}, {"zh", "中文"}, {"fr", "中文"}} {
+		got, ok := bestPassage(ps, tt.lang)
+		if !ok || got.Heading != tt.want {
+			t.Errorf("bestPassage(%s) = %q, %v; want %q", tt.lang, got.Heading, ok, tt.want)
+		}
+	}
+}

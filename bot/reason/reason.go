@@ -14,7 +14,7 @@ type Passage struct {
 	Heading string  // section path or FAQ question
 	Text    string  // the passage or FAQ answer
 	Lang    string  // "zh", "en" or ""
-	Score   float64 // fused rank score, higher is better
+	Score   float64 // rank-fusion score from retrieval, higher is better
 	// Relevant is the knowledge base's judgement that the passage answers
 	// the question (enough of the question's terms or meaning match).
 	Relevant bool
@@ -32,11 +32,11 @@ type Turn struct {
 type Request struct {
 	ConversationID string
 	Question       string
-	Lang           string // reply language: "zh" or "en"
-	Intent         string // surface intent from bot/insight
-	Mood           string // mood label from bot/insight
-	History        []Turn // recent messages, oldest first, not including Question
-	Passages       []Passage
+	Lang           string    // reply language: "zh" or "en"
+	Intent         string    // surface intent from bot/insight
+	Mood           string    // mood label from bot/insight
+	History        []Turn    // recent messages, oldest first, not including Question
+	Passages       []Passage // best first, as the knowledge base ranked them
 }
 
 // Reply is a reasoner's answer.
