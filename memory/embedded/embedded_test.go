@@ -136,3 +136,18 @@ func TestOpenErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestOpenWhileHeld: a second process (here a second Open) gets a clear
+// error instead of hanging on bbolt's file lock.
+func TestOpenWhileHeld(t *testing.T) {
+	dir := t.TempDir()
+	s, err := embedded.Open(context.Background(), embedded.Options{Dir: dir, Dim: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	_, err = embedded.Open(context.Background(), embedded.Options{Dir: dir, Dim: 8})
+	if !errors.Is(err, embedded.ErrInUse) || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second Open: %v, want ErrInUse", err)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/kairoscx/kairos/memory"
 )
@@ -65,6 +66,9 @@ var (
 	keyDim     = []byte("dim")
 )
 
+// ErrInUse is returned by Open when another process holds the store file.
+var ErrInUse = errors.New("store file in use")
+
 // Open opens (or creates) the store file <Dir>/kairos.db and loads the
 // search indexes into memory.
 func Open(ctx context.Context, o Options) (*Store, error) {
@@ -87,6 +91,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	// The timeout turns "another process holds the file" into an error
 	// instead of a hang.
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("embedded: open %s: the file is in use by another process (a running kairos serve?); stop it, or use the admin API while it runs: %w", path, ErrInUse)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
