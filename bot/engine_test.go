@@ -360,9 +360,11 @@ func TestReplayAndAck(t *testing.T) {
 			t.Errorf("replayed %+v", o)
 		}
 	}
-	after, err := h.e.Replay(context.Background(), h.sess.ConversationID, all[0].Seq, 1)
-	if err != nil || len(after) != 1 || after[0].Seq != all[1].Seq {
-		t.Errorf("Replay(after %d, limit 1) = %+v, %v", all[0].Seq, after, err)
+	// The customer's own messages are replayed too, in transcript order,
+	// so a new tab can show the whole conversation.
+	after, err := h.e.Replay(context.Background(), h.sess.ConversationID, all[0].Seq, 2)
+	if err != nil || len(after) != 2 || after[0].Role != "customer" || after[0].Text != "退款多久到账" || after[1].Seq != all[1].Seq {
+		t.Errorf("Replay(after %d, limit 2) = %+v, %v; want the customer's question then its reply", all[0].Seq, after, err)
 	}
 	if err := h.e.Ack(context.Background(), h.sess.ConversationID, all[2].Seq); err != nil {
 		t.Fatal(err)

@@ -236,9 +236,15 @@ func (h *harness) send(t testing.TB, clientID, text string) channels.Receipt {
 // replies returns the stored non-customer messages.
 func (h *harness) replies(t testing.TB) []channels.Outbound {
 	t.Helper()
-	out, err := h.e.Replay(context.Background(), h.sess.ConversationID, 0, 0)
+	all, err := h.e.Replay(context.Background(), h.sess.ConversationID, 0, 0)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var out []channels.Outbound
+	for _, o := range all {
+		if o.Role != "customer" {
+			out = append(out, o)
+		}
 	}
 	return out
 }

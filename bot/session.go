@@ -34,9 +34,11 @@ const (
 	maxReplay     = 500
 )
 
-// Replay returns up to limit stored replies (bot, agent and system messages)
-// with Seq > afterSeq, oldest first, for a client catching up. The client
-// has its own messages already. limit ≤ 0 means 100; it is capped at 500.
+// Replay returns up to limit stored messages with Seq > afterSeq, oldest
+// first, for a client catching up. The customer's own messages are included
+// (role "customer"), so a new tab or device can show the whole transcript;
+// a client that has them matches them by seq. limit ≤ 0 means 100; it is
+// capped at 500.
 func (e *Engine) Replay(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]channels.Outbound, error) {
 	if conversationID == "" || afterSeq < 0 {
 		return nil, fmt.Errorf("bot: replay: conversation id and a non-negative seq are required: %w", errInvalid)
@@ -45,23 +47,13 @@ func (e *Engine) Replay(ctx context.Context, conversationID string, afterSeq int
 		limit = defaultReplay
 	}
 	limit = min(limit, maxReplay)
-	var out []channels.Outbound
-	// Customer messages are skipped, so a page may yield fewer than limit
-	// replies; keep paging until limit is reached or the transcript ends.
-	for len(out) < limit {
-		page, err := e.cfg.Store.Messages(ctx, conversationID, afterSeq, limit)
-		if err != nil {
-			return nil, fmt.Errorf("bot: replay: %w", err)
-		}
-		for _, m := range page {
-			afterSeq = m.Seq
-			if m.Role != memory.RoleCustomer && len(out) < limit {
-				out = append(out, messageOut(m))
-			}
-		}
-		if len(page) < limit {
-			break
-		}
+	page, err := e.cfg.Store.Messages(ctx, conversationID, afterSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("bot: replay: %w", err)
+	}
+	out := make([]channels.Outbound, 0, len(page))
+	for _, m := range page {
+		out = append(out, messageOut(m))
 	}
 	return out, nil
 }

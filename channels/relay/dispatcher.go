@@ -324,3 +324,21 @@ func (d *Dispatcher) reportDrops() {
 		}
 	}
 }
+
+// ResyncAll tells every local receiver that messages may have been missed,
+// so each catches up from the store. Call it when the NATS connection comes
+// back after a disconnect: core NATS does not keep what was published while
+// this node was away.
+func (d *Dispatcher) ResyncAll() {
+	d.mu.Lock()
+	var all []*Subscription
+	for _, cs := range d.convs {
+		all = append(all, cs.rcs...)
+	}
+	d.mu.Unlock()
+	for _, s := range all {
+		if s != nil {
+			s.rc.Lost()
+		}
+	}
+}

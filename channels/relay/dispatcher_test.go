@@ -258,3 +258,18 @@ func TestSubscribeCancelled(t *testing.T) {
 	}
 	subscribe(t, b, "conv_x", newRecorder()) // a later Subscribe starts afresh
 }
+
+func TestResyncAllTellsEveryReceiver(t *testing.T) {
+	_, b, _, _ := twoNodes(t)
+	x, y := newRecorder(), newRecorder()
+	subscribe(t, b, "conv_x", x)
+	subscribe(t, b, "conv_y", y)
+	b.Dispatcher().ResyncAll()
+	for name, r := range map[string]*recorder{"x": x, "y": y} {
+		select {
+		case <-r.lost:
+		case <-time.After(5 * time.Second):
+			t.Errorf("receiver %s was not told to resync", name)
+		}
+	}
+}

@@ -39,6 +39,7 @@ type Gateway struct {
 
 	store     memory.Store
 	natsSrv   *relay.Embedded // nil when connected to an outside NATS
+	relay     *relay.Relay
 	nc        *nats.Conn
 	knowledge *knowledge.Base
 	engine    *bot.Engine
@@ -83,6 +84,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 	if err != nil {
 		return nil, fmt.Errorf("gateway: relay: %w", err)
 	}
+	g.relay = rel
 	js, err := jetstream.New(g.nc)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: jetstream: %w", err)
@@ -255,7 +257,13 @@ func (g *Gateway) connectNATS(ctx context.Context) error {
 					g.log.Warn("nats disconnected", "err", err)
 				}
 			}),
-			nats.ReconnectHandler(func(c *nats.Conn) { g.log.Info("nats reconnected", "url", c.ConnectedUrl()) }))
+			nats.ReconnectHandler(func(c *nats.Conn) {
+				g.log.Info("nats reconnected; connected clients catch up from the store", "url", c.ConnectedUrl())
+				// Core NATS keeps nothing published while we were away.
+				if g.relay != nil {
+					g.relay.Dispatcher().ResyncAll()
+				}
+			}))
 		if err != nil {
 			return fmt.Errorf("gateway: connect to NATS at %s: %w", g.cfg.NATSURL, err)
 		}

@@ -217,6 +217,12 @@ func TestReconnectKeepsIdentityAndReplays(t *testing.T) {
 	if hello2.ConversationID != hello.ConversationID {
 		t.Fatalf("conversation after reconnect = %s, want %s", hello2.ConversationID, hello.ConversationID)
 	}
+	// The whole transcript comes back in order: the question, then the
+	// unacked reply.
+	question := c2.read(func(f frame) bool { return f.Type == "message" })
+	if question.Role != "customer" || question.Text != "How long does shipping take?" {
+		t.Fatalf("first replayed message %+v, want the customer's question", question)
+	}
 	replayed := c2.read(func(f frame) bool { return f.Type == "message" })
 	if replayed.Seq != first.Seq || replayed.Text != first.Text {
 		t.Fatalf("replayed %+v, want %+v", replayed, first)
