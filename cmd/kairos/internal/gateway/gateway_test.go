@@ -148,7 +148,9 @@ func (c *chat) read(want func(frame) bool) frame {
 func (c *chat) ask(text string) frame {
 	c.t.Helper()
 	c.next++
-	id := fmt.Sprintf("m%d", c.next)
+	// Unique per tab, as the widget's ids are: two tabs of one visitor
+	// share a conversation, where client ids identify resends.
+	id := fmt.Sprintf("m%p-%d", c, c.next)
 	c.send(map[string]any{"type": "message", "id": id, "text": text})
 	f := c.read(func(f frame) bool { return f.Type == "message" && f.Role == "bot" })
 	c.send(map[string]any{"type": "ack", "seq": f.Seq})
