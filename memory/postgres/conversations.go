@@ -7,13 +7,29 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/kairoscx/kairos/memory"
 )
 
+// customerSQL finds or creates a customer in one round trip. On first sight
+// the customer and identity rows go in together; a concurrent first sighting
+// of the same identity makes the loser's statement fail on the identity's
+// primary key, which rolls back its customer row too, so no orphan is left.
+const customerSQL = `WITH found AS (
+		SELECT c.id, c.created_at FROM identities i JOIN customers c ON c.id = i.customer_id
+		WHERE i.kind = $1 AND i.value = $2),
+	newc AS (
+		INSERT INTO customers (id, created_at) SELECT $3, $4 WHERE NOT EXISTS (SELECT 1 FROM found)
+		RETURNING id, created_at),
+	newi AS (
+		INSERT INTO identities (kind, value, customer_id) SELECT $1, $2, id FROM newc)
+	SELECT id, created_at, false FROM found
+	UNION ALL SELECT id, created_at, true FROM newc`
+
 // CustomerByIdentity returns the customer known by id, creating both on
-// first sight. Concurrent first sightings race on the identity's primary
-// key; the loser rolls back its customer and reads the winner's.
+// first sight, in one statement; only the loser of a first-sighting race
+// runs it a second time, and then finds the winner's customer.
 func (s *Store) CustomerByIdentity(ctx context.Context, id memory.Identity) (memory.Customer, bool, error) {
 	if id.Kind == "" || id.Value == "" {
 		return memory.Customer{}, false, fmt.Errorf("postgres: customer by identity %q/%q: empty kind or value: %w", id.Kind, id.Value, memory.ErrInvalid)
@@ -21,44 +37,25 @@ func (s *Store) CustomerByIdentity(ctx context.Context, id memory.Identity) (mem
 	if err := checkText(id.Kind + id.Value); err != nil {
 		return memory.Customer{}, false, wrap("customer by identity", err)
 	}
-	c, err := s.lookupCustomer(ctx, id)
-	if err == nil || !errors.Is(err, pgx.ErrNoRows) {
-		return c, false, wrap("customer by identity", err)
-	}
-	c = memory.Customer{ID: memory.NewID("cus_"), CreatedAt: s.stamp()}
-	won := false
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "INSERT INTO customers (id, created_at) VALUES ($1, $2)", c.ID, c.CreatedAt); err != nil {
-			return err
+	var err error
+	for range 3 {
+		var c memory.Customer
+		var created bool
+		err = s.pool.QueryRow(ctx, customerSQL, id.Kind, id.Value, memory.NewID("cus_"), s.stamp()).Scan(&c.ID, &c.CreatedAt, &created)
+		if err == nil {
+			c.CreatedAt = utc(c.CreatedAt)
+			return c, created, nil
 		}
-		tag, err := tx.Exec(ctx, "INSERT INTO identities (kind, value, customer_id) VALUES ($1, $2, $3) ON CONFLICT (kind, value) DO NOTHING", id.Kind, id.Value, c.ID)
-		if err != nil {
-			return err
+		if !isUniqueViolation(err) {
+			break
 		}
-		if won = tag.RowsAffected() == 1; !won {
-			return errLost
-		}
-		return nil
-	})
-	if won {
-		return c, true, wrap("customer by identity", err)
 	}
-	if err != nil && !errors.Is(err, errLost) {
-		return memory.Customer{}, false, wrap("customer by identity", err)
-	}
-	c, err = s.lookupCustomer(ctx, id)
-	return c, false, wrap("customer by identity", err)
+	return memory.Customer{}, false, wrap("customer by identity", err)
 }
 
-// errLost rolls back a transaction that lost an insert race.
-var errLost = errors.New("lost the race")
-
-func (s *Store) lookupCustomer(ctx context.Context, id memory.Identity) (memory.Customer, error) {
-	var c memory.Customer
-	err := s.pool.QueryRow(ctx, `SELECT c.id, c.created_at FROM identities i JOIN customers c ON c.id = i.customer_id
-		WHERE i.kind = $1 AND i.value = $2`, id.Kind, id.Value).Scan(&c.ID, &c.CreatedAt)
-	c.CreatedAt = utc(c.CreatedAt)
-	return c, err
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
 const convColumns = "id, customer_id, channel, created_at, updated_at, last_seq, acked_seq"
@@ -70,44 +67,81 @@ func scanConv(row pgx.Row) (memory.Conversation, error) {
 	return c, err
 }
 
+const latestConvSQL = "SELECT " + convColumns + ` FROM conversations
+	WHERE customer_id = $1 AND channel = $2 ORDER BY created_at DESC, id DESC LIMIT 1`
+
+// startConvSQL inserts a conversation unless the customer's latest one on
+// the channel was updated at or after $5. It runs after the customer row is
+// locked, in a statement of its own, so its snapshot sees a conversation a
+// concurrent caller started while this one waited for the lock.
+const startConvSQL = `INSERT INTO conversations (id, customer_id, channel, created_at, updated_at)
+	SELECT $3, $1, $2, $4, $4 FROM customers WHERE id = $1 AND NOT EXISTS (
+		SELECT 1 FROM (SELECT updated_at FROM conversations WHERE customer_id = $1 AND channel = $2
+			ORDER BY created_at DESC, id DESC LIMIT 1) latest WHERE latest.updated_at >= $5)
+	RETURNING ` + convColumns
+
 // CurrentConversation returns the customer's latest conversation on channel
-// unless it went idle before idleSince. Locking the customer row makes
-// concurrent first calls agree on one conversation.
+// unless it went idle before idleSince. The common case, a live
+// conversation, is one read-only query. Otherwise one pipelined transaction
+// locks the customer row, so concurrent first calls agree on one
+// conversation, and starts one if it is still needed.
 func (s *Store) CurrentConversation(ctx context.Context, customerID, channel string, idleSince time.Time) (memory.Conversation, error) {
 	if channel == "" {
 		return memory.Conversation{}, fmt.Errorf("postgres: current conversation: empty channel: %w", memory.ErrInvalid)
 	}
-	if err := checkText(channel); err != nil {
+	if err := checkText(channel + customerID); err != nil {
 		return memory.Conversation{}, wrap("current conversation", err)
 	}
-	var conv memory.Conversation
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var one int
-		err := tx.QueryRow(ctx, "SELECT 1 FROM customers WHERE id = $1 FOR NO KEY UPDATE", customerID).Scan(&one)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("customer %q: %w", customerID, memory.ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		conv, err = scanConv(tx.QueryRow(ctx, "SELECT "+convColumns+` FROM conversations
-			WHERE customer_id = $1 AND channel = $2 ORDER BY created_at DESC, id DESC LIMIT 1`, customerID, channel))
-		if err == nil && !conv.UpdatedAt.Before(idleSince) {
-			return nil
-		}
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
-		now := s.stamp()
-		conv = memory.Conversation{ID: memory.NewID("conv_"), CustomerID: customerID, Channel: channel, CreatedAt: now, UpdatedAt: now}
-		_, err = tx.Exec(ctx, "INSERT INTO conversations (id, customer_id, channel, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
-			conv.ID, customerID, channel, now)
-		return err
+	conv, err := scanConv(s.pool.QueryRow(ctx, latestConvSQL, customerID, channel))
+	if err == nil && !conv.UpdatedAt.Before(idleSince) {
+		return conv, nil
+	}
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return memory.Conversation{}, wrap("current conversation", err)
+	}
+	var (
+		customer, started, latest bool
+		fresh, current            memory.Conversation
+	)
+	now := s.stamp()
+	batch := &pgx.Batch{}
+	batch.Queue("BEGIN")
+	batch.Queue("SELECT 1 FROM customers WHERE id = $1 FOR NO KEY UPDATE", customerID).QueryRow(func(row pgx.Row) error {
+		return noRows(row.Scan(new(int)), &customer)
 	})
-	if err != nil {
+	batch.Queue(startConvSQL, customerID, channel, memory.NewID("conv_"), now, idleSince).QueryRow(func(row pgx.Row) error {
+		var err error
+		fresh, err = scanConv(row)
+		return noRows(err, &started)
+	})
+	batch.Queue(latestConvSQL, customerID, channel).QueryRow(func(row pgx.Row) error {
+		var err error
+		current, err = scanConv(row)
+		return noRows(err, &latest)
+	})
+	batch.Queue("COMMIT")
+	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
 		return memory.Conversation{}, wrap("current conversation", err)
 	}
-	return conv, nil
+	switch {
+	case !customer:
+		return memory.Conversation{}, fmt.Errorf("postgres: current conversation: customer %q: %w", customerID, memory.ErrNotFound)
+	case started:
+		return fresh, nil
+	case latest:
+		return current, nil
+	}
+	return memory.Conversation{}, fmt.Errorf("postgres: current conversation for %s: neither started nor found one", customerID)
+}
+
+// noRows sets *found to whether a row was scanned, treating no row as no
+// error.
+func noRows(err error, found *bool) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	*found = err == nil
+	return err
 }
 
 // Conversation returns one conversation, or ErrNotFound.
@@ -130,22 +164,23 @@ func (s *Store) ReserveSeq(ctx context.Context, conversationID string) (int64, e
 	return seq, wrap("reserve seq", err)
 }
 
-// Ack moves the acknowledged sequence number forward, never back.
+// Ack moves the acknowledged sequence number forward, never back, in one
+// statement. An ack that does not move it writes nothing, so a repeated
+// ack costs no WAL flush.
 func (s *Store) Ack(ctx context.Context, conversationID string, seq int64) error {
 	if seq < 0 {
 		return fmt.Errorf("postgres: ack %s: negative seq %d: %w", conversationID, seq, memory.ErrInvalid)
 	}
 	var last int64
-	var ok bool
 	err := s.pool.QueryRow(ctx, `WITH c AS (SELECT last_seq FROM conversations WHERE id = $1),
-		u AS (UPDATE conversations SET acked_seq = GREATEST(acked_seq, $2) WHERE id = $1 AND $2 <= last_seq RETURNING 1)
-		SELECT c.last_seq, EXISTS (SELECT 1 FROM u) FROM c`, conversationID, seq).Scan(&last, &ok)
+		u AS (UPDATE conversations SET acked_seq = $2 WHERE id = $1 AND acked_seq < $2 AND $2 <= last_seq)
+		SELECT last_seq FROM c`, conversationID, seq).Scan(&last)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return fmt.Errorf("postgres: ack: conversation %q: %w", conversationID, memory.ErrNotFound)
 	case err != nil:
 		return wrap("ack", err)
-	case !ok:
+	case seq > last:
 		return fmt.Errorf("postgres: ack %s: seq %d beyond last %d: %w", conversationID, seq, last, memory.ErrInvalid)
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/kairoscx/kairos/memory"
 )
@@ -55,70 +56,89 @@ func scanMessage(row pgx.Row) (memory.Message, error) {
 	return m, err
 }
 
-// AppendMessage stores m. The conversation row is locked by the UPDATE that
-// allocates or checks the sequence number, so appends to one conversation
-// are serialized; a resend of a client id then meets the partial unique
-// index, does nothing, and the stored message is read back.
+// appendSQL stores a message in one autocommitted statement, one round
+// trip. The UPDATE allocates (or, for a reserved $2, checks) the sequence
+// number and locks the conversation row, so appends to one conversation are
+// serialized. It matches no row, and so nothing is written, when the
+// conversation is unknown, when $2 was never reserved, or when the client id
+// is already stored: the common resend leaves LastSeq alone. Two resends
+// racing past that check meet the partial unique index instead; the loser
+// inserts nothing, but its sequence number stays spent (a gap, which the
+// contract allows). A reserved $2 that is already used fails on the primary
+// key with unique_violation.
+const appendSQL = `WITH c AS (
+		UPDATE conversations SET updated_at = $8,
+			last_seq = CASE WHEN $2::bigint = 0 THEN last_seq + 1 ELSE last_seq END
+		WHERE id = $1 AND ($2::bigint = 0 OR $2::bigint <= last_seq)
+			AND ($5::text = '' OR NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = $1 AND client_id = $5::text))
+		RETURNING last_seq)
+	INSERT INTO messages (` + msgColumns + `)
+	SELECT $1, CASE WHEN $2::bigint = 0 THEN c.last_seq ELSE $2::bigint END, $3, $4, $5::text, $6, $7 FROM c
+	ON CONFLICT (conversation_id, client_id) WHERE client_id <> '' DO NOTHING
+	RETURNING seq`
+
+// appendMissSQL tells why appendSQL inserted nothing: no row means no such
+// conversation; a message means the client id was already stored.
+const appendMissSQL = `SELECT c.last_seq, m.seq, m.role, m.text, m.reply_to, m.created_at
+	FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id AND m.client_id = $2 AND $2 <> ''
+	WHERE c.id = $1`
+
+// AppendMessage stores m in one round trip; only when nothing was inserted
+// does a second query tell a resend from an unknown conversation or an
+// unreserved sequence number.
 func (s *Store) AppendMessage(ctx context.Context, m memory.Message) (memory.Message, bool, error) {
 	if err := validateMessage(m); err != nil {
 		return memory.Message{}, false, wrap("append message", err)
-	}
-	if m.ClientID != "" {
-		if old, err := s.messageByClientID(ctx, m.ConversationID, m.ClientID); err == nil || !errors.Is(err, pgx.ErrNoRows) {
-			return old, false, wrap("append message", err)
-		}
 	}
 	now := s.stamp()
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = now
 	}
 	m.CreatedAt = m.CreatedAt.UTC().Truncate(time.Microsecond)
-	inserted := false
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var last int64
-		q := "UPDATE conversations SET updated_at = $2 WHERE id = $1 RETURNING last_seq"
-		if m.Seq == 0 {
-			q = "UPDATE conversations SET updated_at = $2, last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq"
+	// A miss whose cause has gone by the time it is examined (a sequence
+	// number reserved in between) is tried again; twice is plenty.
+	for range 3 {
+		var seq int64
+		err := s.pool.QueryRow(ctx, appendSQL, m.ConversationID, m.Seq, string(m.Role), m.Text, m.ClientID, m.ReplyTo, m.CreatedAt, now).Scan(&seq)
+		if err == nil {
+			m.Seq = seq
+			return m, true, nil
 		}
-		err := tx.QueryRow(ctx, q, m.ConversationID, now).Scan(&last)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("conversation %q: %w", m.ConversationID, memory.ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		switch {
-		case m.Seq == 0:
-			m.Seq = last
-		case m.Seq > last:
-			return fmt.Errorf("seq %d was never reserved (last %d): %w", m.Seq, last, memory.ErrInvalid)
-		}
-		tag, err := tx.Exec(ctx, "INSERT INTO messages ("+msgColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
-			ON CONFLICT (conversation_id, client_id) WHERE client_id <> '' DO NOTHING`,
-			m.ConversationID, m.Seq, string(m.Role), m.Text, m.ClientID, m.ReplyTo, m.CreatedAt)
-		if err != nil {
+		if !errors.Is(err, pgx.ErrNoRows) {
 			if wrapped := wrap("", err); errors.Is(wrapped, memory.ErrConflict) {
-				return fmt.Errorf("seq %d already used: %w", m.Seq, memory.ErrConflict)
+				return memory.Message{}, false, fmt.Errorf("postgres: append message: seq %d already used: %w", m.Seq, memory.ErrConflict)
 			}
-			return err
+			return memory.Message{}, false, wrap("append message", err)
 		}
-		if inserted = tag.RowsAffected() == 1; !inserted {
-			return errLost // a concurrent resend won; undo our seq
+		old, found, err := s.appendMiss(ctx, m)
+		if err != nil || found {
+			return old, false, err
 		}
-		return nil
-	})
-	if inserted && err == nil {
-		return m, true, nil
 	}
-	if !errors.Is(err, errLost) {
-		return memory.Message{}, false, wrap("append message", err)
-	}
-	old, err := s.messageByClientID(ctx, m.ConversationID, m.ClientID)
-	return old, false, wrap("append message", err)
+	return memory.Message{}, false, fmt.Errorf("postgres: append message to %s: kept missing without a cause", m.ConversationID)
 }
 
-func (s *Store) messageByClientID(ctx context.Context, conv, clientID string) (memory.Message, error) {
-	return scanMessage(s.pool.QueryRow(ctx, "SELECT "+msgColumns+" FROM messages WHERE conversation_id = $1 AND client_id = $2", conv, clientID))
+// appendMiss explains an append that inserted nothing: the stored message
+// of a resend (found), ErrNotFound, ErrInvalid, or neither, when the append
+// should be tried again.
+func (s *Store) appendMiss(ctx context.Context, m memory.Message) (memory.Message, bool, error) {
+	var last int64
+	var seq, replyTo pgtype.Int8
+	var role, text pgtype.Text
+	var created pgtype.Timestamptz
+	err := s.pool.QueryRow(ctx, appendMissSQL, m.ConversationID, m.ClientID).Scan(&last, &seq, &role, &text, &replyTo, &created)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return memory.Message{}, false, fmt.Errorf("postgres: append message: conversation %q: %w", m.ConversationID, memory.ErrNotFound)
+	case err != nil:
+		return memory.Message{}, false, wrap("append message", err)
+	case seq.Valid:
+		return memory.Message{ConversationID: m.ConversationID, Seq: seq.Int64, Role: memory.Role(role.String), Text: text.String,
+			ClientID: m.ClientID, ReplyTo: replyTo.Int64, CreatedAt: utc(created.Time)}, true, nil
+	case m.Seq > last:
+		return memory.Message{}, false, fmt.Errorf("postgres: append message: seq %d was never reserved (last %d): %w", m.Seq, last, memory.ErrInvalid)
+	}
+	return memory.Message{}, false, nil
 }
 
 // Messages returns up to limit messages with Seq > afterSeq, oldest first.
@@ -126,8 +146,10 @@ func (s *Store) Messages(ctx context.Context, conversationID string, afterSeq in
 	if limit <= 0 {
 		limit = defaultLimit
 	}
-	out, err := s.messages(ctx, conversationID, "SELECT "+msgColumns+` FROM messages
-		WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, conversationID, afterSeq, limit)
+	out, err := s.messages(ctx, conversationID, `SELECT m.seq, m.role, m.text, m.client_id, m.reply_to, m.created_at
+		FROM conversations c LEFT JOIN LATERAL (SELECT * FROM messages
+			WHERE conversation_id = c.id AND seq > $2 ORDER BY seq LIMIT $3) m ON true
+		WHERE c.id = $1 ORDER BY m.seq`, conversationID, afterSeq, limit)
 	return out, wrap("messages", err)
 }
 
@@ -136,26 +158,45 @@ func (s *Store) LastMessages(ctx context.Context, conversationID string, n int) 
 	if n <= 0 {
 		n = defaultLimit
 	}
-	out, err := s.messages(ctx, conversationID, "SELECT "+msgColumns+` FROM (SELECT * FROM messages
-		WHERE conversation_id = $1 ORDER BY seq DESC LIMIT $2) last ORDER BY seq`, conversationID, n)
+	out, err := s.messages(ctx, conversationID, `SELECT m.seq, m.role, m.text, m.client_id, m.reply_to, m.created_at
+		FROM conversations c LEFT JOIN LATERAL (SELECT * FROM messages
+			WHERE conversation_id = c.id ORDER BY seq DESC LIMIT $2) m ON true
+		WHERE c.id = $1 ORDER BY m.seq`, conversationID, n)
 	return out, wrap("last messages", err)
 }
 
-// messages runs a transcript query; an empty result costs one more query
-// to tell an empty conversation from an unknown one.
+// messages runs a transcript query that joins the conversation to its
+// messages, so one round trip tells an unknown conversation (no row) from an
+// empty one (one row of NULLs).
 func (s *Store) messages(ctx context.Context, conversationID, query string, args ...any) ([]memory.Message, error) {
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (memory.Message, error) { return scanMessage(r) })
-	if err != nil || len(out) > 0 {
-		return out, err
+	var out []memory.Message
+	found := false
+	for rows.Next() {
+		found = true
+		var seq, replyTo pgtype.Int8
+		var role, text, clientID pgtype.Text
+		var created pgtype.Timestamptz
+		if err := rows.Scan(&seq, &role, &text, &clientID, &replyTo, &created); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if !seq.Valid {
+			continue // the conversation has no messages in range
+		}
+		out = append(out, memory.Message{ConversationID: conversationID, Seq: seq.Int64, Role: memory.Role(role.String), Text: text.String,
+			ClientID: clientID.String, ReplyTo: replyTo.Int64, CreatedAt: utc(created.Time)})
 	}
-	if _, err := s.Conversation(ctx, conversationID); err != nil {
+	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return nil, nil
+	if !found {
+		return nil, fmt.Errorf("conversation %q: %w", conversationID, memory.ErrNotFound)
+	}
+	return out, nil
 }
 
 // ReplyTo returns the earliest bot or agent message answering seq.

@@ -79,8 +79,9 @@ func scanHit(r pgx.CollectableRow) (memory.ChunkHit, error) {
 }
 
 // SearchVector returns the k chunks nearest to v by cosine similarity, using
-// the HNSW index. ef_search is raised with k so the index keeps enough
-// candidates; the whole exchange is one pipelined round trip.
+// the HNSW index. Each connection has hnsw.ef_search set at connect, so the
+// usual search is one plain query; a k beyond it raises ef_search for one
+// pipelined transaction, still one round trip.
 func (s *Store) SearchVector(ctx context.Context, v []float32, k int) ([]memory.ChunkHit, error) {
 	if err := checkEmbedding(v, s.dim); err != nil {
 		return nil, wrap("search vector", err)
@@ -89,31 +90,35 @@ func (s *Store) SearchVector(ctx context.Context, v []float32, k int) ([]memory.
 	if k <= 0 {
 		return nil, nil
 	}
-	batch := &pgx.Batch{}
-	batch.Queue("BEGIN READ ONLY")
-	batch.Queue("SELECT set_config('hnsw.ef_search', $1, true)", strconv.Itoa(s.efSearch(k)))
+	const q = "SELECT " + chunkColumns + ", 1 - (embedding <=> $1) FROM chunks ORDER BY embedding <=> $1 LIMIT $2"
 	var hits []memory.ChunkHit
-	batch.Queue("SELECT "+chunkColumns+", 1 - (embedding <=> $1) FROM chunks ORDER BY embedding <=> $1 LIMIT $2",
-		pgvector.NewVector(v), k).Query(func(rows pgx.Rows) error {
-		var err error
-		hits, err = pgx.CollectRows(rows, scanHit)
-		return err
-	})
-	batch.Queue("COMMIT")
-	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
+	var err error
+	if k <= s.ef {
+		var rows pgx.Rows
+		if rows, err = s.pool.Query(ctx, q, pgvector.NewVector(v), k); err == nil {
+			hits, err = pgx.CollectRows(rows, scanHit)
+		}
+	} else {
+		batch := &pgx.Batch{}
+		batch.Queue("BEGIN READ ONLY")
+		batch.Queue("SELECT set_config('hnsw.ef_search', $1, true)", strconv.Itoa(k))
+		batch.Queue(q, pgvector.NewVector(v), k).Query(func(rows pgx.Rows) error {
+			hits, err = pgx.CollectRows(rows, scanHit)
+			return err
+		})
+		batch.Queue("COMMIT")
+		err = s.pool.SendBatch(ctx, batch).Close()
+	}
+	if err != nil {
 		return nil, wrap("search vector", err)
 	}
 	sortHits(hits)
 	return hits, nil
 }
 
-// efSearch is the configured candidate list size, never below k.
-func (s *Store) efSearch(k int) int {
-	if s.ef > 0 {
-		return max(s.ef, k)
-	}
-	return min(max(40, 2*k), 1000)
-}
+// defaultEFSearch is HNSW's candidate list size when Options leave it
+// unset. See the measurement in its comment at the end of this file.
+const defaultEFSearch = 40
 
 // SearchKeyword returns the k chunks best matching any of terms, ranked by
 // ts_rank over the GIN-indexed tsvector.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -35,8 +36,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives operational messages; slog.Default when nil.
 	Logger *slog.Logger
-	// EFSearch is HNSW's candidate list size per vector search (at least k,
-	// at most 1000). Zero means max(40, 2k). Higher buys recall with time.
+	// EFSearch is HNSW's candidate list size per vector search (at most
+	// 1000; a search for k results uses at least k). Zero means
+	// defaultEFSearch. Higher buys recall with time.
 	EFSearch int
 }
 
@@ -55,6 +57,12 @@ var _ memory.Store = (*Store)(nil)
 // Open migrates the schema (safely when many nodes start together) and
 // connects a pool.
 func Open(ctx context.Context, o Options) (*Store, error) {
+	return open(ctx, o, nil)
+}
+
+// open is Open with a hook that adjusts the pool's configuration, so tests
+// can trace the queries a call makes.
+func open(ctx context.Context, o Options, configure func(*pgxpool.Config)) (*Store, error) {
 	if o.Dim <= 0 || o.Dim > maxHNSWDim {
 		return nil, fmt.Errorf("postgres: open: embedding dimension %d outside 1..%d: %w", o.Dim, maxHNSWDim, memory.ErrInvalid)
 	}
@@ -86,14 +94,44 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	for _, name := range applied {
 		log.Info("migration applied", "name", name)
 	}
+	ef := o.EFSearch
+	if ef == 0 {
+		ef = defaultEFSearch
+	}
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
-		return pgxvec.RegisterTypes(ctx, c)
+		if err := pgxvec.RegisterTypes(ctx, c); err != nil {
+			return err
+		}
+		// Set once per connection, so a search with k <= ef is one plain
+		// query rather than a transaction that sets it locally.
+		_, err := c.Exec(ctx, "SELECT set_config('hnsw.ef_search', $1, false)", strconv.Itoa(ef))
+		return err
+	}
+	tunePool(cfg)
+	if configure != nil {
+		configure(cfg)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: pool: %w", err)
 	}
-	return &Store{pool: pool, dim: o.Dim, ef: o.EFSearch, now: o.Now, log: log}, nil
+	return &Store{pool: pool, dim: o.Dim, ef: ef, now: o.Now, log: log}, nil
+}
+
+// tunePool keeps the turn path at one round trip per call. pgxpool by
+// default pings a connection idle for more than a second before handing it
+// out, an extra round trip on nearly every call of a quiet node; broken
+// connections are found by the pool's periodic health check and by the
+// failing call instead. It also keeps two connections open (unless the URL
+// says pool_min_conns), so the first turns after a quiet spell do not pay
+// for TCP and authentication.
+func tunePool(cfg *pgxpool.Config) {
+	cfg.ShouldPing = func(_ context.Context, p pgxpool.ShouldPingParams) bool {
+		return p.IdleDuration > time.Minute
+	}
+	if cfg.MinConns == 0 {
+		cfg.MinConns = min(2, cfg.MaxConns)
+	}
 }
 
 // Ping checks that a connection can be acquired and used.
