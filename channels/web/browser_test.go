@@ -1,13 +1,9 @@
 package web_test
 
 import (
-	"context"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/kairoscx/kairos/channels/web/browsertest"
@@ -21,28 +17,12 @@ func TestWidgetInBrowser(t *testing.T) {
 	const shadow = `document.getElementById("kairos-widget").shadowRoot`
 	waitJS := func(what, expr string) {
 		t.Helper()
-		for {
-			if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr)); err == nil && ok {
-				return
-			}
-			select {
-			case <-ctx.Done():
-				t.Fatalf("timed out waiting for %s", what)
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
+		browsertest.WaitFor(ctx, t, what, expr)
 	}
 
 	// A Chinese-speaking visitor: the widget picks its UI language from
 	// navigator.language.
-	zh := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-			Source: `Object.defineProperty(navigator, "language", {get: () => "zh-CN"})`})
-		return chromedp.Void{}, err
-	}
-	if _, err := chromedp.Run(ctx, zh); err != nil {
-		t.Fatal(err)
-	}
+	browsertest.SetLanguage(ctx, t, "zh-CN")
 	if _, err := chromedp.Run(ctx, chromedp.Navigate(e.srv.URL+"/demo/refund-policy.html")); err != nil {
 		t.Fatal(err)
 	}
