@@ -31,6 +31,7 @@ type Base struct {
 	emb    Embedder
 	logger *slog.Logger
 	now    func() time.Time
+	views  viewCache // what coverage needs of each chunk, by chunk ID
 }
 
 // New returns a knowledge base keeping its documents in store and embedding

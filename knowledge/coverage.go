@@ -3,18 +3,52 @@ package knowledge
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/kairoscx/kairos/memory"
 	"github.com/kairoscx/kairos/memory/embed"
 )
 
 // asked is what a query asks about, prepared once per search for measuring
-// coverage: its Chinese segments (Han runs split at particles and question
-// words, as Terms splits them) and its English words.
+// coverage against each candidate: its Chinese segments (Han runs split at
+// particles and question words, as Terms splits them) and its English words,
+// each with the strings and lexicon synonyms to look for already worked
+// out, so measuring a chunk allocates nothing.
 type asked struct {
-	segs  [][]rune
-	words []string
+	terms []string // Terms(query), for keyword search
+	segs  []askedSeg
+	words []askedWord
 	units int // content characters of segs plus wordUnits per word
+}
+
+// askedSeg is one Chinese segment of the query.
+type askedSeg struct {
+	text string // the segment
+	// at[i] is the byte offset of rune i in text; at[len] is len(text), so
+	// runes i..i+n-1 are text[at[i]:at[i+n]].
+	at      []int
+	content []bool // false for function characters, which are not counted
+	syns    []synSpan
+}
+
+// synSpan is a substring of a segment (runes i..i+n-1) that the lexicon has
+// synonyms for.
+type synSpan struct {
+	i, n  int
+	forms []form
+}
+
+// form is a way a chunk may say something: a Chinese string looked for in
+// the chunk's text, or an English term looked for among its terms.
+type form struct {
+	s   string // Chinese: as is; English: lowercased and folded like a term
+	han bool
+}
+
+// askedWord is one English word of the query and its lexicon synonyms.
+type askedWord struct {
+	w     string
+	forms []form
 }
 
 // wordUnits weighs an English word like a two-character Chinese word, so a
@@ -25,18 +59,22 @@ const wordUnits = 2
 // for most words and names (银行卡, 净水器滤芯), short enough to stay cheap.
 const maxWindow = 6
 
-func newAsked(query string) asked {
-	var a asked
-	for _, term := range Terms(query) {
+// maxSynonymRunes is the longest Chinese substring looked up in the lexicon.
+const maxSynonymRunes = 4
+
+// newAsked prepares query.
+func newAsked(query string) *asked {
+	a := &asked{terms: Terms(query)}
+	for _, term := range a.terms {
 		// A number in a question is a value to look up ("8 个月",
 		// "175 cm"), rarely what the question is about.
 		if !isDigits(term) && !hasHan(term) {
-			a.words = append(a.words, term)
+			a.words = append(a.words, askedWord{w: term, forms: formsOf(term)})
 			a.units += wordUnits
 		}
 	}
 	hanSegments(query, func(seg []rune) {
-		a.segs = append(a.segs, seg)
+		a.segs = append(a.segs, newAskedSeg(seg))
 		for _, r := range seg {
 			if !chineseStopChars[string(r)] {
 				a.units++
@@ -46,8 +84,50 @@ func newAsked(query string) asked {
 	return a
 }
 
-// coverage is the share of what the query asks about that the chunk's
-// heading and text say, in the same words or in others:
+func newAskedSeg(seg []rune) askedSeg {
+	s := askedSeg{at: make([]int, len(seg)+1), content: make([]bool, len(seg))}
+	var b strings.Builder
+	for i, r := range seg {
+		s.at[i] = b.Len()
+		b.WriteRune(r)
+		s.content[i] = !chineseStopChars[string(r)]
+	}
+	s.text = b.String()
+	s.at[len(seg)] = len(s.text)
+	for i := range seg {
+		for n := 1; n <= maxSynonymRunes && i+n <= len(seg); n++ {
+			if forms := formsOf(s.text[s.at[i]:s.at[i+n]]); len(forms) > 0 {
+				s.syns = append(s.syns, synSpan{i: i, n: n, forms: forms})
+			}
+		}
+	}
+	return s
+}
+
+// formsOf returns word's lexicon synonyms in the form they are looked for.
+func formsOf(word string) []form {
+	syns := embed.Synonyms(word)
+	if len(syns) == 0 {
+		return nil
+	}
+	forms := make([]form, len(syns))
+	for i, s := range syns {
+		if hasHan(s) {
+			forms[i] = form{s: s, han: true}
+		} else {
+			forms[i] = form{s: foldEnglish(strings.ToLower(s))}
+		}
+	}
+	return forms
+}
+
+// coverage measures c's heading and text; Search uses cached views instead.
+func (a *asked) coverage(c memory.Chunk) float64 {
+	return a.covers(newChunkView(c.Heading+"\n"+c.Text, c.Terms))
+}
+
+// covers is the share of what the query asks about that the chunk says, in
+// the same words or in others:
 //
 //   - a Chinese character counts when it is part of a string of two or more
 //     of the query's characters that occurs in the chunk (so 银行卡 in 退到银
@@ -59,88 +139,69 @@ func newAsked(query string) asked {
 //     for words of five letters or more).
 //
 // Function characters (的, 了, 吗 …) are not counted either way.
-func (a asked) coverage(c memory.Chunk) float64 {
+func (a *asked) covers(v *chunkView) float64 {
 	if a.units == 0 {
 		return 0
 	}
-	full := c.Heading + "\n" + c.Text
-	text := strings.ToLower(full)
-	terms := c.Terms
-	if len(terms) == 0 {
-		terms = Terms(full)
-	}
-	have := make(map[string]bool, len(terms))
-	for _, t := range terms {
-		have[t] = true
-	}
-	says := func(form string) bool {
-		if hasHan(form) {
-			return strings.Contains(text, form)
-		}
-		return have[foldEnglish(strings.ToLower(form))]
-	}
 	found := 0
-	for _, seg := range a.segs {
-		found += segmentFound(seg, text, says)
+	for i := range a.segs {
+		found += a.segs[i].found(v)
 	}
 	for _, w := range a.words {
-		if have[w] || anySynonym(w, says) || typoOf(w, terms) {
+		if v.has(w.w) || v.saysAny(w.forms) || typoOf(w.w, v.words) {
 			found += wordUnits
 		}
 	}
 	return min(1, float64(found)/float64(a.units))
 }
 
-// segmentFound counts the content characters of seg that the chunk says.
-func segmentFound(seg []rune, text string, says func(string) bool) int {
-	covered := make([]bool, len(seg))
+// found counts the content characters of the segment that v says.
+func (s *askedSeg) found(v *chunkView) int {
+	var buf [32]bool
+	covered := buf[:0]
+	if n := len(s.content); n <= len(buf) {
+		covered = buf[:n]
+	} else {
+		covered = make([]bool, n)
+	}
 	mark := func(i, n int) {
 		for j := i; j < i+n; j++ {
 			covered[j] = true
 		}
 	}
-	if len(seg) == 1 {
-		covered[0] = strings.ContainsRune(text, seg[0])
+	if len(covered) == 1 {
+		covered[0] = strings.Contains(v.text, s.text)
 	}
-	for i := range seg {
-		for n := min(maxWindow, len(seg)-i); n >= 2; n-- {
-			if strings.Contains(text, string(seg[i:i+n])) {
+	for i := range covered {
+		for n := min(maxWindow, len(covered)-i); n >= 2; n-- {
+			if strings.Contains(v.text, s.text[s.at[i]:s.at[i+n]]) {
 				mark(i, n)
 				break
 			}
 		}
-		for n := 1; n <= 4 && i+n <= len(seg); n++ {
-			if anySynonym(string(seg[i:i+n]), says) {
-				mark(i, n)
-			}
+	}
+	for _, sp := range s.syns {
+		if v.saysAny(sp.forms) {
+			mark(sp.i, sp.n)
 		}
 	}
 	found := 0
-	for i, r := range seg {
-		if covered[i] && !chineseStopChars[string(r)] {
+	for i, c := range covered {
+		if c && s.content[i] {
 			found++
 		}
 	}
 	return found
 }
 
-func anySynonym(word string, says func(string) bool) bool {
-	for _, s := range embed.Synonyms(word) {
-		if says(s) {
-			return true
-		}
-	}
-	return false
-}
-
-// typoOf reports whether one of terms is one edit (insertion, deletion,
+// typoOf reports whether one of words is one edit (insertion, deletion,
 // substitution or swap of neighbours) away from w. Short words are left
 // out: "cat" is one edit from too many words.
-func typoOf(w string, terms []string) bool {
+func typoOf(w string, words []string) bool {
 	if len(w) < 5 {
 		return false
 	}
-	for _, t := range terms {
+	for _, t := range words {
 		if len(t) >= 4 && oneEdit(w, t) {
 			return true
 		}
@@ -172,9 +233,15 @@ func oneEdit(a, b string) bool {
 
 func hasHan(s string) bool {
 	for _, r := range s {
-		if unicode.Is(unicode.Han, r) {
+		if isHan(r) {
 			return true
 		}
 	}
 	return false
+}
+
+// isHan is unicode.Is(unicode.Han, r) with a shortcut for the ASCII most
+// text is made of.
+func isHan(r rune) bool {
+	return r >= utf8.RuneSelf && unicode.Is(unicode.Han, r)
 }

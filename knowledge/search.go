@@ -3,7 +3,6 @@ package knowledge
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -76,27 +75,21 @@ func (b *Base) Search(ctx context.Context, query string, k int) ([]Hit, error) {
 	}
 	k = min(k, maxK)
 	n := max(20, 4*k)
-	terms := Terms(query)
-
-	vecs, err := b.emb.Embed(ctx, []string{query})
+	// The query is tokenized once, for keyword search and coverage.
+	a := newAsked(query)
+	vhits, khits, err := b.candidates(ctx, query, a.terms, n)
 	if err != nil {
-		return nil, fmt.Errorf("knowledge: search: embed query: %w", err)
+		return nil, err
 	}
-	var vhits, khits []memory.ChunkHit
-	if len(vecs) == 1 && !isZero(vecs[0]) {
-		if vhits, err = b.store.SearchVector(ctx, vecs[0], n); err != nil {
-			return nil, fmt.Errorf("knowledge: search: vector: %w", err)
-		}
-	}
-	if len(terms) > 0 {
-		if khits, err = b.store.SearchKeyword(ctx, terms, n); err != nil {
-			return nil, fmt.Errorf("knowledge: search: keyword: %w", err)
-		}
-	}
-	hits := merge(vhits, khits)
+	all := merge(vhits, khits)
 	// Stage 1: fuse the two rankings by rank and keep the best candidates.
-	fuseByRank(hits)
-	slices.SortFunc(hits, func(x, y Hit) int {
+	// Hits are large; they are sorted by pointer.
+	fuseByRank(all)
+	hits := make([]*Hit, len(all))
+	for i := range all {
+		hits[i] = &all[i]
+	}
+	slices.SortFunc(hits, func(x, y *Hit) int {
 		return cmp.Or(cmp.Compare(y.Score, x.Score), cmp.Compare(x.ID, y.ID))
 	})
 	if pool := max(12, 3*k); len(hits) > pool {
@@ -104,18 +97,17 @@ func (b *Base) Search(ctx context.Context, query string, k int) ([]Hit, error) {
 	}
 	// Stage 2: rerank the pool by what the query asks that each chunk says.
 	lang := DetectLang(query)
-	a := newAsked(query)
 	bestKeyword := 0.0
 	for _, h := range hits {
 		bestKeyword = max(bestKeyword, h.Keyword)
 	}
-	for i := range hits {
-		h := &hits[i]
-		h.Coverage = a.coverage(h.Chunk)
-		h.Relevance = score(h.Vector, h.Coverage, a.coverage(sectionOnly(h.Chunk)), h.Keyword, bestKeyword)
+	for _, h := range hits {
+		v := b.views.get(h.Chunk)
+		h.Coverage = a.covers(v.full)
+		h.Relevance = score(h.Vector, h.Coverage, a.covers(v.section), h.Keyword, bestKeyword)
 		h.Relevant = h.Relevance >= minScore
 	}
-	slices.SortFunc(hits, func(x, y Hit) int {
+	slices.SortFunc(hits, func(x, y *Hit) int {
 		return cmp.Or(
 			boolDesc(x.Relevant, y.Relevant),
 			boolDesc(x.Lang == lang, y.Lang == lang),
@@ -125,10 +117,14 @@ func (b *Base) Search(ctx context.Context, query string, k int) ([]Hit, error) {
 			cmp.Compare(x.Ord, y.Ord),
 		)
 	})
-	if len(hits) > k {
-		hits = hits[:k]
+	if len(hits) == 0 {
+		return nil, nil
 	}
-	return hits, nil
+	out := make([]Hit, min(k, len(hits)))
+	for i := range out {
+		out[i] = *hits[i]
+	}
+	return out, nil
 }
 
 // score blends a candidate's signals; see the relevance rule above.
@@ -140,21 +136,11 @@ func score(vector, coverage, sectionCoverage, keyword, bestKeyword float64) floa
 	return s
 }
 
-// sectionOnly returns c with its heading cut to the last level and its
-// stored terms dropped, for measuring what the section itself says.
-func sectionOnly(c memory.Chunk) memory.Chunk {
-	if i := strings.LastIndex(c.Heading, " > "); i >= 0 {
-		c.Heading = c.Heading[i+len(" > "):]
-	}
-	c.Terms = nil
-	return c
-}
-
 // merge joins the two candidate lists, one Hit per chunk, keeping each
 // list's score.
 func merge(vhits, khits []memory.ChunkHit) []Hit {
-	byID := make(map[string]int)
-	var hits []Hit
+	byID := make(map[string]int, len(vhits)+len(khits))
+	hits := make([]Hit, 0, len(vhits)+len(khits))
 	get := func(c memory.Chunk) *Hit {
 		if i, ok := byID[c.ID]; ok {
 			return &hits[i]

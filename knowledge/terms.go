@@ -78,7 +78,7 @@ func Terms(text string) []string {
 	t := tokenizer{seen: make(map[string]bool)}
 	for _, r := range text {
 		switch {
-		case unicode.Is(unicode.Han, r):
+		case isHan(r):
 			t.flushWord()
 			if particles[r] {
 				t.flushHan()
@@ -119,14 +119,14 @@ func (t *tokenizer) flushWord() {
 	if len(t.word) == 0 {
 		return
 	}
-	w := string(t.word)
+	word := t.word
 	t.word = t.word[:0]
-	if len([]rune(w)) < 2 && !isDigits(w) {
+	// Checked before the word is made a string, so dropped words and
+	// repeats cost no allocation.
+	if len(word) < 2 && !isDigitRunes(word) || englishStop[string(word)] || t.seen[string(word)] {
 		return
 	}
-	if englishStop[w] {
-		return
-	}
+	w := string(word)
 	if w = foldEnglish(w); englishStop[w] {
 		return
 	}
@@ -166,7 +166,7 @@ func hanSegments(text string, fn func(seg []rune)) {
 		run = run[:0]
 	}
 	for _, r := range text {
-		if unicode.Is(unicode.Han, r) && !particles[r] {
+		if isHan(r) && !particles[r] {
 			run = append(run, r)
 			continue
 		}
@@ -185,7 +185,9 @@ func (t *tokenizer) hanSegment(seg []rune) {
 		return
 	}
 	for i := 0; i+1 < len(seg); i++ {
-		t.emit(string(seg[i : i+2]))
+		if !t.seen[string(seg[i:i+2])] {
+			t.emit(string(seg[i : i+2]))
+		}
 	}
 }
 
@@ -206,6 +208,15 @@ func foldEnglish(w string) string {
 		return w
 	}
 	return w[:n-1]
+}
+
+func isDigitRunes(rs []rune) bool {
+	for _, r := range rs {
+		if !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return len(rs) > 0
 }
 
 func isDigits(s string) bool {
@@ -230,7 +241,7 @@ func DetectLang(text string) string {
 	for _, r := range text {
 		isLatin := unicode.Is(unicode.Latin, r)
 		switch {
-		case unicode.Is(unicode.Han, r):
+		case isHan(r):
 			han++
 		case isLatin:
 			latinLetters++
