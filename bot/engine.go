@@ -77,6 +77,9 @@ type Config struct {
 	IdleAfter time.Duration
 	// MaxQueue is how many turns of one conversation may wait (default 16).
 	MaxQueue int
+	// AckFlushEvery is how often clients' acks are written to the store
+	// (default 1s); until then they are kept in memory (see Engine.Ack).
+	AckFlushEvery time.Duration
 	// Metrics registers the engine's metrics; nil registers none.
 	Metrics prometheus.Registerer
 }
@@ -87,6 +90,9 @@ type Engine struct {
 	log     *slog.Logger
 	now     func() time.Time
 	metrics *metrics
+	// streams is false when the primary reasoner is instant: its replies
+	// are sent whole, without deltas or a reserved seq.
+	streams bool
 
 	// ctx lives as long as the engine: turns run on it, not on the
 	// context of the request that started them.
@@ -98,6 +104,12 @@ type Engine struct {
 	queues map[string]*queue // conversation id → its waiting turns
 	busy   map[turnKey]bool  // customer messages queued or being answered
 	wg     sync.WaitGroup    // queue goroutines
+
+	acks     ackBook
+	flushMu  sync.Mutex // one ack flush at a time
+	acksStop chan struct{}
+	acksDone chan struct{} // closed when the flusher has stopped
+	stopAcks sync.Once
 }
 
 // New checks cfg, fills in defaults and returns a running Engine.
@@ -124,8 +136,11 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.MaxQueue == 0 {
 		cfg.MaxQueue = 16
 	}
-	if cfg.TurnTimeout < 0 || cfg.ReasonerTimeout < 0 || cfg.IdleAfter < 0 || cfg.MaxQueue < 0 {
-		return nil, errors.New("bot: config: timeouts and MaxQueue must not be negative")
+	if cfg.AckFlushEvery == 0 {
+		cfg.AckFlushEvery = time.Second
+	}
+	if cfg.TurnTimeout < 0 || cfg.ReasonerTimeout < 0 || cfg.IdleAfter < 0 || cfg.MaxQueue < 0 || cfg.AckFlushEvery < 0 {
+		return nil, errors.New("bot: config: durations and MaxQueue must not be negative")
 	}
 	if cfg.ReasonerTimeout >= cfg.TurnTimeout {
 		return nil, fmt.Errorf("bot: config: ReasonerTimeout %v must be shorter than TurnTimeout %v to leave time for the fallback",
@@ -143,17 +158,24 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Engine{
+	e := &Engine{
 		cfg: cfg, log: log.With("component", "bot"), now: cfg.Now, metrics: m,
-		ctx: ctx, cancel: cancel,
+		streams: streams(cfg.Reasoner),
+		ctx:     ctx, cancel: cancel,
 		queues: map[string]*queue{}, busy: map[turnKey]bool{},
-	}, nil
+		acks:     newAckBook(cfg.Now()),
+		acksStop: make(chan struct{}), acksDone: make(chan struct{}),
+	}
+	go e.flushAcksLoop(e.acksStop)
+	return e, nil
 }
 
-// Close stops accepting messages and waits for accepted turns to finish.
-// When ctx ends first, the turns still running are cancelled and Close
-// returns ctx's error; their messages stay recorded, and a resend from the
-// client after restart gets them answered.
+// Close stops accepting messages, waits for accepted turns to finish and
+// writes the acks not yet stored. When ctx ends first, the turns still
+// running are cancelled and Close returns ctx's error; their messages stay
+// recorded, and a resend from the client after restart gets them answered.
+// Acks are written all the same, within a few seconds; later ones are
+// written one by one as they come.
 func (e *Engine) Close(ctx context.Context) error {
 	e.mu.Lock()
 	e.closed = true
@@ -163,15 +185,17 @@ func (e *Engine) Close(ctx context.Context) error {
 		e.wg.Wait()
 		close(done)
 	}()
+	var err error
 	select {
 	case <-done:
-		e.cancel()
-		return nil
 	case <-ctx.Done():
 		e.cancel()
 		<-done
-		return fmt.Errorf("bot: close: %w", ctx.Err())
+		err = fmt.Errorf("bot: close: %w", ctx.Err())
 	}
+	e.closeAcks(ctx)
+	e.cancel()
+	return err
 }
 
 // errInvalid is wrapped by errors caused by what the customer sent. It is

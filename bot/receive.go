@@ -66,6 +66,7 @@ func (e *Engine) Receive(ctx context.Context, in channels.Inbound) (channels.Rec
 	if err != nil {
 		return channels.Receipt{}, fmt.Errorf("bot: receive: record message: %w", err)
 	}
+	e.acks.saw(msg.ConversationID, msg.Seq)
 	receipt := channels.Receipt{ClientID: in.ClientID, Seq: msg.Seq, Duplicate: !created}
 	if !created {
 		// The resend may be of a message whose turn was lost (a crash

@@ -25,7 +25,10 @@ func (e *Engine) Connect(ctx context.Context, channel string, id channels.Identi
 	if err != nil {
 		return channels.Session{}, fmt.Errorf("bot: connect: conversation: %w", err)
 	}
-	return channels.Session{CustomerID: c.ID, ConversationID: conv.ID, LastSeq: conv.LastSeq, AckedSeq: conv.AckedSeq}, nil
+	e.acks.saw(conv.ID, conv.LastSeq)
+	// An ack this node has not written yet is newer than the stored one.
+	acked := max(conv.AckedSeq, e.acks.acked(conv.ID))
+	return channels.Session{CustomerID: c.ID, ConversationID: conv.ID, LastSeq: conv.LastSeq, AckedSeq: acked}, nil
 }
 
 // Replay limits.
@@ -56,14 +59,6 @@ func (e *Engine) Replay(ctx context.Context, conversationID string, afterSeq int
 		out = append(out, messageOut(m))
 	}
 	return out, nil
-}
-
-// Ack records that a client received everything up to seq.
-func (e *Engine) Ack(ctx context.Context, conversationID string, seq int64) error {
-	if err := e.cfg.Store.Ack(ctx, conversationID, seq); err != nil {
-		return fmt.Errorf("bot: ack %d: %w", seq, err)
-	}
-	return nil
 }
 
 // Event limits.

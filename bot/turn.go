@@ -68,14 +68,11 @@ func (e *Engine) answer(ctx context.Context, log *slog.Logger, j job) (string, e
 		History:        history,
 		Passages:       e.retrieve(ctx, log, searchQuery(msg.Text, history)),
 	}
-	seq, err := e.cfg.Store.ReserveSeq(ctx, msg.ConversationID)
-	if err != nil {
-		return "", fmt.Errorf("reserve seq: %w", err)
-	}
-	reply, outcome, err := e.reason(ctx, log, req, seq)
+	reply, seq, outcome, err := e.reason(ctx, log, req)
 	if err != nil {
 		return "", err
 	}
+	// seq is 0 when nothing was streamed: the store assigns the next one.
 	stored, _, err := e.cfg.Store.AppendMessage(ctx, memory.Message{
 		ConversationID: msg.ConversationID, Seq: seq, Role: memory.RoleBot,
 		Text: reply.Text, ReplyTo: msg.Seq, CreatedAt: e.now(),
@@ -83,6 +80,7 @@ func (e *Engine) answer(ctx context.Context, log *slog.Logger, j job) (string, e
 	if err != nil {
 		return "", fmt.Errorf("record reply: %w", err)
 	}
+	e.acks.saw(stored.ConversationID, stored.Seq)
 	out := messageOut(stored)
 	if err := e.cfg.Outbox.Publish(ctx, out); err != nil {
 		// The reply is stored: the client gets it by replay on reconnect.
@@ -93,37 +91,63 @@ func (e *Engine) answer(ctx context.Context, log *slog.Logger, j job) (string, e
 	return outcome, nil
 }
 
-// reason gets the reply: from the primary reasoner, streamed under seq,
-// unless there is nothing relevant to answer from; from the fallback when
-// the primary fails or runs out of time.
-func (e *Engine) reason(ctx context.Context, log *slog.Logger, req reason.Request, seq int64) (reason.Reply, string, error) {
+// reason gets the reply: from the primary reasoner unless there is nothing
+// relevant to answer from; from the fallback when the primary fails or runs
+// out of time. A primary that streams (see instant) has its pieces published
+// as deltas under a sequence number reserved for the final message, which
+// reason returns; otherwise the returned seq is 0.
+func (e *Engine) reason(ctx context.Context, log *slog.Logger, req reason.Request) (reason.Reply, int64, string, error) {
 	if !insight.SmallTalk(req.Intent) && !anyRelevant(req.Passages) {
 		// Without knowledge the LLM could only guess at policy; the
 		// fallback says honestly that we don't know.
 		reply, err := e.fallback(ctx, req)
-		return reply, outcomeNoAnswer, err
+		return reply, 0, outcomeNoAnswer, err
 	}
-	emit := func(piece string) {
-		e.publish(ctx, log, channels.Outbound{Kind: channels.OutDelta, Seq: seq, Role: string(memory.RoleBot), Text: piece}, req.ConversationID)
+	var seq int64
+	var emit func(piece string)
+	if e.streams {
+		var err error
+		if seq, err = e.cfg.Store.ReserveSeq(ctx, req.ConversationID); err != nil {
+			return reason.Reply{}, 0, "", fmt.Errorf("reserve seq: %w", err)
+		}
+		emit = func(piece string) {
+			e.publish(ctx, log, channels.Outbound{Kind: channels.OutDelta, Seq: seq, Role: string(memory.RoleBot), Text: piece}, req.ConversationID)
+		}
 	}
 	rctx, cancel := context.WithTimeout(ctx, e.cfg.ReasonerTimeout)
 	reply, err := e.cfg.Reasoner.Answer(rctx, req, emit)
 	cancel()
 	if err == nil && strings.TrimSpace(reply.Text) != "" {
-		return reply, outcomePrimary, nil
+		return reply, seq, outcomePrimary, nil
 	}
 	if err == nil {
 		err = errors.New("empty reply")
 	}
 	if ctx.Err() != nil {
-		return reason.Reply{}, "", fmt.Errorf("reasoner: %w", err)
+		return reason.Reply{}, 0, "", fmt.Errorf("reasoner: %w", err)
 	}
 	log.Warn("primary reasoner failed, using fallback", "err", err)
 	e.metrics.fallbacks.Inc()
 	// The final message replaces whatever the primary streamed, so the
 	// fallback does not stream: its pieces would append to the partial text.
 	reply, err = e.fallback(ctx, req)
-	return reply, outcomeFallback, err
+	return reply, seq, outcomeFallback, err
+}
+
+// instant is implemented by reasoners whose reply is complete as soon as
+// Answer returns (bot/offline): there is no model to wait for, so streaming
+// would show the customer nothing sooner. When the primary reasoner reports
+// Instant, the engine calls it with a nil emit, reserves no sequence number
+// and stores the reply under the next one: a turn saves a store write and
+// the deltas' frames. The channel gets just the final message.
+type instant interface {
+	Instant() bool
+}
+
+// streams reports whether r's pieces are worth streaming.
+func streams(r reason.Reasoner) bool {
+	i, ok := r.(instant)
+	return !ok || !i.Instant()
 }
 
 func (e *Engine) fallback(ctx context.Context, req reason.Request) (reason.Reply, error) {

@@ -32,8 +32,9 @@ func New(p *prompts.Set) *Reasoner {
 // Name is the Reply.Reasoner value of offline replies.
 const Name = "offline"
 
-// Answer picks the template for req and emits the reply in a few pieces so
-// channels that stream show it the same way as an LLM reply.
+// Answer picks the template for req and, when emit is not nil, emits the
+// reply in a few pieces so a caller that streams can show it the same way as
+// an LLM reply. The dialogue engine does not stream it (see Instant).
 func (r *Reasoner) Answer(ctx context.Context, req reason.Request, emit func(piece string)) (reason.Reply, error) {
 	if err := ctx.Err(); err != nil {
 		return reason.Reply{}, fmt.Errorf("offline: answer: %w", err)
@@ -62,16 +63,23 @@ func (r *Reasoner) Answer(ctx context.Context, req reason.Request, emit func(pie
 		return reason.Reply{}, fmt.Errorf("offline: answer: %w", err)
 	}
 	reply.Text = text
+	if emit == nil {
+		return reply, nil
+	}
 	for _, piece := range pieces(text, 4) {
 		if err := ctx.Err(); err != nil {
 			return reason.Reply{}, fmt.Errorf("offline: answer: %w", err)
 		}
-		if emit != nil {
-			emit(piece)
-		}
+		emit(piece)
 	}
 	return reply, nil
 }
+
+// Instant reports that a reply is complete the moment Answer returns, with
+// no model to wait for: streaming it would show the customer nothing
+// sooner, so the dialogue engine sends it as one message, without the
+// deltas and the sequence number reserved for them.
+func (r *Reasoner) Instant() bool { return true }
 
 func negative(mood string) bool {
 	return mood == insight.MoodFrustrated || mood == insight.MoodAngry || mood == insight.MoodAnxious
