@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -472,4 +473,49 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 		t.Fatal(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+func TestHistoryIsTheMessagesBeforeTheQuestion(t *testing.T) {
+	g := newGate()
+	h := start(t, func(c *Config) { c.Reasoner = g })
+	h.kb.all = true
+	ctx := context.Background()
+	add := func(role memory.Role, text string) {
+		t.Helper()
+		if _, _, err := h.store.AppendMessage(ctx, memory.Message{ConversationID: h.sess.ConversationID, Role: role, Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var want []string
+	for i := range historyTurns + 2 {
+		text := fmt.Sprint("earlier ", i)
+		add(memory.RoleCustomer, text)
+		want = append(want, text)
+	}
+	want = want[2:]
+	// The first question's turn holds the queue while the second waits
+	// and messages from elsewhere (an agent) are stored after it.
+	h.send(t, "q1", "first question")
+	<-g.entered
+	h.send(t, "q2", "second question")
+	for i := range 5 {
+		add(memory.RoleAgent, fmt.Sprint("later ", i))
+	}
+	close(g.release)
+	h.out.next(t, channels.OutMessage)
+	h.out.next(t, channels.OutMessage)
+	h.idle(t)
+
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var got []string
+	for _, turn := range g.histories[1] {
+		got = append(got, turn.Text)
+	}
+	// Before the second question: the earlier messages, the first
+	// question and its reply; nothing stored after it.
+	want = append(want[2:], "first question", "ok: first question")
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("history of the second question:\n got %q\nwant %q", got, want)
+	}
 }

@@ -107,6 +107,7 @@ type gate struct {
 	release   chan struct{}
 	mu        sync.Mutex
 	seen      []string
+	histories [][]reason.Turn
 	active    atomic.Int32
 	maxActive atomic.Int32
 }
@@ -126,6 +127,7 @@ func (g *gate) Answer(ctx context.Context, req reason.Request, emit func(string)
 	}
 	g.mu.Lock()
 	g.seen = append(g.seen, req.Question)
+	g.histories = append(g.histories, req.History)
 	g.mu.Unlock()
 	g.entered <- req.Question
 	select {

@@ -161,12 +161,20 @@ func (e *Engine) fallback(ctx context.Context, req reason.Request) (reason.Reply
 // history returns up to historyTurns messages before msg, oldest first.
 func (e *Engine) history(ctx context.Context, msg memory.Message) ([]reason.Turn, error) {
 	// Later customer messages may already be stored (they wait in the
-	// queue), so fetch a little more and keep only what came before.
-	last, err := e.cfg.Store.LastMessages(ctx, msg.ConversationID, historyTurns+e.cfg.MaxQueue+1)
+	// queue, or are being received), so the tail fetched is a little
+	// longer than the history. Most turns have nothing waiting: the first
+	// fetch is sized for what is queued now, and only when it is full yet
+	// short of history is the longest tail a full queue allows fetched.
+	most := historyTurns + e.cfg.MaxQueue + 1
+	n := min(most, historyTurns+1+e.queued(msg.ConversationID)+historySlack)
+	last, err := e.cfg.Store.LastMessages(ctx, msg.ConversationID, n)
+	if err == nil && len(last) == n && n < most && countBefore(last, msg.Seq) < historyTurns {
+		last, err = e.cfg.Store.LastMessages(ctx, msg.ConversationID, most)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load history: %w", err)
 	}
-	var turns []reason.Turn
+	turns := make([]reason.Turn, 0, min(len(last), historyTurns))
 	for _, m := range last {
 		if m.Seq < msg.Seq {
 			turns = append(turns, reason.Turn{Role: string(m.Role), Text: m.Text, At: m.CreatedAt})
@@ -175,7 +183,35 @@ func (e *Engine) history(ctx context.Context, msg memory.Message) ([]reason.Turn
 	if len(turns) > historyTurns {
 		turns = turns[len(turns)-historyTurns:]
 	}
+	if len(turns) == 0 {
+		return nil, nil
+	}
 	return turns, nil
+}
+
+// historySlack covers customer messages stored but not yet queued when
+// history is fetched.
+const historySlack = 2
+
+func countBefore(ms []memory.Message, seq int64) int {
+	n := 0
+	for _, m := range ms {
+		if m.Seq < seq {
+			n++
+		}
+	}
+	return n
+}
+
+// queued returns how many turns of a conversation wait behind the running
+// one.
+func (e *Engine) queued(conversationID string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if q := e.queues[conversationID]; q != nil {
+		return len(q.jobs)
+	}
+	return 0
 }
 
 // retrieve searches the knowledge base. A failing search is logged and the
