@@ -136,7 +136,7 @@ func (e *Engine) storeAck(ctx context.Context, conversationID string, seq int64)
 // engine's clock, so tests move the clock instead of sleeping.
 func (e *Engine) flushAcksLoop(stop <-chan struct{}) {
 	defer close(e.acksDone)
-	t := time.NewTicker(e.cfg.AckFlushEvery / ackTicks)
+	t := time.NewTicker(max(e.cfg.AckFlushEvery/ackTicks, time.Millisecond))
 	defer t.Stop()
 	for {
 		select {

@@ -455,6 +455,7 @@ func TestNewValidates(t *testing.T) {
 		{"no reasoner", Config{Store: store, Fallback: off, Outbox: ob}},
 		{"no fallback", Config{Store: store, Reasoner: off, Outbox: ob}},
 		{"no outbox", Config{Store: store, Reasoner: off, Fallback: off}},
+		{"negative ack flush period", Config{Store: store, Reasoner: off, Fallback: off, Outbox: ob, AckFlushEvery: -time.Second}},
 		{"no room for the fallback", Config{Store: store, Reasoner: off, Fallback: off, Outbox: ob, TurnTimeout: time.Second, ReasonerTimeout: time.Second}},
 	}
 	for _, c := range cases {
