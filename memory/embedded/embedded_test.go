@@ -34,6 +34,10 @@ func BenchmarkSearch(b *testing.B) {
 	storetest.BenchSearch(b, func(b *testing.B) memory.Store { return open(b, b.TempDir(), storetest.BenchDim) })
 }
 
+func BenchmarkTurn(b *testing.B) {
+	storetest.BenchTurn(b, func(b *testing.B) memory.Store { return open(b, b.TempDir(), storetest.Dim) })
+}
+
 func TestReopen(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()

@@ -73,6 +73,14 @@ func (s *Store) prepare(d memory.Document, chunks []memory.Chunk) (memory.Docume
 	return d, out, nil
 }
 
+// insertChunkSQL stores a chunk and its postings: one row per distinct
+// non-empty term with its count and the chunk's length.
+const insertChunkSQL = `WITH c AS (
+		INSERT INTO chunks (id, document_id, ord, title, heading, text, lang, terms, embedding)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, terms)
+	INSERT INTO chunk_terms (term, chunk_id, tf, len)
+	SELECT t, c.id, count(*), cardinality(c.terms) FROM c, unnest(c.terms) t WHERE t <> '' GROUP BY c.id, c.terms, t`
+
 // AddDocument stores d and its chunks in one transaction. The chunk inserts
 // go out as one pipelined batch, one round trip however many there are.
 func (s *Store) AddDocument(ctx context.Context, d memory.Document, chunks []memory.Chunk) (memory.Document, error) {
@@ -84,15 +92,17 @@ func (s *Store) AddDocument(ctx context.Context, d memory.Document, chunks []mem
 		batch := &pgx.Batch{}
 		batch.Queue(`INSERT INTO documents (id, title, source, format, lang, created_at, chunks) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			d.ID, d.Title, d.Source, d.Format, d.Lang, d.CreatedAt, d.Chunks)
+		total := 0
 		for _, c := range chunks {
 			terms := c.Terms
 			if terms == nil {
 				terms = []string{}
 			}
-			batch.Queue(`INSERT INTO chunks (id, document_id, ord, title, heading, text, lang, terms, tsv, embedding)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::tsvector, $10)`,
-				c.ID, c.DocumentID, c.Ord, c.Title, c.Heading, c.Text, c.Lang, terms, tsvectorLiteral(terms), pgvector.NewVector(c.Embedding))
+			total += len(terms)
+			batch.Queue(insertChunkSQL, c.ID, c.DocumentID, c.Ord, c.Title, c.Heading, c.Text, c.Lang, terms, pgvector.NewVector(c.Embedding))
 		}
+		// Last, so concurrent ingestions wait on this one row only briefly.
+		batch.Queue("UPDATE chunk_stats SET chunks = chunks + $1, terms = terms + $2", len(chunks), total)
 		return tx.SendBatch(ctx, batch).Close()
 	})
 	if err != nil {
@@ -116,14 +126,19 @@ func (s *Store) Documents(ctx context.Context) ([]memory.Document, error) {
 	return docs, wrap("documents", err)
 }
 
-// DeleteDocument removes a document; its chunks go with it (ON DELETE
-// CASCADE), and with them their index entries.
+// DeleteDocument removes a document; its chunks and their postings go
+// with it (ON DELETE CASCADE), and the corpus statistics are reduced in the
+// same statement.
 func (s *Store) DeleteDocument(ctx context.Context, id string) error {
-	tag, err := s.pool.Exec(ctx, "DELETE FROM documents WHERE id = $1", id)
+	var n int
+	err := s.pool.QueryRow(ctx, `WITH d AS (DELETE FROM documents WHERE id = $1 RETURNING id),
+		gone AS (SELECT count(*) AS n, coalesce(sum(cardinality(terms)), 0) AS t FROM chunks WHERE document_id IN (SELECT id FROM d)),
+		u AS (UPDATE chunk_stats SET chunks = chunks - gone.n, terms = terms - gone.t FROM gone WHERE gone.n > 0)
+		SELECT count(*) FROM d`, id).Scan(&n)
 	if err != nil {
 		return wrap("delete document", err)
 	}
-	if tag.RowsAffected() == 0 {
+	if n == 0 {
 		return fmt.Errorf("postgres: delete document %q: %w", id, memory.ErrNotFound)
 	}
 	return nil

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -32,6 +33,36 @@ func TestContract(t *testing.T) {
 
 func BenchmarkSearch(b *testing.B) {
 	storetest.BenchSearch(b, func(b *testing.B) memory.Store { return open(b, pgtest.URL(b), storetest.BenchDim) })
+}
+
+// BenchmarkEFSearch measures HNSW recall and speed on the realistic corpus
+// for several ef_search values; defaultEFSearch is chosen from it.
+//
+//	go test ./memory/postgres -run '^$' -bench EFSearch -benchtime 2000x
+func BenchmarkEFSearch(b *testing.B) {
+	c, err := storetest.Realistic()
+	if err != nil {
+		b.Fatal(err)
+	}
+	url := pgtest.URL(b)
+	s := open(b, url, storetest.BenchDim)
+	defer s.Close()
+	c.Load(b, s)
+	for _, ef := range []int{20, 40, 64, 100, 200} {
+		for _, k := range []int{10, 20} {
+			if k > ef {
+				continue
+			}
+			b.Run(fmt.Sprintf("ef=%d/k=%d", ef, k), func(b *testing.B) {
+				s, err := postgres.Open(context.Background(), postgres.Options{URL: url, Dim: storetest.BenchDim, Logger: quiet, EFSearch: ef})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer s.Close()
+				c.BenchVector(b, s, k)
+			})
+		}
+	}
 }
 
 func TestOpen(t *testing.T) {
@@ -106,4 +137,8 @@ func TestOpen(t *testing.T) {
 			t.Fatal("open with a malformed URL succeeded")
 		}
 	})
+}
+
+func BenchmarkTurn(b *testing.B) {
+	storetest.BenchTurn(b, func(b *testing.B) memory.Store { return open(b, pgtest.URL(b), storetest.Dim) })
 }

@@ -102,9 +102,13 @@ func open(ctx context.Context, o Options, configure func(*pgxpool.Config)) (*Sto
 		if err := pgxvec.RegisterTypes(ctx, c); err != nil {
 			return err
 		}
-		// Set once per connection, so a search with k <= ef is one plain
-		// query rather than a transaction that sets it locally.
-		_, err := c.Exec(ctx, "SELECT set_config('hnsw.ef_search', $1, false)", strconv.Itoa(ef))
+		// ef_search is set once per connection, so a search with k <= ef
+		// is one plain query rather than a transaction that sets it
+		// locally.
+		// JIT is off: every query here is short, and a cost estimate
+		// inflated by a table not yet analysed (right after ingestion)
+		// would otherwise spend 100+ ms compiling a 5 ms keyword search.
+		_, err := c.Exec(ctx, "SELECT set_config('hnsw.ef_search', $1, false), set_config('jit', 'off', false)", strconv.Itoa(ef))
 		return err
 	}
 	tunePool(cfg)
