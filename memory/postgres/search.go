@@ -77,12 +77,14 @@ func (s *Store) SearchVector(ctx context.Context, v []float32, k int) ([]memory.
 // defaultEFSearch is HNSW's candidate list size when Options leave it
 // unset, chosen by BenchmarkEFSearch on the realistic corpus (held-out
 // customer questions, index built with migration 0003's m 32,
-// ef_construction 200): recall@10 / recall@20 against exact search were
-// 0.93 / 0.91 at 40, 0.98 / 0.97 at 64, 0.99 / 0.98 at 100 and 1.00 / 0.99
-// at 200, at about 0.9, 1.1, 1.4 and 2.2 ms per query. 64 is the smallest
-// that keeps recall at or above 0.95 for the 20 candidates knowledge asks
-// for; beyond it each point of recall costs a third more time.
-const defaultEFSearch = 64
+// ef_construction 200). Recall@10 / recall@20 against exact search over
+// two index builds (HNSW builds differ run to run): 0.92-0.93 / 0.90-0.91
+// at 40, 0.95-0.98 / 0.94-0.97 at 64, 0.98-0.99 / 0.97-0.98 at 100 and
+// 0.99-1.00 / 0.98-0.99 at 200, at roughly 1.0, 1.2, 1.5 and 1.9 ms per
+// query on a loaded 2-core machine. 100 is the smallest that keeps recall
+// at or above 0.95 in every build for the 20 candidates knowledge asks for;
+// 200 adds a point for a third more time.
+const defaultEFSearch = 100
 
 // keywordSQL ranks chunks by BM25 with the embedded store's formula:
 // idf = ln(1 + (N - df + 0.5) / (df + 0.5)) summed over the query terms a
