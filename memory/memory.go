@@ -105,7 +105,8 @@ type Chunk struct {
 
 // ChunkHit is a chunk found by a search, with the score that ranked it
 // (cosine similarity for vector search, a keyword relevance for keyword
-// search; higher is better in both).
+// search; higher is better in both). Its Embedding is left empty: no caller
+// of a search needs it, and it is most of a chunk's bytes.
 type ChunkHit struct {
 	Chunk
 	Score float64

@@ -225,7 +225,7 @@ func (t *topK) hits() []memory.ChunkHit {
 	for i, s := range t.items {
 		c := s.e.chunk
 		c.Terms = slices.Clone(c.Terms)
-		c.Embedding = slices.Clone(c.Embedding)
+		c.Embedding = nil // searches return no embeddings (see memory.ChunkHit)
 		out[i] = memory.ChunkHit{Chunk: c, Score: s.score}
 	}
 	return out

@@ -10,7 +10,9 @@ import (
 	"github.com/kairoscx/kairos/memory"
 )
 
-const chunkColumns = "id, document_id, ord, title, heading, text, lang, terms, embedding"
+// chunkColumns are what searches return: everything but the embedding,
+// which no caller of a search needs and which is most of a row's bytes.
+const chunkColumns = "id, document_id, ord, title, heading, text, lang, terms"
 
 // queryTerms returns the distinct, non-empty, storable terms; ok is false
 // when none is left.
@@ -29,10 +31,7 @@ func queryTerms(terms []string) ([]string, bool) {
 
 func scanHit(r pgx.CollectableRow) (memory.ChunkHit, error) {
 	var h memory.ChunkHit
-	var v pgvector.Vector
-	var score float64
-	err := r.Scan(&h.ID, &h.DocumentID, &h.Ord, &h.Title, &h.Heading, &h.Text, &h.Lang, &h.Terms, &v, &score)
-	h.Embedding, h.Score = v.Slice(), score
+	err := r.Scan(&h.ID, &h.DocumentID, &h.Ord, &h.Title, &h.Heading, &h.Text, &h.Lang, &h.Terms, &h.Score)
 	return h, err
 }
 
@@ -97,7 +96,7 @@ const keywordSQL = `WITH st AS (SELECT chunks::float8 AS n, terms::float8 / grea
 		FROM chunk_terms WHERE term = ANY ($1::text[])),
 	top AS (SELECT p.chunk_id, sum(ln(1 + (st.n - p.df + 0.5) / (p.df + 0.5)) * p.tf * ($3 + 1) / (p.tf + $3 * (1 - $4 + $4 * p.len / st.avglen))) AS score
 		FROM p, st GROUP BY p.chunk_id ORDER BY score DESC, p.chunk_id LIMIT $2)
-	SELECT c.id, c.document_id, c.ord, c.title, c.heading, c.text, c.lang, c.terms, c.embedding, top.score
+	SELECT c.id, c.document_id, c.ord, c.title, c.heading, c.text, c.lang, c.terms, top.score
 	FROM top JOIN chunks c ON c.id = top.chunk_id`
 
 // BM25 parameters, the usual defaults and the embedded store's. They are
