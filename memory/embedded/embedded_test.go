@@ -5,9 +5,9 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -105,8 +105,12 @@ func TestReopen(t *testing.T) {
 		"vector":  func() ([]memory.ChunkHit, error) { return s.SearchVector(ctx, vec, 5) },
 	} {
 		hits, err := search()
-		if err != nil || len(hits) != 1 || hits[0].DocumentID != keep.ID || !slices.Equal(hits[0].Embedding, vec) {
+		if err != nil || len(hits) != 1 || hits[0].DocumentID != keep.ID {
 			t.Fatalf("%s search after reopen: %+v err=%v", name, hits, err)
+		}
+		// The stored vector came back intact: searching with it scores 1.
+		if name == "vector" && math.Abs(hits[0].Score-1) > 1e-6 {
+			t.Fatalf("vector search after reopen scores %v, want 1 (embedding changed)", hits[0].Score)
 		}
 	}
 }
