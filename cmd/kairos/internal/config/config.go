@@ -29,6 +29,7 @@ type Config struct {
 	NATSListen  string `yaml:"nats_listen" doc:"With the in-process NATS server, also listen for NATS clients on this address (e.g. 127.0.0.1:4222). Empty: in-process only."`
 	APIKey      string `yaml:"api_key" doc:"Bearer key for /api/v1. Empty: the admin API answers only direct loopback connections."`
 	Secret      string `yaml:"secret" doc:"Key that signs visitor tokens (at least 32 characters). Empty: generated once into <data>/secret. Set the same value on every node."`
+	SiteSecret  string `yaml:"site_secret" doc:"Key the host site's server signs kairos.identify calls with (HMAC-SHA256 of user_id + \".\" + ts, hex). Empty: identify is refused."`
 
 	AllowedOrigins  []string `yaml:"allowed_origins" doc:"Extra page origins allowed to open /ws (e.g. https://shop.example.com); * allows any. Same-host origins are always allowed. Env: comma-separated."`
 	PromptsDir      string   `yaml:"prompts_dir" doc:"Folder of *.tmpl files that override the built-in prompt templates of the same name."`
@@ -136,6 +137,9 @@ func (c Config) Validate() error {
 	}
 	if c.Secret != "" && len(c.Secret) < 32 {
 		problems = append(problems, "secret must be at least 32 characters")
+	}
+	if c.SiteSecret != "" && len(c.SiteSecret) < 16 {
+		problems = append(problems, "site_secret must be at least 16 characters")
 	}
 	if c.LLM.BaseURL != "" && c.LLM.Model == "" {
 		problems = append(problems, "llm.model is required with llm.base_url")
