@@ -99,7 +99,13 @@ func (b *Base) Ingest(ctx context.Context, src Source) (memory.Document, error) 
 	if err != nil {
 		return memory.Document{}, fmt.Errorf("knowledge: ingest %q: %w", doc.Title, err)
 	}
-	b.logger.InfoContext(ctx, "document ingested", "id", stored.ID, "title", stored.Title,
+	// The sample base's documents are one summary line at start-up, not
+	// eighteen.
+	level := slog.LevelInfo
+	if stored.Source == sampleSource {
+		level = slog.LevelDebug
+	}
+	b.logger.Log(ctx, level, "document ingested", "id", stored.ID, "title", stored.Title,
 		"format", stored.Format, "lang", stored.Lang, "chunks", len(chunks))
 	return stored, nil
 }

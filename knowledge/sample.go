@@ -23,6 +23,9 @@ var sampleFAQTitles = map[string]string{
 	"en": "Frequently asked questions",
 }
 
+// sampleSource is the Source of the sample base's documents.
+const sampleSource = "sample"
+
 // SampleSources returns the sample knowledge base as sources, in file name
 // order.
 func SampleSources() ([]Source, error) {
@@ -45,7 +48,7 @@ func SampleSources() ([]Source, error) {
 		if t, ok := sampleFAQTitles[src.Lang]; ok && format == FormatFAQ {
 			src.Title = t
 		}
-		src.Source = "sample"
+		src.Source = sampleSource
 		out = append(out, src)
 	}
 	return out, nil

@@ -80,7 +80,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 	if err := g.connectNATS(ctx); err != nil {
 		return nil, err
 	}
-	rel, err := relay.New(g.nc, logger.With("component", "relay"))
+	rel, err := relay.New(g.nc, logger)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: relay: %w", err)
 	}
@@ -93,7 +93,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 
-	g.knowledge = knowledge.New(g.store, emb, logger.With("component", "knowledge"))
+	g.knowledge = knowledge.New(g.store, emb, logger)
 	if cfg.SampleKnowledge {
 		n, err := g.knowledge.LoadSample(ctx)
 		if err != nil {
@@ -118,7 +118,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 			MaxTokens:   cfg.LLM.MaxTokens,
 			Temperature: float32(cfg.LLM.Temperature),
 			Prompts:     pset,
-			Logger:      logger.With("component", "llm"),
+			Logger:      logger,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)
@@ -132,7 +132,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 		Fallback:        fallback,
 		Outbox:          rel,
 		Events:          rel,
-		Logger:          logger.With("component", "bot"),
+		Logger:          logger,
 		TurnTimeout:     cfg.TurnTimeout.D(),
 		ReasonerTimeout: cfg.LLM.Timeout.D(),
 		IdleAfter:       cfg.ConversationIdle.D(),
@@ -146,7 +146,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 		Relay:          rel,
 		Secret:         secret,
 		AllowedOrigins: cfg.AllowedOrigins,
-		Logger:         logger.With("channel", "web"),
+		Logger:         logger,
 		Metrics:        g.registry,
 	})
 	if err != nil {
@@ -273,7 +273,7 @@ func (g *Gateway) connectNATS(ctx context.Context) error {
 	srv, err := relay.StartEmbedded(relay.EmbeddedOptions{
 		Dir:        dataPath(g.cfg, "nats"),
 		ListenAddr: g.cfg.NATSListen,
-		Logger:     g.log.With("component", "nats"),
+		Logger:     g.log,
 	})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)

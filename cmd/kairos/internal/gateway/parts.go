@@ -30,13 +30,13 @@ type Store = memory.Store
 // exactly what serve sees.
 func OpenStore(ctx context.Context, cfg config.Config, dim int, logger *slog.Logger) (Store, error) {
 	if cfg.PostgresURL != "" {
-		s, err := postgres.Open(ctx, postgres.Options{URL: cfg.PostgresURL, Dim: dim, Logger: logger.With("store", "postgres")})
+		s, err := postgres.Open(ctx, postgres.Options{URL: cfg.PostgresURL, Dim: dim, Logger: logger})
 		if err != nil {
 			return nil, fmt.Errorf("gateway: open PostgreSQL store: %w", err)
 		}
 		return s, nil
 	}
-	s, err := embedded.Open(ctx, embedded.Options{Dir: cfg.Data, Dim: dim, Logger: logger.With("store", "embedded")})
+	s, err := embedded.Open(ctx, embedded.Options{Dir: cfg.Data, Dim: dim, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("gateway: open embedded store in %s: %w", cfg.Data, err)
 	}
