@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -74,4 +75,32 @@ func TestWidgetInBrowser(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// TestWidgetIdentify calls kairos.identify as a host page would, before the
+// widget is connected: the frame waits for the connection, and the widget
+// learns the customer it was linked to.
+func TestWidgetIdentify(t *testing.T) {
+	ctx := browsertest.New(t)
+	e, _ := newIdentifyEnv(t)
+	now := e.clock.Now().Unix()
+	sig := sign(siteSecret, "42", now)
+	if _, err := chromedp.Run(ctx, chromedp.Navigate(e.srv.URL+"/demo/")); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.WaitFor(ctx, t, "widget loaded", `!!window.kairos`)
+	call := fmt.Sprintf(`window.kairos.identify({userId: "42", ts: %d, sig: %q})`, now, sig)
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](call))
+	if err != nil || !ok {
+		t.Fatalf("identify returned %v, %v", ok, err)
+	}
+	browsertest.WaitFor(ctx, t, "identified", `window.kairos.customer() !== ""`)
+	calls := e.engine.identifyCalls()
+	if len(calls) != 1 || calls[0].id.Value != "42" {
+		t.Fatalf("engine saw %+v, want one identify of 42", calls)
+	}
+	bad, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.kairos.identify({userId: "42", ts: 1, sig: "nothex"})`))
+	if err != nil || bad {
+		t.Fatalf("identify with a malformed sig returned %v, %v; want false", bad, err)
+	}
 }

@@ -26,6 +26,7 @@ type conn struct {
 	ws      *websocket.Conn
 	sub     *relay.Subscription
 	session channels.Session
+	visitor string // the visitor id, for logs
 	lang    string
 
 	mu        sync.Mutex // guards the fields below, down to closeText
@@ -47,7 +48,8 @@ type conn struct {
 	acks ackState
 
 	// Reader-owned.
-	msgLimit, eventLimit bucket
+	msgLimit, eventLimit, identifyLimit bucket
+	identified                          string // the user id last linked on this connection
 }
 
 // item is one entry of a connection's queue.
@@ -90,12 +92,14 @@ func (h *Handler) serveWS(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has replied
 	}
 	c := &conn{
-		h:          h,
-		ws:         ws,
-		lang:       parseLang(q.Get("lang")),
-		held:       true,
-		msgLimit:   newBucket(messageBurst, now),
-		eventLimit: newBucket(eventBurst, now),
+		h:             h,
+		ws:            ws,
+		lang:          parseLang(q.Get("lang")),
+		held:          true,
+		msgLimit:      newBucket(messageBurst, now),
+		eventLimit:    newBucket(eventBurst, now),
+		identifyLimit: newBucket(identifyBurst, now),
+		visitor:       visitor,
 	}
 	if !h.track(c) {
 		c.closeNow(websocket.CloseGoingAway, "server shutting down")

@@ -25,6 +25,14 @@ type fakeEngine struct {
 	events    []channels.Event
 	ackCalls  int
 	quiet     bool // when set, messages get no reply
+	// identifies records Identify calls; identifyErr, when set, fails them.
+	identifies  []identifyCall
+	identifyErr error
+}
+
+type identifyCall struct {
+	conversation string
+	id           channels.Identity
 }
 
 type fakeConv struct {
@@ -124,6 +132,40 @@ func (e *fakeEngine) Observe(_ context.Context, ev channels.Event) error {
 	defer e.mu.Unlock()
 	e.events = append(e.events, ev)
 	return nil
+}
+
+// Identify links id to the conversation's customer; when id belongs to
+// another customer already, the conversation moves to that customer (the
+// visitor merges into the known user).
+func (e *fakeEngine) Identify(_ context.Context, convID string, id channels.Identity) (channels.Session, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.identifies = append(e.identifies, identifyCall{convID, id})
+	if e.identifyErr != nil {
+		return channels.Session{}, e.identifyErr
+	}
+	c, ok := e.convs[convID]
+	if !ok {
+		return channels.Session{}, errors.New("fake: no such conversation")
+	}
+	if owner, ok := e.customers[id]; ok {
+		c.customer = owner
+	} else {
+		e.customers[id] = c.customer
+	}
+	return channels.Session{CustomerID: c.customer, ConversationID: c.id, LastSeq: c.last, AckedSeq: c.acked}, nil
+}
+
+func (e *fakeEngine) identifyCalls() []identifyCall {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]identifyCall(nil), e.identifies...)
+}
+
+func (e *fakeEngine) setIdentifyErr(err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.identifyErr = err
 }
 
 func (e *fakeEngine) setQuiet() {

@@ -17,6 +17,9 @@ const (
 	codeInvalidEvent   = "invalid_event"
 	codeRateLimited    = "rate_limited"
 	codeInternal       = "internal"
+	codeIdentifyOff    = "identify_disabled"
+	codeIdentifyStale  = "identify_stale"
+	codeIdentifyBad    = "identify_invalid"
 )
 
 // clientFrame is every field any client frame may carry; Type says which
@@ -28,6 +31,10 @@ type clientFrame struct {
 	Name  string          `json:"name"`
 	Props json.RawMessage `json:"props"`
 	Seq   int64           `json:"seq"`
+	// identify
+	UserID string `json:"user_id"`
+	TS     int64  `json:"ts"`
+	Sig    string `json:"sig"`
 }
 
 type helloFrame struct {
@@ -62,6 +69,11 @@ type deltaFrame struct {
 type typingFrame struct {
 	Type string `json:"type"`
 	Role string `json:"role"`
+}
+
+type identifiedFrame struct {
+	Type       string `json:"type"`
+	CustomerID string `json:"customer_id"`
 }
 
 type errorFrame struct {

@@ -124,6 +124,7 @@ type frame struct {
 	At             string `json:"at"`
 	Code           string `json:"code"`
 	Message        string `json:"message"`
+	CustomerID     string `json:"customer_id"`
 }
 
 func read(t *testing.T, ws *websocket.Conn) frame {

@@ -17,6 +17,10 @@ const (
 	messageBurst = 10
 	eventRate    = 10
 	eventBurst   = 30
+	// A page identifies once per load (and after reconnects); a script
+	// guessing signatures gets a handful of tries a minute.
+	identifyRate  = 0.1
+	identifyBurst = 5
 )
 
 func newBucket(burst float64, now time.Time) bucket {

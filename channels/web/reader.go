@@ -117,7 +117,7 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 		return
 	}
 	switch f.Type {
-	case "message", "event", "ack", "ping":
+	case "message", "event", "ack", "ping", "identify":
 		c.h.metrics.frame("in", f.Type)
 	default:
 		c.h.metrics.frame("in", "unknown")
@@ -131,6 +131,8 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 		c.onAck(ctx, f.Seq)
 	case "ping":
 		c.enqueue(pongBytes, "pong")
+	case "identify":
+		c.onIdentify(ctx, f)
 	default:
 		c.sendError(codeUnknownType, fmt.Sprintf("unknown frame type %q", clip(f.Type, 32)))
 	}

@@ -32,6 +32,12 @@ type Engine interface {
 	Replay(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]channels.Outbound, error)
 	Ack(ctx context.Context, conversationID string, seq int64) error
 	Observe(ctx context.Context, ev channels.Event) error
+	// Identify links id (the host site's user, proven by a signed
+	// identify frame) to the customer of conversationID. The visitor may
+	// be merged into the customer id already belonged to, so the session
+	// returned can name another customer; the connection keeps its
+	// conversation. Linking the same identity again changes nothing.
+	Identify(ctx context.Context, conversationID string, id channels.Identity) (channels.Session, error)
 }
 
 // Subscriber delivers a conversation's outbound messages to a receiver
@@ -85,6 +91,10 @@ type Config struct {
 	// Secret is the HMAC key visitor tokens are signed with, at least 32
 	// bytes. Every gateway node must use the same secret.
 	Secret []byte
+	// SiteSecret is the key the host site's server signs identify frames
+	// with (see docs/protocol.md). Empty refuses every identify frame with
+	// identify_disabled. Every gateway node must use the same key.
+	SiteSecret []byte
 	// TokenTTL is how long a visitor token stays valid after it was issued
 	// (default 180 days). Tokens are reissued on every connection, so only
 	// visitors who stay away longer get a new identity.
@@ -119,6 +129,7 @@ type Handler struct {
 	engine   Engine
 	relay    Subscriber
 	tokens   tokens
+	site     siteKey
 	logger   *slog.Logger
 	now      func() time.Time
 	origins  origins
@@ -155,6 +166,7 @@ func New(cfg Config) (*Handler, error) {
 		engine:  cfg.Engine,
 		relay:   cfg.Relay,
 		tokens:  tokens{secret: append([]byte(nil), cfg.Secret...), ttl: cfg.TokenTTL},
+		site:    siteKey{secret: append([]byte(nil), cfg.SiteSecret...)},
 		logger:  cfg.Logger.With("channel", Channel),
 		now:     cfg.Now,
 		origins: newOrigins(cfg.AllowedOrigins),

@@ -298,6 +298,7 @@
         save("token", f.visitor);
         setStatus("online");
         state.outbox.forEach(function (m) { raw({ type: "message", id: m.id, text: m.text }); });
+        sendIdentity();
         flushEvents();
         clearInterval(pingTimer);
         pingTimer = setInterval(function () { raw({ type: "ping" }); }, 25000);
@@ -306,7 +307,14 @@
       case "delta": onDelta(f); break;
       case "typing": showTyping(true); break;
       case "receipt": onReceipt(f); break;
+      case "identified": identity.customer = f.customer_id; break;
       case "error":
+        if (/^identify_/.test(f.code)) {
+          // The host site's integration is wrong or its signature old;
+          // nothing the visitor can act on.
+          if (window.console) console.warn("kairos.identify: " + f.code + ": " + f.message);
+          break;
+        }
         if (T.errors[f.code]) notice(T.errors[f.code]);
         break;
     }
@@ -391,6 +399,31 @@
     return true;
   }
 
+  // ---- identify ----
+  // The host site's signed user id. Kept in memory only: a signature is
+  // valid for 10 minutes, so a page load signs a fresh one. It is sent after
+  // every hello, so a reconnect links again (harmless when already linked).
+  var identity = { frame: null, customer: "" };
+
+  function identify(o) {
+    o = o || {};
+    var userId = o.userId == null ? "" : String(o.userId);
+    var ts = Number(o.ts);
+    var sig = String(o.sig || "");
+    if (!userId || !isFinite(ts) || !/^[0-9a-fA-F]{64}$/.test(sig)) {
+      if (window.console) console.warn("kairos.identify: need {userId, ts (unix seconds), sig (64 hex characters)}");
+      return false;
+    }
+    identity.frame = { type: "identify", user_id: userId, ts: Math.floor(ts), sig: sig };
+    identity.customer = "";
+    sendIdentity();
+    return true;
+  }
+
+  function sendIdentity() {
+    if (ready && identity.frame) raw(identity.frame);
+  }
+
   // ---- behaviour events ----
   var view = { id: rid("v"), start: Date.now(), leaves: 0, left: false };
 
@@ -448,8 +481,13 @@
     open: function () { if (els.panel) openPanel(); },
     close: function () { if (els.panel) closePanel(); },
     send: function (text) { return send(text); },
-    status: function () { return els.status ? els.status.getAttribute("data-state") : "connecting"; }
+    status: function () { return els.status ? els.status.getAttribute("data-state") : "connecting"; },
+    identify: function (o) { return identify(o); },
+    customer: function () { return identity.customer; }
   };
+  // The script loads async: pages that identify wait for this event when
+  // window.kairos is not there yet.
+  try { window.dispatchEvent(new Event("kairos:ready")); } catch (e) { /* very old browsers */ }
 
   if (document.body) start();
   else document.addEventListener("DOMContentLoaded", start);
