@@ -1,9 +1,16 @@
 package memory
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Identity kinds Kairos knows. Any other non-empty kind is accepted too, for
@@ -160,7 +167,8 @@ type MessageRef struct {
 	Seq            int64  `json:"seq"`
 }
 
-// MemoryHit is a memory found by a search, with its similarity score.
+// MemoryHit is a memory found by a search, with its score (cosine
+// similarity or BM25; higher is better). Its Embedding is left empty.
 type MemoryHit struct {
 	Memory
 	Score float64
@@ -188,45 +196,286 @@ type CustomerStore interface {
 	// another customer, the two are merged: the one that is not survivor
 	// is merged into survivor (conversations, events, memories, profiles
 	// and identities move; the merge is recorded) and survivor is returned.
-	// survivor must be customerID or the identity's current owner.
+	// survivor must be customerID or the identity's current owner (empty
+	// means customerID); anything else is ErrInvalid. Linking an identity
+	// the customer already has changes nothing. Merges are flattened: a
+	// customer merged into another earlier follows its survivor, so every
+	// merged id resolves to the survivor in one step.
 	LinkIdentity(ctx context.Context, customerID string, id Identity, survivor string, reason string) (Customer, error)
-	// Merges lists the merges into a customer, oldest first.
+	// Merges lists the merges into a customer, oldest first, including
+	// those of customers merged into it later (their Into is rewritten to
+	// the survivor).
 	Merges(ctx context.Context, customerID string) ([]Merge, error)
 	// DeleteCustomer erases a customer's personal data: identities,
 	// conversations and messages, events, memories and profile. Only
-	// anonymous counts remain. ErrNotFound when unknown.
+	// anonymous counts remain. An id merged into another erases the
+	// survivor (they are one person), and with it every merged id and the
+	// merge records. ErrNotFound when unknown.
 	DeleteCustomer(ctx context.Context, id string) (Erasure, error)
+	// ErasureTotals sums every DeleteCustomer so far: the anonymous
+	// aggregate that is all that remains of erased customers.
+	ErasureTotals(ctx context.Context) (Erasure, error)
 
 	// AppendEvents stores events, skipping those whose ID is stored
-	// already; created[i] tells whether events[i] was new.
+	// already (or repeated earlier in the batch); created[i] tells whether
+	// events[i] was new. A duplicate changes nothing, whatever it holds.
+	// CustomerID may be a merged id; the event is stored under the
+	// survivor. ReceivedAt is set by the store. The batch is one
+	// transaction: an invalid event (see ValidateEvent) or an unknown
+	// customer fails the whole batch and stores nothing, so callers
+	// validate each event first to report per-event errors.
 	AppendEvents(ctx context.Context, events []Event) (created []bool, err error)
-	// Events returns one customer's events, windowed by q.
+	// Events returns one customer's events, windowed by q, ordered by At
+	// (then ID). ErrNotFound when the customer is unknown.
 	Events(ctx context.Context, customerID string, q EventQuery) ([]Event, error)
 
-	// Profile returns a customer's profile (an empty one, not an error,
-	// when none is stored yet).
+	// Profile returns a customer's profile (an empty one with CustomerID
+	// set, not an error, when none is stored yet). ErrNotFound when the
+	// customer is unknown.
 	Profile(ctx context.Context, customerID string) (Profile, error)
 	// UpdateProfile reads, changes and writes a profile atomically: update
-	// runs inside the store's transaction and may run again on conflict.
+	// runs inside the store's transaction and may run again on conflict,
+	// so it must not have other effects. An error from update is returned
+	// and nothing is written. The store sets CustomerID (the survivor's)
+	// and UpdatedAt (its clock) on what update leaves.
 	UpdateProfile(ctx context.Context, customerID string, update func(*Profile) error) (Profile, error)
 
-	// AddMemory stores a new memory (with terms and embedding filled in).
+	// AddMemory stores a new memory (with terms and embedding filled in,
+	// valid by ValidateMemory). It fills ID, CreatedAt and ValidFrom when
+	// zero; an existing ID is ErrConflict.
 	AddMemory(ctx context.Context, m Memory) (Memory, error)
-	// SupersedeMemory ends old (ValidTo = next.ValidFrom, SupersededBy =
-	// next's id) and stores next, atomically. ErrConflict when old is no
-	// longer current.
+	// SupersedeMemory ends old (ValidTo = next.ValidFrom, or now when that
+	// is zero; SupersededBy = next's id) and stores next for old's customer,
+	// atomically. ErrConflict when old is no longer current, ErrNotFound
+	// when it does not exist.
 	SupersedeMemory(ctx context.Context, oldID string, next Memory) (Memory, error)
-	// InvalidateMemory ends a memory without a successor.
+	// InvalidateMemory ends a memory without a successor at at (now when
+	// zero). ErrConflict when it has ended already.
 	InvalidateMemory(ctx context.Context, id string, at time.Time) error
 	// DeleteMemory erases one memory; it is never returned again.
+	// ErrNotFound when unknown.
 	DeleteMemory(ctx context.Context, id string) error
 	// Memories lists a customer's memories, newest first: current ones
 	// only, or with history (superseded and invalidated) too.
 	Memories(ctx context.Context, customerID string, withHistory bool) ([]Memory, error)
 	// SearchMemories returns the customer's k current memories nearest to
 	// v (cosine), exactly: only that customer's memories are considered.
+	// Hits carry no embedding; ties go to the smaller ID.
 	SearchMemories(ctx context.Context, customerID string, v []float32, k int) ([]MemoryHit, error)
 	// SearchMemoriesKeyword returns the customer's k current memories best
-	// matching any of terms.
+	// matching any of terms, by BM25 over that customer's current memories.
 	SearchMemoriesKeyword(ctx context.Context, customerID string, terms []string, k int) ([]MemoryHit, error)
+}
+
+// Limits both stores enforce.
+const (
+	MaxEventIDLen     = 128      // bytes
+	MaxEventTypeLen   = 64       // bytes
+	MaxEventProps     = 16 << 10 // bytes of JSON
+	DefaultEventLimit = 100      // EventQuery.Limit ≤ 0
+	MaxEventLimit     = 1000     // larger limits are cut to this
+	MaxMemoryText     = 2000     // runes
+	maxMemoryField    = 256      // bytes of Key, Value, Lang
+)
+
+// ValidateEvent checks what a store checks of an event before storing it,
+// except that its customer exists: ID 1–128 printable characters, Type
+// [a-z][a-z0-9_.]{0,63}, Props a JSON object of at most 16 KiB (empty means
+// {}), At set, Source printable. Errors are ErrInvalid and name the field.
+func ValidateEvent(e Event) error {
+	switch {
+	case e.ID == "" || len(e.ID) > MaxEventIDLen || !printable(e.ID):
+		return fmt.Errorf("event id %q: want 1-%d printable characters: %w", clip(e.ID), MaxEventIDLen, ErrInvalid)
+	case !validEventType(e.Type):
+		return fmt.Errorf("event %s: type %q: want [a-z][a-z0-9_.]{0,63}: %w", e.ID, clip(e.Type), ErrInvalid)
+	case e.CustomerID == "" || !printable(e.CustomerID):
+		return fmt.Errorf("event %s: customer_id %q: %w", e.ID, clip(e.CustomerID), ErrInvalid)
+	case len(e.Source) > maxMemoryField || !printable(e.Source):
+		return fmt.Errorf("event %s: source %q: %w", e.ID, clip(e.Source), ErrInvalid)
+	case e.At.IsZero():
+		return fmt.Errorf("event %s: at is missing: %w", e.ID, ErrInvalid)
+	case len(e.Props) > MaxEventProps:
+		return fmt.Errorf("event %s: props of %d bytes exceed %d: %w", e.ID, len(e.Props), MaxEventProps, ErrInvalid)
+	}
+	if len(e.Props) > 0 && !isJSONObject(e.Props) {
+		return fmt.Errorf("event %s: props: want a JSON object: %w", e.ID, ErrInvalid)
+	}
+	return nil
+}
+
+func validEventType(t string) bool {
+	if t == "" || len(t) > MaxEventTypeLen || t[0] < 'a' || t[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(t); i++ {
+		c := t[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// isJSONObject reports whether b is one valid JSON object without NUL
+// escapes, which PostgreSQL's jsonb refuses.
+func isJSONObject(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && b[0] == '{' && json.Valid(b) && !bytes.Contains(b, []byte(`\u0000`))
+}
+
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// clip shortens hostile input before it is quoted in an error.
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
+
+// ValidMemoryKind reports whether k is one of the Memory* kinds.
+func ValidMemoryKind(k string) bool {
+	switch k {
+	case MemoryFact, MemoryPreference, MemoryCommitment, MemoryEpisode:
+		return true
+	}
+	return false
+}
+
+// ValidateMemory checks what a store checks of a memory before storing it,
+// except its embedding's dimension and that its customer exists: a known
+// kind, text of 1–2000 runes, importance within 0..1, valid UTF-8 without
+// NUL everywhere, and a validity interval that does not end before it
+// starts. Errors are ErrInvalid.
+func ValidateMemory(m Memory) error {
+	switch {
+	case !ValidMemoryKind(m.Kind):
+		return fmt.Errorf("memory kind %q: %w", clip(m.Kind), ErrInvalid)
+	case m.Text == "":
+		return fmt.Errorf("memory text is empty: %w", ErrInvalid)
+	case utf8.RuneCountInString(m.Text) > MaxMemoryText:
+		return fmt.Errorf("memory text exceeds %d characters: %w", MaxMemoryText, ErrInvalid)
+	case math.IsNaN(m.Importance) || m.Importance < 0 || m.Importance > 1:
+		return fmt.Errorf("memory importance %v outside 0..1: %w", m.Importance, ErrInvalid)
+	case len(m.Key) > maxMemoryField || len(m.Value) > maxMemoryField || len(m.Lang) > maxMemoryField:
+		return fmt.Errorf("memory key, value or lang longer than %d bytes: %w", maxMemoryField, ErrInvalid)
+	case !m.ValidTo.IsZero() && !m.ValidFrom.IsZero() && m.ValidTo.Before(m.ValidFrom):
+		return fmt.Errorf("memory valid_to before valid_from: %w", ErrInvalid)
+	}
+	for _, s := range append([]string{m.ID, m.CustomerID, m.Kind, m.Key, m.Text, m.Value, m.Lang, m.SupersededBy}, m.Terms...) {
+		if !utf8.ValidString(s) || bytes.IndexByte([]byte(s), 0) >= 0 {
+			return fmt.Errorf("memory text is not valid UTF-8 or holds NUL: %w", ErrInvalid)
+		}
+	}
+	for _, src := range m.Sources {
+		if !utf8.ValidString(src.ConversationID) || bytes.IndexByte([]byte(src.ConversationID), 0) >= 0 {
+			return fmt.Errorf("memory source is not valid UTF-8 or holds NUL: %w", ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// MergeProfiles returns the profile of a customer merged from two: counts
+// are summed, first times take the earlier and last times the later, the
+// recent path and the sentiment history are interleaved by time and cut to
+// the longer of the two bounds they arrived with (the profile builder owns
+// the bound), scores are combined as weighted means, and where only one
+// value can stand (tier, stage) into's wins unless it is empty. VisitDays30
+// keeps the larger of the two (the days may overlap); the profile builder
+// recomputes it from the next visit. The result carries into's CustomerID.
+func MergeProfiles(into, from Profile) Profile {
+	out := into
+	out.UpdatedAt = later(into.UpdatedAt, from.UpdatedAt)
+
+	b, fb := &out.Business, from.Business
+	b.Tier = cmp.Or(b.Tier, fb.Tier)
+	b.Stage = cmp.Or(b.Stage, fb.Stage)
+	b.ReorderIntervalDays = weighted(b.ReorderIntervalDays, max(b.Orders-1, 0), fb.ReorderIntervalDays, max(fb.Orders-1, 0))
+	b.Orders += fb.Orders
+	b.LifetimeValue += fb.LifetimeValue
+	b.Refunds += fb.Refunds
+	b.FirstOrderAt = earlier(b.FirstOrderAt, fb.FirstOrderAt)
+	b.LastOrderAt = later(b.LastOrderAt, fb.LastOrderAt)
+
+	h, fh := &out.Behaviour, from.Behaviour
+	h.Visits += fh.Visits
+	h.PageViews += fh.PageViews
+	h.TotalDwell += fh.TotalDwell
+	h.FirstSeen = earlier(h.FirstSeen, fh.FirstSeen)
+	h.LastSeen = later(h.LastSeen, fh.LastSeen)
+	h.VisitDays30 = max(h.VisitDays30, fh.VisitDays30)
+	h.RecentPath = interleave(h.RecentPath, fh.RecentPath, func(p PageVisit) time.Time { return p.At })
+
+	i, fi := &out.Interaction, from.Interaction
+	i.Conversations += fi.Conversations
+	i.Messages += fi.Messages
+	i.LastContact = later(i.LastContact, fi.LastContact)
+	i.Sentiment = interleave(i.Sentiment, fi.Sentiment, func(p SentimentPoint) time.Time { return p.At })
+	i.CSAT = mergeScore(i.CSAT, fi.CSAT)
+	i.CES = mergeScore(i.CES, fi.CES)
+	if len(fi.QuestionTypes) > 0 {
+		qt := make(map[string]int, len(i.QuestionTypes)+len(fi.QuestionTypes))
+		for k, n := range i.QuestionTypes {
+			qt[k] += n
+		}
+		for k, n := range fi.QuestionTypes {
+			qt[k] += n
+		}
+		i.QuestionTypes = qt
+	}
+	return out
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+func weighted(a float64, wa int, b float64, wb int) float64 {
+	switch {
+	case b == 0 || wb == 0:
+		return cmp.Or(a, b)
+	case a == 0 || wa == 0:
+		return b
+	}
+	return (a*float64(wa) + b*float64(wb)) / float64(wa+wb)
+}
+
+func mergeScore(a, b Score) Score {
+	if a.Count+b.Count == 0 {
+		return Score{}
+	}
+	return Score{Count: a.Count + b.Count, Mean: (a.Mean*float64(a.Count) + b.Mean*float64(b.Count)) / float64(a.Count+b.Count)}
+}
+
+// interleave merges two time-ordered lists, oldest first, keeping the
+// newest max(len(a), len(b)) items.
+func interleave[T any](a, b []T, at func(T) time.Time) []T {
+	if len(b) == 0 {
+		return a
+	}
+	bound := max(len(a), len(b))
+	out := make([]T, 0, len(a)+len(b))
+	out = append(append(out, a...), b...)
+	slices.SortStableFunc(out, func(x, y T) int { return at(x).Compare(at(y)) })
+	return slices.Clip(out[len(out)-min(bound, len(out)):])
 }

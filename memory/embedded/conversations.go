@@ -39,8 +39,9 @@ func (s *Store) CurrentConversation(ctx context.Context, customerID, channel str
 	}
 	var conv memory.Conversation
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bCustomers).Get([]byte(customerID)) == nil {
-			return fmt.Errorf("customer %q: %w", customerID, memory.ErrNotFound)
+		customerID, err := resolve(tx, customerID)
+		if err != nil {
+			return err
 		}
 		lk := latestKey(customerID, channel)
 		if id := tx.Bucket(bLatest).Get(lk); id != nil {
@@ -57,6 +58,9 @@ func (s *Store) CurrentConversation(ctx context.Context, customerID, channel str
 		rec := convRec{CustomerID: customerID, Channel: channel, CreatedAt: now, UpdatedAt: now}
 		conv = rec.conversation(memory.NewID("conv_"))
 		if err := put(tx.Bucket(bConvs), []byte(conv.ID), rec); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bCustConvs).Put(custKey(customerID, []byte(conv.ID)), nil); err != nil {
 			return err
 		}
 		return tx.Bucket(bLatest).Put(lk, []byte(conv.ID))

@@ -13,6 +13,9 @@ import (
 
 type customerRec struct {
 	CreatedAt time.Time `json:"created_at"`
+	// MergedInto is the survivor this customer was merged into; always a
+	// customer that is not merged itself (merges are flattened).
+	MergedInto string `json:"merged_into,omitempty"`
 }
 
 // identityKey is uvarint(len(kind)) kind value, so no kind/value pair can
@@ -55,7 +58,7 @@ func (s *Store) CustomerByIdentity(ctx context.Context, id memory.Identity) (mem
 			return err
 		}
 		created = true
-		return tx.Bucket(bIdent).Put(key, []byte(c.ID))
+		return attach(tx, c.ID, key)
 	})
 	return c, created, wrap("customer by identity", err)
 }

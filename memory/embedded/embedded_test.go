@@ -159,3 +159,7 @@ func TestOpenWhileHeld(t *testing.T) {
 		t.Fatalf("second Open: %v, want ErrInUse", err)
 	}
 }
+
+func TestCustomers(t *testing.T) {
+	storetest.RunCustomers(t, func(t *testing.T) storetest.CustomerStore { return open(t, t.TempDir(), storetest.Dim) })
+}

@@ -39,12 +39,17 @@ type Options struct {
 
 // Store is the embedded memory.Store.
 type Store struct {
-	db     *bolt.DB
-	dim    int
-	now    func() time.Time
-	log    *slog.Logger
-	idx    *index
-	docMu  sync.Mutex // orders document writes with their index updates
+	db    *bolt.DB
+	dim   int
+	now   func() time.Time
+	log   *slog.Logger
+	idx   *index
+	mems  *memIndex
+	docMu sync.Mutex // orders document writes with their index updates
+	// memMu orders every write that changes memories (adds, supersedes,
+	// deletes, merges, erasures) with its memory-index update, so the
+	// index applies them in commit order.
+	memMu  sync.Mutex
 	closed sync.Once
 	cerr   error
 }
@@ -62,9 +67,26 @@ var (
 	bReplies   = []byte("replies")
 	bDocs      = []byte("documents")
 	bChunks    = []byte("chunks")
-	allBuckets = [][]byte{bMeta, bCustomers, bIdent, bConvs, bLatest, bMessages, bClientIDs, bReplies, bDocs, bChunks}
-	keyDim     = []byte("dim")
+	// Customer 360 (layout 2). Per-customer buckets are keyed
+	// customerID NUL ..., so one cursor walks one customer's records and
+	// a merge or an erasure finds everything of a customer by prefix.
+	bCustIdent = []byte("customer_identities")    // cus NUL identityKey → nil
+	bCustConvs = []byte("customer_conversations") // cus NUL convID → nil
+	bEvents    = []byte("events")                 // cus NUL at(8) eventID → eventRec
+	bEventIDs  = []byte("event_ids")              // eventID → events key
+	bProfiles  = []byte("profiles")               // cus → memory.Profile JSON
+	bMemories  = []byte("memories")               // memID → memoryRec
+	bCustMems  = []byte("customer_memories")      // cus NUL memID → nil
+	bMerges    = []byte("merges")                 // into NUL at(8) from → mergeRec
+	bErasure   = []byte("erasure")                // "totals" → memory.Erasure
+	allBuckets = [][]byte{bMeta, bCustomers, bIdent, bConvs, bLatest, bMessages, bClientIDs, bReplies, bDocs, bChunks,
+		bCustIdent, bCustConvs, bEvents, bEventIDs, bProfiles, bMemories, bCustMems, bMerges, bErasure}
+	keyDim    = []byte("dim")
+	keyLayout = []byte("layout")
 )
+
+// layout is the version of the bucket layout; init upgrades older files.
+const layout = "2"
 
 // ErrInUse is returned by Open when another process holds the store file.
 var ErrInUse = errors.New("store file in use")
@@ -97,12 +119,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
-	s := &Store{db: db, dim: o.Dim, now: o.Now, log: o.Logger.With("store", "embedded"), idx: newIndex(o.Dim)}
+	s := &Store{db: db, dim: o.Dim, now: o.Now, log: o.Logger.With("store", "embedded"), idx: newIndex(o.Dim), mems: newMemIndex()}
 	if err := s.init(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
-	s.log.Info("store opened", "path", path, "chunks", s.idx.len())
+	s.log.Info("store opened", "path", path, "chunks", s.idx.len(), "memories", s.mems.len())
 	return s, nil
 }
 
@@ -126,7 +148,7 @@ func (s *Store) init(ctx context.Context) error {
 		if dim != s.dim {
 			return fmt.Errorf("store was created with %d-dimensional embeddings, configured %d: re-create or re-ingest: %w", dim, s.dim, memory.ErrInvalid)
 		}
-		return nil
+		return upgrade(tx)
 	})
 	if err != nil {
 		return fmt.Errorf("embedded: open: %w", err)
@@ -147,7 +169,36 @@ func (s *Store) init(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("embedded: load index: %w", err)
 	}
+	if err := s.db.View(func(tx *bolt.Tx) error { return s.loadMemories(ctx, tx) }); err != nil {
+		return fmt.Errorf("embedded: load memory index: %w", err)
+	}
 	return nil
+}
+
+// upgrade builds the per-customer identity and conversation buckets for a
+// file written before layout 2 (a new file passes through with empty
+// buckets).
+func upgrade(tx *bolt.Tx) error {
+	meta := tx.Bucket(bMeta)
+	if string(meta.Get(keyLayout)) == layout {
+		return nil
+	}
+	ci, cc := tx.Bucket(bCustIdent), tx.Bucket(bCustConvs)
+	err := tx.Bucket(bIdent).ForEach(func(k, v []byte) error { return ci.Put(custKey(string(v), k), nil) })
+	if err != nil {
+		return fmt.Errorf("upgrade identities: %w", err)
+	}
+	err = tx.Bucket(bConvs).ForEach(func(k, v []byte) error {
+		var rec convRec
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("conversation %s: %w", k, err)
+		}
+		return cc.Put(custKey(rec.CustomerID, k), nil)
+	})
+	if err != nil {
+		return fmt.Errorf("upgrade conversations: %w", err)
+	}
+	return meta.Put(keyLayout, []byte(layout))
 }
 
 // Ping reports whether the file is open.
@@ -163,6 +214,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closed.Do(func() {
 		s.idx.close()
+		s.mems.close()
 		if err := s.db.Close(); err != nil {
 			s.cerr = fmt.Errorf("embedded: close: %w", err)
 		}
