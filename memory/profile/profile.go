@@ -301,3 +301,9 @@ func VisitDays(times []time.Time, now time.Time) int {
 	}
 	return len(seenDays)
 }
+
+// BehaviourTypes are the standard types that count as activity (visits,
+// last seen). Custom events observed by the web channel count too.
+func BehaviourTypes() []string {
+	return []string{TypePageView, TypePageLeave, TypeProductView, TypeSearch, TypeCartAdd}
+}

@@ -229,14 +229,3 @@ func TestApplyTurn(t *testing.T) {
 	}
 }
 
-func TestMerge(t *testing.T) {
-	a := apply(orderAt(t0, 100), view(t0, "/a"), ev(profile.TypeSurvey, t0, `{"csat":4}`))
-	b := apply(orderAt(t0.AddDate(0, 0, 20), 50), view(t0.Add(time.Hour), "/b"), ev(profile.TypeSurvey, t0, `{"csat":2}`),
-		ev(profile.TypeTierChanged, t0, `{"tier":"gold"}`))
-	profile.Merge(&a, b)
-	if a.Business.Orders != 2 || a.Business.LifetimeValue != 150 || a.Business.Tier != "gold" ||
-		!a.Business.LastOrderAt.Equal(t0.AddDate(0, 0, 20)) || a.Interaction.CSAT.Mean != 3 ||
-		len(a.Behaviour.RecentPath) != 2 || a.Behaviour.RecentPath[1].URL != "/b" {
-		t.Fatalf("merged %+v", a)
-	}
-}

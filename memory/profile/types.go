@@ -30,7 +30,7 @@ const (
 )
 
 // MaxOrderItems bounds the items of one order_placed event.
-const MaxOrderItems = 500
+const MaxOrderItems = 200
 
 type kind int
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/kairoscx/kairos/memory"
@@ -12,11 +13,11 @@ import (
 
 // Limits on an event's envelope.
 const (
-	// MaxIDBytes bounds an event id; ids travel as NATS message ids.
-	MaxIDBytes = 256
-	// MaxPropsBytes bounds an event's props: room for an order of a few
-	// hundred items, small enough that one event never dominates a batch.
-	MaxPropsBytes = 64 << 10
+	// MaxIDBytes bounds an event id (the stores' limit).
+	MaxIDBytes = memory.MaxEventIDLen
+	// MaxPropsBytes bounds an event's props (the stores' limit): room for
+	// an order of a couple of hundred items.
+	MaxPropsBytes = memory.MaxEventProps
 	// MaxSkew is how far in the future an event's time may lie, to allow
 	// for clocks a little ahead of ours.
 	MaxSkew = 5 * time.Minute
@@ -58,8 +59,8 @@ func Validate(ev memory.Event, now time.Time) error {
 	return ValidateProps(ev.Type, ev.Props)
 }
 
-// ValidateID checks an event id: 1 to MaxIDBytes bytes of UTF-8 without
-// control characters (it is sent as a NATS header).
+// ValidateID checks an event id: 1 to MaxIDBytes bytes of printable UTF-8
+// (it is sent as a NATS header and stored as is).
 func ValidateID(id string) error {
 	if id == "" {
 		return fieldErr("id", "is required")
@@ -71,8 +72,8 @@ func ValidateID(id string) error {
 		return fieldErr("id", "is not UTF-8")
 	}
 	for _, r := range id {
-		if r < 0x20 || r == 0x7f {
-			return fieldErr("id", "contains a control character")
+		if !unicode.IsPrint(r) {
+			return fieldErr("id", "contains a character that is not printable")
 		}
 	}
 	return nil
@@ -144,6 +145,9 @@ func decodeObject(props json.RawMessage) (map[string]json.RawMessage, error) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(p, &obj); err != nil {
 		return nil, fieldErr("props", "is not valid JSON: %v", err)
+	}
+	if bytes.Contains(p, []byte(`\u0000`)) {
+		return nil, fieldErr("props", "must not contain NUL characters")
 	}
 	return obj, nil
 }
