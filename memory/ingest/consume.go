@@ -1,0 +1,263 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kairoscx/kairos/memory"
+	"github.com/kairoscx/kairos/memory/profile"
+)
+
+// Consumer settings.
+const (
+	// ackWait is how long the stream waits for a batch's acks before it
+	// redelivers; generous, since a batch waits for the store.
+	ackWait = time.Minute
+	// batchTimeout bounds one batch's store work, also at shutdown.
+	batchTimeout = 30 * time.Second
+)
+
+// Run consumes the event stream with the durable consumer until ctx is
+// done: each batch is validated, its customers resolved, its events
+// stored, and the profiles of customers with new events updated once per
+// batch; then the batch is acknowledged. Invalid messages are logged and
+// terminated (never redelivered); a batch the store fails on is
+// redelivered after a delay. Run returns nil when ctx is done, after the
+// batches in hand are finished, or an error when the consumer cannot be
+// set up.
+func (in *Ingest) Run(ctx context.Context) error {
+	cons, err := in.js.CreateOrUpdateConsumer(ctx, in.cfg.Stream, jetstream.ConsumerConfig{
+		Durable:       in.cfg.Durable,
+		Description:   "Kairos ingest: stores events and updates customer profiles",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       ackWait,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		MaxAckPending: 4 * in.cfg.Batch * in.cfg.Workers,
+	})
+	if err != nil {
+		return fmt.Errorf("ingest: consumer %s on %s: %w", in.cfg.Durable, in.cfg.Stream, err)
+	}
+	iter, err := cons.Messages(jetstream.PullMaxMessages(2 * in.cfg.Batch))
+	if err != nil {
+		return fmt.Errorf("ingest: consume %s: %w", in.cfg.Stream, err)
+	}
+	msgs := make(chan jetstream.Msg, in.cfg.Batch)
+	go in.pull(iter, msgs)
+	var wg sync.WaitGroup
+	for range in.cfg.Workers {
+		wg.Go(func() {
+			for batch := collect(msgs, in.cfg.Batch); batch != nil; batch = collect(msgs, in.cfg.Batch) {
+				// A batch in hand is finished even when ctx ends, so that
+				// shutdown does not leave stored-but-unapplied events.
+				bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
+				in.process(bctx, batch)
+				cancel()
+			}
+		})
+	}
+	<-ctx.Done()
+	iter.Drain() // hand over what is buffered, then Next reports closed
+	wg.Wait()
+	return nil
+}
+
+// pull moves messages from the iterator to msgs until it is closed.
+func (in *Ingest) pull(iter jetstream.MessagesContext, msgs chan<- jetstream.Msg) {
+	defer close(msgs)
+	for {
+		m, err := iter.Next()
+		if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+			return
+		}
+		if err != nil {
+			// Missed heartbeats and the like: the iterator recovers.
+			in.logger.Warn("event stream pull", "err", err)
+			continue
+		}
+		msgs <- m
+	}
+}
+
+// collect waits for one message, then takes what else is waiting, up to
+// max: full batches under load, no waiting when quiet. nil means closed.
+func collect(msgs <-chan jetstream.Msg, max int) []jetstream.Msg {
+	m, ok := <-msgs
+	if !ok {
+		return nil
+	}
+	batch := []jetstream.Msg{m}
+	for len(batch) < max {
+		select {
+		case m, ok := <-msgs:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, m)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// job is a decoded message.
+type job struct {
+	msg jetstream.Msg
+	ev  Event
+}
+
+func (in *Ingest) process(ctx context.Context, msgs []jetstream.Msg) {
+	now := in.now()
+	jobs := make([]job, 0, len(msgs))
+	for _, m := range msgs {
+		ev, err := in.decodeMsg(m, now)
+		if err != nil {
+			in.reject(m, ev.ID, err)
+			continue
+		}
+		jobs = append(jobs, job{m, ev})
+	}
+	var addrs []address
+	seen := make(map[address]bool)
+	for _, j := range jobs {
+		if a := j.ev.Customer.address(); !seen[a] {
+			seen[a] = true
+			addrs = append(addrs, a)
+		}
+	}
+	res, err := in.resolve(ctx, addrs)
+	if err != nil {
+		in.retryLater(jobs, err)
+		return
+	}
+	ok := jobs[:0]
+	events := make([]memory.Event, 0, len(jobs))
+	for _, j := range jobs {
+		r := res[j.ev.Customer.address()]
+		if r.err != nil {
+			in.reject(j.msg, j.ev.ID, r.err)
+			continue
+		}
+		ok = append(ok, j)
+		events = append(events, j.ev.memoryEvent(r.id, now))
+	}
+	if len(events) > 0 {
+		created, err := in.store.AppendEvents(ctx, events)
+		if err != nil {
+			in.retryLater(ok, err)
+			return
+		}
+		in.applyNew(ctx, events, created, now)
+		in.repair(ctx, ok, events, created)
+	}
+	for _, j := range ok {
+		if err := j.msg.Ack(); err != nil {
+			in.logger.Warn("ack event", "id", j.ev.ID, "err", err)
+		}
+	}
+}
+
+// decodeMsg reads an event from a stream message: an Event on SubjectIn,
+// a channel event (channels.Event) on kairos.events.<channel>.<name>.
+func (in *Ingest) decodeMsg(m jetstream.Msg, now time.Time) (Event, error) {
+	subject := m.Subject()
+	var ev Event
+	switch tokens := strings.Split(subject, "."); {
+	case subject == SubjectIn:
+		var err error
+		if ev, err = decodeEvent(m.Data(), ""); err != nil {
+			return ev, err
+		}
+		if ev.V != 1 && ev.V != 0 {
+			return ev, &profile.FieldError{Field: "v", Message: fmt.Sprintf("unsupported version %d", ev.V)}
+		}
+		return in.normalize(ev, "nats", now)
+	case len(tokens) == 4 && tokens[0] == "kairos" && tokens[1] == "events":
+		var ce channelEvent
+		if err := json.Unmarshal(m.Data(), &ce); err != nil {
+			return ev, fmt.Errorf("channel event: %w", err)
+		}
+		if ce.V != 1 {
+			return ce.event(), &profile.FieldError{Field: "v", Message: fmt.Sprintf("unsupported version %d", ce.V)}
+		}
+		return in.normalize(ce.event(), tokens[2], now)
+	}
+	return ev, fmt.Errorf("no event format for subject %s", subject)
+}
+
+// reject terminates a message that can never be ingested.
+func (in *Ingest) reject(m jetstream.Msg, id string, err error) {
+	in.logger.Warn("rejected event", "subject", m.Subject(), "id", id, "err", err)
+	if err := m.Term(); err != nil {
+		in.logger.Warn("terminate event", "id", id, "err", err)
+	}
+}
+
+// retryLater asks the stream to redeliver a batch the store failed on.
+func (in *Ingest) retryLater(jobs []job, err error) {
+	in.logger.Error("event batch not stored; redelivering", "events", len(jobs), "after", in.cfg.RetryDelay, "err", err)
+	for _, j := range jobs {
+		if err := j.msg.NakWithDelay(in.cfg.RetryDelay); err != nil {
+			in.logger.Warn("nak event", "id", j.ev.ID, "err", err)
+		}
+	}
+}
+
+// applyNew updates the profile of each customer with new events, once
+// per customer, their events in time order.
+func (in *Ingest) applyNew(ctx context.Context, events []memory.Event, created []bool, now time.Time) {
+	byCustomer := make(map[string][]memory.Event)
+	for i, ev := range events {
+		if i < len(created) && created[i] {
+			byCustomer[ev.CustomerID] = append(byCustomer[ev.CustomerID], ev)
+		}
+	}
+	ids := make([]string, 0, len(byCustomer))
+	for id := range byCustomer {
+		ids = append(ids, id)
+	}
+	parallel(len(ids), func(k int) {
+		evs := byCustomer[ids[k]]
+		slices.SortStableFunc(evs, func(a, b memory.Event) int { return a.At.Compare(b.At) })
+		if err := in.updateProfile(ctx, ids[k], evs, now); err != nil {
+			// The events are stored, so a redelivery would not apply them
+			// again: Rebuild recomputes the profile from stored events.
+			in.logger.Error("profile update lost; rebuild the profile", "customer", ids[k],
+				"events", len(evs), "err", err)
+		}
+	})
+}
+
+// repair rebuilds the profiles of customers with redelivered events the
+// store already held. A redelivery means an earlier attempt did not finish:
+// it may have stored the events and stopped before their profile write, and
+// applying only new events would then lose them for good. Rebuilding from
+// the stored events is exact whichever way the earlier attempt ended; it
+// cannot race that attempt, which gave up (batchTimeout) before the stream
+// redelivers (ackWait).
+func (in *Ingest) repair(ctx context.Context, jobs []job, events []memory.Event, created []bool) {
+	customers := make(map[string]bool)
+	for i, j := range jobs {
+		if created[i] {
+			continue
+		}
+		if md, err := j.msg.Metadata(); err == nil && md.NumDelivered > 1 {
+			customers[events[i].CustomerID] = true
+		}
+	}
+	for id := range customers {
+		if _, err := in.Rebuild(ctx, id); err != nil {
+			in.logger.Error("rebuild profile after redelivery", "customer", id, "err", err)
+			continue
+		}
+		in.logger.Info("rebuilt profile after redelivery", "customer", id)
+	}
+}
