@@ -34,8 +34,8 @@ const (
 
 // Result is the outcome for one event of a request.
 type Result struct {
-	ID     string      `json:"id"`
-	Status string      `json:"status"`
+	ID     string       `json:"id"`
+	Status string       `json:"status"`
 	Error  *ResultError `json:"error,omitempty"`
 }
 

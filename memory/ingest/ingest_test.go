@@ -29,10 +29,10 @@ func TestBatchReportsEachEventAndAppliesNothingTwice(t *testing.T) {
 	batch := []any{
 		event("e1", "page_view", "u1", e.now.Add(-time.Minute), `{"url":"https://shop/x","title":"X"}`),
 		event("e2", "order_placed", "u1", e.now.Add(-30*time.Second), fmt.Sprintf(order30, "o1")),
-		event("e3", "page_view", "u1", e.now.Add(time.Hour), `{"url":"https://shop/y"}`),  // future
+		event("e3", "page_view", "u1", e.now.Add(time.Hour), `{"url":"https://shop/y"}`), // future
 		event("e4", "order_placed", "u1", e.now, `{"order_id":"o2","items":[{"sku":"a","qty":0,"price":1}]}`),
 		event("e1", "page_view", "u1", e.now, `{"url":"https://shop/z"}`), // repeated id
-		event("e5", "loyalty.points", "u1", e.now, `{"points":20}`),    // custom
+		event("e5", "loyalty.points", "u1", e.now, `{"points":20}`),       // custom
 		map[string]any{"id": "e6", "type": "search", "customer": map[string]string{"id": "cus_nobody"}, "props": map[string]string{"query": "q"}},
 		map[string]any{"id": "e7", "type": "search", "customer": map[string]string{"id": known}, "props": map[string]string{"query": "奶粉"}},
 		map[string]any{"id": "e8", "type": "search", "customer": map[string]any{}, "props": map[string]string{"query": "q"}},

@@ -21,7 +21,7 @@ type Event struct {
 	ID       string          `json:"id"`
 	Type     string          `json:"type"`
 	Customer Customer        `json:"customer"`
-	At       time.Time       `json:"at,omitzero"`     // RFC 3339; default: when Kairos received it
+	At       time.Time       `json:"at,omitzero"`      // RFC 3339; default: when Kairos received it
 	Source   string          `json:"source,omitempty"` // default "api" (HTTP) or "nats"
 	Props    json.RawMessage `json:"props,omitempty"`  // a JSON object
 }

@@ -228,4 +228,3 @@ func TestApplyTurn(t *testing.T) {
 		t.Fatalf("question types unbounded: %d", len(p.Interaction.QuestionTypes))
 	}
 }
-
