@@ -207,8 +207,8 @@ func mergeConversations(tx *bolt.Tx, into, from string) error {
 			return err
 		}
 	}
-	// Each channel keeps one current conversation: the more recently
-	// updated of the two.
+	// Each channel keeps one current conversation: the later started of
+	// the two, as PostgreSQL's latest-conversation query picks.
 	latest := tx.Bucket(bLatest)
 	for _, channel := range suffixes(latest, custPrefix(from)) {
 		fk, ik := custKey(from, channel), custKey(into, channel)
@@ -223,7 +223,7 @@ func mergeConversations(tx *bolt.Tx, into, from string) error {
 			if err != nil {
 				return err
 			}
-			if !b.UpdatedAt.After(a.UpdatedAt) {
+			if c := b.CreatedAt.Compare(a.CreatedAt); c < 0 || (c == 0 && fromConv < string(intoConv)) {
 				keep = string(intoConv)
 			}
 		}

@@ -67,16 +67,18 @@ func scanConv(row pgx.Row) (memory.Conversation, error) {
 	return c, err
 }
 
+// $1 may be a merged customer's id; it stands for its survivor.
 const latestConvSQL = "SELECT " + convColumns + ` FROM conversations
-	WHERE customer_id = $1 AND channel = $2 ORDER BY created_at DESC, id DESC LIMIT 1`
+	WHERE customer_id = (SELECT coalesce(merged_into, id) FROM customers WHERE id = $1) AND channel = $2
+	ORDER BY created_at DESC, id DESC LIMIT 1`
 
 // startConvSQL inserts a conversation unless the customer's latest one on
 // the channel was updated at or after $5. It runs after the customer row is
 // locked, in a statement of its own, so its snapshot sees a conversation a
 // concurrent caller started while this one waited for the lock.
 const startConvSQL = `INSERT INTO conversations (id, customer_id, channel, created_at, updated_at)
-	SELECT $3, $1, $2, $4, $4 FROM customers WHERE id = $1 AND NOT EXISTS (
-		SELECT 1 FROM (SELECT updated_at FROM conversations WHERE customer_id = $1 AND channel = $2
+	SELECT $3, c.id, $2, $4, $4 FROM customers c WHERE c.id = (SELECT coalesce(merged_into, id) FROM customers WHERE id = $1) AND NOT EXISTS (
+		SELECT 1 FROM (SELECT updated_at FROM conversations WHERE customer_id = c.id AND channel = $2
 			ORDER BY created_at DESC, id DESC LIMIT 1) latest WHERE latest.updated_at >= $5)
 	RETURNING ` + convColumns
 

@@ -142,3 +142,7 @@ func TestOpen(t *testing.T) {
 func BenchmarkTurn(b *testing.B) {
 	storetest.BenchTurn(b, func(b *testing.B) memory.Store { return open(b, pgtest.URL(b), storetest.Dim) })
 }
+
+func TestCustomers(t *testing.T) {
+	storetest.RunCustomers(t, func(t *testing.T) storetest.CustomerStore { return open(t, pgtest.URL(t), storetest.Dim) })
+}

@@ -94,15 +94,16 @@ const defaultEFSearch = 100
 const keywordSQL = `WITH st AS (SELECT chunks::float8 AS n, terms::float8 / greatest(chunks, 1) AS avglen FROM chunk_stats),
 	p AS (SELECT chunk_id, tf::float8 AS tf, len::float8 AS len, (count(*) OVER (PARTITION BY term))::float8 AS df
 		FROM chunk_terms WHERE term = ANY ($1::text[])),
-	top AS (SELECT p.chunk_id, sum(ln(1 + (st.n - p.df + 0.5) / (p.df + 0.5)) * p.tf * ($3 + 1) / (p.tf + $3 * (1 - $4 + $4 * p.len / st.avglen))) AS score
+	top AS (SELECT p.chunk_id, sum(ln(1 + (st.n - p.df + 0.5) / (p.df + 0.5)) * p.tf * ($3::float8 + 1) / (p.tf + $3::float8 * (1 - $4::float8 + $4::float8 * p.len / st.avglen))) AS score
 		FROM p, st GROUP BY p.chunk_id ORDER BY score DESC, p.chunk_id LIMIT $2)
 	SELECT c.id, c.document_id, c.ord, c.title, c.heading, c.text, c.lang, c.terms, top.score
 	FROM top JOIN chunks c ON c.id = top.chunk_id`
 
 // BM25 parameters, the usual defaults and the embedded store's. They are
-// sent as float8 parameters: a literal like 0.75 would be numeric in SQL,
-// and numeric arithmetic on every posting costs more than the rest of the
-// query.
+// sent as parameters cast to float8: a literal like 0.75 would be numeric
+// in SQL, and numeric arithmetic on every posting costs more than the rest
+// of the query; uncast, "1 - $4" makes PostgreSQL infer integer, which
+// turned b into 0 and k1 into 1.
 const (
 	bm25K1 float64 = 1.2
 	bm25B  float64 = 0.75

@@ -212,8 +212,10 @@ func testMerge(t *testing.T, open customerOpener) {
 					t.Fatalf("messages of %s after merge: %d %v", conv.ID, len(msgs), err)
 				}
 			}
-			if cur, err := s.CurrentConversation(ctx, from.ID, "web", farPast); err != nil || cur.CustomerID != into.ID {
-				t.Fatalf("current conversation of the merged id: %+v %v", cur, err)
+			// The later started of the two web conversations (bob's) stays
+			// current.
+			if cur, err := s.CurrentConversation(ctx, from.ID, "web", farPast); err != nil || cur.CustomerID != into.ID || cur.ID != convB.ID {
+				t.Fatalf("current conversation of the merged id: %+v %v, want %s", cur, err, convB.ID)
 			}
 			evs, err := s.Events(ctx, into.ID, memory.EventQuery{})
 			if err != nil || len(evs) != 4 {

@@ -1,0 +1,91 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kairoscx/kairos/memory"
+)
+
+// Profile returns the stored profile, or an empty one, in one query.
+func (s *Store) Profile(ctx context.Context, customerID string) (memory.Profile, error) {
+	var cus string
+	var doc []byte
+	err := s.pool.QueryRow(ctx, `SELECT r.id, p.doc FROM (`+resolveSQL+`$1) r(id) LEFT JOIN profiles p ON p.customer_id = r.id`, customerID).Scan(&cus, &doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return memory.Profile{}, fmt.Errorf("postgres: profile: customer %q: %w", customerID, memory.ErrNotFound)
+	}
+	if err != nil {
+		return memory.Profile{}, wrap("profile", err)
+	}
+	return decodeProfile(cus, doc)
+}
+
+func decodeProfile(cus string, doc []byte) (memory.Profile, error) {
+	p := memory.Profile{CustomerID: cus}
+	if doc != nil {
+		if err := json.Unmarshal(doc, &p); err != nil {
+			return memory.Profile{}, fmt.Errorf("postgres: profile of %s: %w", cus, err)
+		}
+	}
+	p.CustomerID = cus
+	return p, nil
+}
+
+// lockProfileSQL locks the customer FOR SHARE (a merge waits) and its
+// profile row FOR UPDATE (another updater waits), creating an empty row on
+// first use so there is a row to lock. It runs after the insert in the same
+// transaction, so it sees that row.
+const (
+	ensureProfileSQL = `INSERT INTO profiles (customer_id, doc, updated_at)
+		SELECT id, '{}', $2 FROM customers WHERE id = (` + resolveSQL + `$1) AND merged_into IS NULL FOR SHARE
+		ON CONFLICT (customer_id) DO NOTHING`
+	lockProfileSQL = `SELECT p.customer_id, p.doc FROM profiles p
+		WHERE p.customer_id = (` + resolveSQL + `$1) FOR UPDATE`
+)
+
+// UpdateProfile is a read-modify-write under the profile row's lock: one
+// pipelined round trip begins, locks and reads; a second writes and
+// commits. Concurrent updaters of one customer queue on the lock, so no
+// update is lost and update runs once.
+func (s *Store) UpdateProfile(ctx context.Context, customerID string, update func(*memory.Profile) error) (memory.Profile, error) {
+	var p memory.Profile
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var cus string
+		var doc []byte
+		found := false
+		batch := &pgx.Batch{}
+		batch.Queue(ensureProfileSQL, customerID, s.stamp())
+		batch.Queue(lockProfileSQL, customerID).QueryRow(func(row pgx.Row) error {
+			return noRows(row.Scan(&cus, &doc), &found)
+		})
+		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("customer %q: %w", customerID, memory.ErrNotFound)
+		}
+		var err error
+		if p, err = decodeProfile(cus, doc); err != nil {
+			return err
+		}
+		if err := update(&p); err != nil {
+			return err
+		}
+		p.CustomerID, p.UpdatedAt = cus, s.stamp()
+		data, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "UPDATE profiles SET doc = $2, updated_at = $3 WHERE customer_id = $1", cus, data, p.UpdatedAt)
+		return err
+	})
+	if err != nil {
+		return memory.Profile{}, wrap("update profile", err)
+	}
+	return p, nil
+}
