@@ -39,11 +39,16 @@ const (
 //
 //	fused    = Σ over lists of 1 / (60 + rank)        (reciprocal rank fusion)
 //	weight   = (0.5 + importance) × (0.5 + 0.5 × 2^(−age / 90 days))
-//	score    = fused × weight
+//	matched  = 1 + the number of query terms the memory's text, value or
+//	           slot topics contain
+//	score    = fused × weight × matched
 //
-// so importance can triple a memory's weight and an old memory keeps at
-// least half of its weight: a baby's age told last year still counts,
-// but less than what was said this week.
+// so importance can triple a memory's weight, an old memory keeps at least
+// half of its weight (a baby's age told last year still counts, but less
+// than what was said this week), and "宝宝多大" prefers the memory about the
+// baby's age (宝宝 + 多大) to another about the baby (宝宝). Memories that
+// match no query term at all (found by embedding alone) come after those
+// that do.
 func (k *Keeper) Recall(ctx context.Context, customerID, query string, n int) ([]Recalled, error) {
 	if customerID == "" {
 		return nil, fmt.Errorf("longterm: recall: customer id is required: %w", memory.ErrInvalid)
@@ -100,7 +105,7 @@ func fuse(lists [][]memory.MemoryHit, qterms []string, now time.Time) []Recalled
 			}
 			r, ok := byID[h.ID]
 			if !ok {
-				r = &Recalled{Memory: h.Memory, Relevant: overlaps(qterms, h.Memory)}
+				r = &Recalled{Memory: h.Memory}
 				r.Embedding = nil
 				byID[h.ID] = r
 				order = append(order, h.ID)
@@ -111,7 +116,9 @@ func fuse(lists [][]memory.MemoryHit, qterms []string, now time.Time) []Recalled
 	out := make([]Recalled, 0, len(order))
 	for _, id := range order {
 		r := byID[id]
-		r.Score *= weight(r.Memory, now)
+		matched := overlapCount(qterms, r.Memory)
+		r.Relevant = matched > 0
+		r.Score *= weight(r.Memory, now) * float64(1+matched)
 		out = append(out, *r)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -145,35 +152,30 @@ func said(m memory.Memory) time.Time {
 // overlaps reports whether a memory shares a query term, counting its slot
 // topics.
 func overlaps(qterms []string, m memory.Memory) bool {
-	if len(qterms) == 0 {
-		return false
-	}
-	mine := map[string]bool{}
-	for _, t := range indexTerms(m) {
-		mine[t] = true
-	}
-	for _, t := range qterms {
-		if mine[t] {
-			return true
-		}
-	}
-	return false
+	return overlapCount(qterms, m) > 0
 }
 
-// Overlap counts the question's terms a memory matches, its slot topics
-// included; reasoners use it to pick the memory a question is about.
-func Overlap(question string, m memory.Memory) int {
+func overlapCount(qterms []string, m memory.Memory) int {
+	if len(qterms) == 0 {
+		return 0
+	}
 	mine := map[string]bool{}
 	for _, t := range indexTerms(m) {
 		mine[t] = true
 	}
 	n := 0
-	for _, t := range Terms(question) {
+	for _, t := range qterms {
 		if mine[t] {
 			n++
 		}
 	}
 	return n
+}
+
+// Overlap counts the question's terms a memory matches, its slot topics
+// included; reasoners use it to pick the memory a question is about.
+func Overlap(question string, m memory.Memory) int {
+	return overlapCount(Terms(question), m)
 }
 
 // indexTerms are the terms a memory is found by: its text, its value said
@@ -239,7 +241,7 @@ func Ago(t, now time.Time, lang string) string {
 		return "earlier today"
 	case d < 7*day:
 		return unit(int(d/day), "天", "day")
-	case d < 35*day:
+	case d < 56*day:
 		return unit(int((d+3*day)/(7*day)), "周", "week")
 	case d < 365*day:
 		return unit(int((d+15*day)/(30*day)), "个月", "month")
@@ -249,7 +251,7 @@ func Ago(t, now time.Time, lang string) string {
 
 // AgeNow estimates what an age told at said is at now, for baby.age and
 // child.age: "8 months" told 6 weeks ago is "about 9 months" now. ok is
-// false for other keys, unparseable values, or when less than two weeks
+// false for other keys, unparseable values, or when less than four weeks
 // passed (the estimate would only repeat the value).
 func AgeNow(m memory.Memory, now time.Time) (string, bool) {
 	if m.Key != "baby.age" && m.Key != "child.age" {
@@ -257,7 +259,7 @@ func AgeNow(m memory.Memory, now time.Time) (string, bool) {
 	}
 	n, unit, ok := parseDuration(m.Value)
 	elapsed := now.Sub(said(m))
-	if !ok || elapsed < 14*24*time.Hour {
+	if !ok || elapsed < 28*24*time.Hour {
 		return "", false
 	}
 	days := elapsed.Hours() / 24

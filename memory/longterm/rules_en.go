@@ -90,7 +90,9 @@ var enRules = []rule{
 	{re: re(`\bi'?m\s+(?:only\s+|usually\s+)?(?:available|free|reachable)\s+(?:in the\s+|on\s+|at\s+|during the\s+)?` + enTimes),
 		build: func(g []string, b buildCtx) []Candidate { return enTimeCandidate(g[1]) }},
 	{re: re(`\b(?:please\s+)?(email|e-mail|text|message me on wechat|wechat|whatsapp)\s+me\b`),
-		build: func(g []string, b buildCtx) []Candidate { return channelCandidate(strings.TrimPrefix(g[1], "message me on ")) }},
+		build: func(g []string, b buildCtx) []Candidate {
+			return channelCandidate(strings.TrimPrefix(g[1], "message me on "))
+		}},
 	{re: re(`\b(?:contact|reach|notify)\s+me\s+(?:by|via|on|through|over)\s+(email|e-mail|phone|text|sms|wechat|whatsapp)\b`),
 		build: func(g []string, b buildCtx) []Candidate { return channelCandidate(g[1]) }},
 	{re: re(`\bprefer\s+(email|e-mail|text messages?|texts|phone calls?|wechat|whatsapp)\b`),

@@ -150,7 +150,9 @@ var zhRules = []rule{
 		build: func(g []string, b buildCtx) []Candidate { return paymentCandidate(g[1]) }},
 	// Commitments we made: "我们会在周五前给您回电".
 	{re: re(`(?:我们|我|专员|客服|同事|工作人员|售后)(?:这边)?(?:会|将|将会|稍后会|马上会|会尽快|尽快)(?:在)?([^。！？，]{0,14}?)(?:给您|为您|和您|帮您|跟您)?(回电话|回电|致电|打电话|联系您|回复您|答复您|回复|答复|跟进|处理退款|退款|发货|补发|寄出|发邮件)`), fromUs: true, negative: true,
-		build: func(g []string, b buildCtx) []Candidate { return commitmentCandidate(g[2], zhDeadlineRe.FindString(g[1])) }},
+		build: func(g []string, b buildCtx) []Candidate {
+			return commitmentCandidate(g[2], zhDeadlineRe.FindString(g[1]))
+		}},
 }
 
 var zhDeadlineRe = re(`(?:下周|本周|这周)?(?:周[一二三四五六日天]|星期[一二三四五六日天]|礼拜[一二三四五六日天])(?:之前|以前|前)?|今天|明天|后天|今晚|下周|\d+\s*(?:个)?(?:小时|工作日|个工作日|天|分钟)(?:之内|以内|内)?|[一二两三四五六七八九十]+(?:个)?(?:小时|工作日|天)(?:之内|以内|内)?|\d{1,2}月\d{1,2}[日号](?:之前|以前|前)?`)
