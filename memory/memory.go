@@ -1,6 +1,7 @@
 // Package memory is Kairos's system of record: customers and their
-// identities, conversations and their messages, and the knowledge chunks the
-// dialogue engine answers from.
+// identities, conversations and their messages, the knowledge chunks the
+// dialogue engine answers from, and the customer-360 data (events, profiles,
+// long-term memories).
 //
 // This package holds the vocabulary (types, the Store contract and error
 // kinds). Implementations live beside it: memory/embedded (a single pure-Go
@@ -160,6 +161,10 @@ type Store interface {
 	SearchVector(ctx context.Context, v []float32, k int) ([]ChunkHit, error)
 	// SearchKeyword returns the k chunks best matching any of terms.
 	SearchKeyword(ctx context.Context, terms []string, k int) ([]ChunkHit, error)
+
+	// CustomerStore is the customer-360 part: identities and merges,
+	// events, profiles and long-term memories (memory/customer.go).
+	CustomerStore
 
 	// Ping reports whether the store can serve requests.
 	Ping(ctx context.Context) error
