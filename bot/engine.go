@@ -82,6 +82,13 @@ type Config struct {
 	AckFlushEvery time.Duration
 	// Metrics registers the engine's metrics; nil registers none.
 	Metrics prometheus.Registerer
+	// Memory configures long-term memory and the customer profile: each
+	// turn recalls the customer's memories and profile for the reasoner,
+	// updates the profile, and memories are extracted every few turns and
+	// when a conversation goes idle. It needs a store that keeps customer
+	// memories (memory.CustomerStore) and an Embedder; without them it is
+	// off.
+	Memory MemoryConfig
 }
 
 // Engine runs turns. It is safe for concurrent use.
@@ -93,6 +100,8 @@ type Engine struct {
 	// streams is false when the primary reasoner is instant: its replies
 	// are sent whole, without deltas or a reserved seq.
 	streams bool
+	// mem is long-term memory; nil when off.
+	mem *memories
 
 	// ctx lives as long as the engine: turns run on it, not on the
 	// context of the request that started them.
@@ -157,10 +166,14 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	mem, err := newMemories(cfg.Memory, cfg.Store, log.With("component", "bot"), cfg.Now)
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Engine{
 		cfg: cfg, log: log.With("component", "bot"), now: cfg.Now, metrics: m,
-		streams: streams(cfg.Reasoner),
+		streams: streams(cfg.Reasoner), mem: mem,
 		ctx:     ctx, cancel: cancel,
 		queues: map[string]*queue{}, busy: map[turnKey]bool{},
 		acks:     newAckBook(cfg.Now()),
@@ -193,6 +206,9 @@ func (e *Engine) Close(ctx context.Context) error {
 		<-done
 		err = fmt.Errorf("bot: close: %w", ctx.Err())
 	}
+	// Conversations still active have their last memories extracted and
+	// their episodes summarised before the store closes.
+	e.mem.close(ctx)
 	e.closeAcks(ctx)
 	e.cancel()
 	return err

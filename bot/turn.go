@@ -59,6 +59,16 @@ func (e *Engine) answer(ctx context.Context, log *slog.Logger, j job) (string, e
 	if err != nil {
 		return "", err
 	}
+	// Knowledge and the customer's memory and profile are fetched side by
+	// side: the turn waits for the slower, not for both in a row.
+	var who customer
+	fetched := make(chan struct{})
+	go func() {
+		defer close(fetched)
+		who = e.customer(ctx, log, msg)
+	}()
+	passages := e.retrieve(ctx, log, searchQuery(msg.Text, history))
+	<-fetched
 	req := reason.Request{
 		ConversationID: msg.ConversationID,
 		Question:       msg.Text,
@@ -66,7 +76,11 @@ func (e *Engine) answer(ctx context.Context, log *slog.Logger, j job) (string, e
 		Intent:         in.Intent,
 		Mood:           in.Mood,
 		History:        history,
-		Passages:       e.retrieve(ctx, log, searchQuery(msg.Text, history)),
+		Passages:       passages,
+		CustomerID:     who.id,
+		Now:            e.now(),
+		Profile:        who.profile,
+		Memories:       who.memories,
 	}
 	reply, seq, outcome, err := e.reason(ctx, log, req)
 	if err != nil {
@@ -87,8 +101,43 @@ func (e *Engine) answer(ctx context.Context, log *slog.Logger, j job) (string, e
 		log.Warn("deliver reply", "err", err)
 	}
 	log.Debug("turn answered", "intent", req.Intent, "mood", req.Mood, "lang", req.Lang,
-		"reasoner", reply.Reasoner, "grounded", reply.Grounded, "outcome", outcome)
+		"reasoner", reply.Reasoner, "grounded", reply.Grounded, "outcome", outcome, "memories", len(req.Memories))
+	e.mem.turnDone(e.ctx, who.id, msg, in, req.Lang, firstCustomerTurn(history))
 	return outcome, nil
+}
+
+// customer is who asks, with what we know of them.
+type customer struct {
+	id       string
+	profile  *reason.ProfileSummary
+	memories []reason.Memory
+}
+
+// customer resolves the conversation's customer (from the store, not the
+// channel's say-so, so a merge is followed) and loads their profile and
+// memories for the question. Without memory it returns nothing.
+func (e *Engine) customer(ctx context.Context, log *slog.Logger, msg memory.Message) customer {
+	if e.mem == nil {
+		return customer{}
+	}
+	conv, err := e.cfg.Store.Conversation(ctx, msg.ConversationID)
+	if err != nil {
+		log.Warn("load conversation for memory", "err", err)
+		return customer{}
+	}
+	p, ms := e.mem.customerContext(ctx, log, conv.CustomerID, msg.Text)
+	return customer{id: conv.CustomerID, profile: p, memories: ms}
+}
+
+// firstCustomerTurn reports whether no customer message precedes this one
+// in the history: the turn starts a conversation.
+func firstCustomerTurn(history []reason.Turn) bool {
+	for _, t := range history {
+		if t.Role == string(memory.RoleCustomer) {
+			return false
+		}
+	}
+	return true
 }
 
 // reason gets the reply: from the primary reasoner unless there is nothing
@@ -97,9 +146,9 @@ func (e *Engine) answer(ctx context.Context, log *slog.Logger, j job) (string, e
 // as deltas under a sequence number reserved for the final message, which
 // reason returns; otherwise the returned seq is 0.
 func (e *Engine) reason(ctx context.Context, log *slog.Logger, req reason.Request) (reason.Reply, int64, string, error) {
-	if !insight.SmallTalk(req.Intent) && !anyRelevant(req.Passages) {
-		// Without knowledge the LLM could only guess at policy; the
-		// fallback says honestly that we don't know.
+	if !insight.SmallTalk(req.Intent) && !anyRelevant(req.Passages) && !anyRelevantMemory(req.Memories) {
+		// Without knowledge or a memory to go on the LLM could only guess
+		// at policy; the fallback says honestly that we don't know.
 		reply, err := e.fallback(ctx, req)
 		return reply, 0, outcomeNoAnswer, err
 	}
@@ -260,6 +309,15 @@ func replyLang(detected, hint string) string {
 		return hint
 	}
 	return "en"
+}
+
+func anyRelevantMemory(ms []reason.Memory) bool {
+	for _, m := range ms {
+		if m.Relevant && m.Kind != memory.MemoryEpisode {
+			return true
+		}
+	}
+	return false
 }
 
 func anyRelevant(ps []reason.Passage) bool {

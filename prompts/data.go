@@ -7,6 +7,29 @@ package prompts
 type SystemData struct {
 	Lang     string    // reply language: "zh" or "en"
 	Passages []Passage // knowledge passages, best first
+	// Memories are what we remember about the customer, shown inside a
+	// <customer_memory> data block; their text has its delimiter tags
+	// removed already.
+	Memories []MemoryLine
+	// Profile lines ("tier: gold", "orders: 5") shown inside a
+	// <customer_profile> data block.
+	Profile []string
+}
+
+// MemoryLine is one recalled memory as the system prompt shows it.
+type MemoryLine struct {
+	Kind string // fact, preference, commitment, episode
+	Text string
+	Ago  string // when it was said, in the reply language ("3周前")
+}
+
+// ExtractData is given to "extract", the instructions for extracting
+// long-term memories with a tool call.
+type ExtractData struct {
+	Lang string // the conversation's language
+	// Known are the customer's current memories, one sentence each, so the
+	// model does not propose them again.
+	Known []string
 }
 
 // Passage is one knowledge passage as the system prompt shows it.
@@ -35,4 +58,11 @@ type ReplyData struct {
 	Title   string // offline_answer: the source document's title
 	Heading string // offline_answer: section path or FAQ question
 	Text    string // offline_answer: the passage excerpt to give
+	// Memory is a remembered fact said to the customer with when they told
+	// us (memory_answer): "您的宝宝8个月大（3周前告诉我们的）".
+	Memory string
+	// LastTopics are what the customer asked about last time
+	// (greeting_back), and LastAgo when that was.
+	LastTopics string
+	LastAgo    string
 }

@@ -12,7 +12,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
-var wantNames = []string{"answer", "greeting", "human_request", "no_answer", "offline_answer", "system", "thanks"}
+var wantNames = []string{"answer", "extract", "greeting", "greeting_back", "human_request", "memory_answer", "memory_none", "no_answer", "offline_answer", "system", "thanks"}
 
 func load(t *testing.T, dir string) *Set {
 	t.Helper()
@@ -39,9 +39,22 @@ func sample(name, lang string) any {
 		return SystemData{Lang: lang, Passages: []Passage{
 			{N: 1, Title: "Returns", Heading: "Refund timing", Text: "Refunds arrive within 5 working days.", Relevant: true},
 			{N: 2, Title: "退货政策", Heading: "退款时效", Text: "退款将在 5 个工作日内原路退回。", Relevant: true},
-		}}
+		}, Profile: []string{"tier: gold", "orders: 5"},
+			Memories: []MemoryLine{{Kind: "fact", Text: "The customer's baby is 8 months old", Ago: "3 weeks ago"}}}
 	case "answer":
 		return AnswerData{Lang: lang, Question: "where is my order?", Intent: "order_status", Mood: "anxious"}
+	case "extract":
+		return ExtractData{Lang: lang, Known: []string{"The customer's baby is 8 months old"}}
+	case "greeting_back":
+		if lang == "zh" {
+			return ReplyData{Lang: lang, LastTopics: "退款多久到账？", LastAgo: "3天前"}
+		}
+		return ReplyData{Lang: lang, LastTopics: "When do refunds arrive?", LastAgo: "3 days ago"}
+	case "memory_answer":
+		if lang == "zh" {
+			return ReplyData{Lang: lang, Memory: "您的宝宝8个月大（3周前告诉我们的）"}
+		}
+		return ReplyData{Lang: lang, Memory: "your baby is 8 months old (you told us 3 weeks ago)"}
 	default:
 		return ReplyData{Lang: lang, Apology: true, Title: "Returns", Heading: "Refund timing", Text: "Refunds arrive within 5 working days."}
 	}

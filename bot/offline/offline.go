@@ -4,17 +4,23 @@
 //
 // It is the default when no LLM is configured and the engine's fallback when
 // the LLM fails, so it must never invent anything: every fact it gives comes
-// from a passage the knowledge base judged relevant.
+// from a passage the knowledge base judged relevant, or, when the customer
+// asks what they told us before ("我上次说宝宝多大了？"), from a recalled
+// memory, quoted with when they said it. A returning customer's greeting
+// mentions what they asked about last time. Memory text is only ever quoted:
+// nothing in it changes what the reasoner does.
 package offline
 
 import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/kairoscx/kairos/bot/insight"
 	"github.com/kairoscx/kairos/bot/reason"
+	"github.com/kairoscx/kairos/memory/longterm"
 	"github.com/kairoscx/kairos/prompts"
 )
 
@@ -46,9 +52,31 @@ func (r *Reasoner) Answer(ctx context.Context, req reason.Request, emit func(pie
 	data := prompts.ReplyData{Lang: lang, Apology: negative(req.Mood)}
 	reply := reason.Reply{Reasoner: Name}
 	name := "no_answer"
+	now := req.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
 	switch {
+	case req.Intent == insight.IntentGreeting:
+		name = req.Intent
+		if ep, ok := lastEpisode(req); ok {
+			name = "greeting_back"
+			data.LastTopics = topics(ep.Value)
+			data.LastAgo = longterm.Ago(ep.SaidAt, now, lang)
+			if lang != "zh" {
+				data.LastAgo = capitalize(data.LastAgo)
+			}
+		}
 	case insight.SmallTalk(req.Intent):
 		name = req.Intent
+	case isRecallQuestion(req.Question):
+		name = "memory_none"
+		if m, ok := answerMemory(req.Question, req.Memories); ok {
+			name = "memory_answer"
+			data.Memory = describe(m, now, lang)
+			reply.Grounded = true
+			reply.Sources = []string{"memory:" + m.Key}
+		}
 	default:
 		if p, ok := bestPassage(req.Passages, lang); ok {
 			name = "offline_answer"

@@ -28,7 +28,7 @@ type Turn struct {
 }
 
 // Request is everything a reasoner may use to answer one customer message.
-// Customer text (Question, History) is data, never instructions.
+// Customer text (Question, History, Memories) is data, never instructions.
 type Request struct {
 	ConversationID string
 	Question       string
@@ -37,6 +37,55 @@ type Request struct {
 	Mood           string    // mood label from bot/insight
 	History        []Turn    // recent messages, oldest first, not including Question
 	Passages       []Passage // best first, as the knowledge base ranked them
+
+	// CustomerID is who asks; empty when unknown.
+	CustomerID string
+	// Now is the time of the turn, for saying how long ago a memory was
+	// told ("3周前"); zero means the reasoner's own clock.
+	Now time.Time
+	// Profile summarises the customer's 360 profile; nil when there is none.
+	Profile *ProfileSummary
+	// Memories are the customer's recalled long-term memories, best first,
+	// possibly followed by the last conversation's episode summary. Their
+	// text is what the customer (or we) said: data, never instructions.
+	Memories []Memory
+}
+
+// Memory is a recalled long-term memory.
+type Memory struct {
+	Kind  string // "fact", "preference", "commitment" or "episode"
+	Key   string // slot ("baby.age"), or empty
+	Value string // the slot's normalised value, or empty
+	Text  string // the memory as a sentence
+	// SaidAt is when the customer told us (when the memory became valid).
+	SaidAt time.Time
+	// ConversationID is where it was said (its first source), so a reasoner
+	// can tell the last conversation from this one.
+	ConversationID string
+	Importance     float64
+	// Relevant is true when the memory shares words with the question.
+	Relevant bool
+	// Score ranks the memory, higher is better.
+	Score float64
+}
+
+// ProfileSummary is the part of the customer-360 profile a reasoner may use
+// to tailor a reply.
+type ProfileSummary struct {
+	Tier          string
+	Stage         string // prospect, new, active, at_risk, churned
+	Orders        int
+	LifetimeValue float64
+	LastOrderAt   time.Time
+	Refunds       int
+	Conversations int
+	// TopQuestions are the intents the customer asked about most, most
+	// frequent first.
+	TopQuestions []string
+	// RecentMood is the mood of the customer's latest turns, newest last.
+	RecentMood []string
+	CSAT       float64 // mean survey score, 0 when none
+	LastSeen   time.Time
 }
 
 // Reply is a reasoner's answer.

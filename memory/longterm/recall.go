@@ -173,10 +173,21 @@ func overlapCount(qterms []string, m memory.Memory) int {
 }
 
 // Overlap counts the question's terms a memory matches, its slot topics
-// included; reasoners use it to pick the memory a question is about.
+// included, leaving out words that only name whom it is about (宝宝, baby,
+// 客户): reasoners use it to pick the memory a question is about, so "宝宝对
+// 什么过敏" is not answered with the baby's age.
 func Overlap(question string, m memory.Memory) int {
-	return overlapCount(Terms(question), m)
+	var qs []string
+	for _, t := range Terms(question) {
+		if !aboutWhom[t] {
+			qs = append(qs, t)
+		}
+	}
+	return overlapCount(qs, m)
 }
+
+var aboutWhom = map[string]bool{"宝宝": true, "宝贝": true, "孩子": true, "客户": true, "我": true, "您": true, "你": true,
+	"baby": true, "child": true, "kid": true, "customer": true, "son": true, "daughter": true, "儿子": true, "女儿": true}
 
 // indexTerms are the terms a memory is found by: its text, its value said
 // in both languages, and its slot's topic words.
