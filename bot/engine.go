@@ -174,7 +174,7 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{
 		cfg: cfg, log: log.With("component", "bot"), now: cfg.Now, metrics: m,
 		streams: streams(cfg.Reasoner), mem: mem,
-		ctx:     ctx, cancel: cancel,
+		ctx: ctx, cancel: cancel,
 		queues: map[string]*queue{}, busy: map[turnKey]bool{},
 		acks:     newAckBook(cfg.Now()),
 		acksStop: make(chan struct{}), acksDone: make(chan struct{}),
