@@ -86,6 +86,27 @@ func TestBatchReportsEachEventAndAppliesNothingTwice(t *testing.T) {
 	}
 }
 
+func TestManyCustomersInOneRequest(t *testing.T) {
+	e := newEnv(t)
+	e.start(nil)
+	var evs []any
+	for i := range 60 {
+		evs = append(evs, event(fmt.Sprint("m", i), "search", fmt.Sprint("user", i%12), e.now.Add(-time.Duration(i)*time.Minute), `{"query":"q"}`))
+	}
+	for i, r := range e.postEvents(evs...) {
+		if r.Status != ingest.StatusAccepted || r.ID != fmt.Sprint("m", i) {
+			t.Fatalf("result %d: %+v", i, r)
+		}
+	}
+	e.drain()
+	for u := range 12 {
+		got, _ := e.real.Events(context.Background(), e.customer("site_user", fmt.Sprint("user", u)), memory.EventQuery{})
+		if len(got) != 5 {
+			t.Fatalf("user%d has %d events, want 5", u, len(got))
+		}
+	}
+}
+
 func TestDuplicateFromTheStore(t *testing.T) {
 	e := newEnv(t)
 	e.start(nil)

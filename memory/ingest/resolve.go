@@ -122,7 +122,7 @@ func (in *Ingest) checkStored(ctx context.Context, ps []pending, results []Resul
 		byCustomer[r.id] = append(byCustomer[r.id], k)
 	}
 	stored := in.storedIDs(ctx, ps, byCustomer)
-	out := ps[:0]
+	out := make([]pending, 0, len(ps)) // not in place: the map's order is random
 	for _, ks := range byCustomer {
 		for _, k := range ks {
 			if stored[ps[k].ev.ID] {
