@@ -189,7 +189,7 @@ func (r *Reasoner) messages(req reason.Request) ([]openai.ChatCompletionMessage,
 	if lang != "zh" {
 		lang = "en"
 	}
-	sys := prompts.SystemData{Lang: lang}
+	sys := prompts.SystemData{Lang: lang, Profile: profileLines(req.Profile, lang), Memories: memoryLines(req, lang)}
 	for i, p := range req.Passages {
 		sys.Passages = append(sys.Passages, prompts.Passage{N: i + 1, Title: p.Title, Heading: p.Heading, Text: p.Text, Relevant: p.Relevant})
 	}
@@ -220,9 +220,10 @@ func (r *Reasoner) messages(req reason.Request) ([]openai.ChatCompletionMessage,
 	return append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: answer}), nil
 }
 
-// framingTag matches the answer template's delimiters in any case and
-// spacing, so a customer cannot close the data block and write outside it.
-var framingTag = regexp.MustCompile(`(?i)<\s*/?\s*customer_message\s*>`)
+// framingTag matches the prompts' data delimiters in any case and spacing,
+// so customer text (a message, a remembered sentence) cannot close its data
+// block and write outside it.
+var framingTag = regexp.MustCompile(`(?i)<\s*/?\s*(?:customer_message|customer_memory|customer_profile|conversation)\s*>`)
 
 // defang removes the framing tags from customer text.
 func defang(s string) string {
