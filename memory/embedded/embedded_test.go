@@ -163,3 +163,8 @@ func TestOpenWhileHeld(t *testing.T) {
 func TestCustomers(t *testing.T) {
 	storetest.RunCustomers(t, func(t *testing.T) storetest.CustomerStore { return open(t, t.TempDir(), storetest.Dim) })
 }
+
+// go test ./memory/embedded -run '^$' -bench AppendEvents -benchtime 200x
+func BenchmarkAppendEvents(b *testing.B) {
+	storetest.BenchAppendEvents(b, func(b *testing.B) memory.Store { return open(b, b.TempDir(), storetest.Dim) })
+}

@@ -108,9 +108,10 @@ const lockPairSQL = `SELECT id FROM customers WHERE merged_into IS NULL AND id I
 const linkStateSQL = `SELECT (` + resolveSQL + `$1), (SELECT customer_id FROM identities WHERE kind = $2 AND value = $3),
 	(` + resolveSQL + `$4)`
 
-// LinkIdentity attaches id to the customer or merges the two customers.
-// One pipelined transaction locks both customers and reads the state; a
-// second applies the decision and commits. Every other writer of a
+// LinkIdentity attaches id to the customer or merges the two customers in
+// one transaction of two pipelined round trips: the first begins, locks
+// both customers and reads the state; the second applies the decision and
+// commits. Every other writer of a
 // customer's data locks the customer row FOR SHARE first, so nothing is
 // written to a customer while it is being merged away.
 func (s *Store) LinkIdentity(ctx context.Context, customerID string, id memory.Identity, survivor string, reason string) (memory.Customer, error) {
@@ -133,15 +134,22 @@ func (s *Store) LinkIdentity(ctx context.Context, customerID string, id memory.I
 }
 
 func (s *Store) link(ctx context.Context, customerID string, id memory.Identity, survivor, reason string) (c memory.Customer, retry bool, err error) {
-	tx, err := s.pool.Begin(ctx)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return c, false, err
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
+	defer conn.Release()
+	committed := false
+	defer func() {
+		if !committed {
+			conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
 	var locked []string
 	var cus, owner, into *string
 	profiles := map[string]memory.Profile{}
 	batch := &pgx.Batch{}
+	batch.Queue("BEGIN")
 	batch.Queue(lockPairSQL, customerID, id.Kind, id.Value).Query(func(rows pgx.Rows) error {
 		locked, err = pgx.CollectRows(rows, pgx.RowTo[string])
 		return err
@@ -166,7 +174,7 @@ func (s *Store) link(ctx context.Context, customerID string, id memory.Identity,
 		}
 		return rows.Err()
 	})
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
 		return c, false, err
 	}
 	if cus == nil {
@@ -203,11 +211,13 @@ func (s *Store) link(ctx context.Context, customerID string, id memory.Identity,
 	batch.Queue("SELECT id, created_at FROM customers WHERE id = $1", target).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&c.ID, &c.CreatedAt)
 	})
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+	batch.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
 		return memory.Customer{}, false, err
 	}
+	committed = true
 	c.CreatedAt = utc(c.CreatedAt)
-	return c, false, tx.Commit(ctx)
+	return c, false, nil
 }
 
 // queueMerge queues the statements that move everything of from to into.

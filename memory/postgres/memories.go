@@ -89,42 +89,57 @@ func (s *Store) AddMemory(ctx context.Context, m memory.Memory) (memory.Memory, 
 }
 
 // endMemorySQL ends a current memory under its row lock and reports its
-// customer; no row means unknown, ended false means it had ended already.
+// customer; no row means unknown, ended false means it had ended already
+// (or, with $4 set, belongs to another customer than $4's survivor).
 const endMemorySQL = `WITH old AS (SELECT id, customer_id, valid_from, valid_to FROM memories WHERE id = $1 FOR UPDATE),
 	upd AS (UPDATE memories m SET valid_to = greatest($2, old.valid_from), superseded_by = $3
-		FROM old WHERE m.id = old.id AND old.valid_to IS NULL RETURNING m.id)
-	SELECT customer_id, valid_to, EXISTS (SELECT 1 FROM upd) FROM old`
+		FROM old WHERE m.id = old.id AND old.valid_to IS NULL
+			AND ($4::text IS NULL OR old.customer_id = (` + resolveSQL + `$4::text))
+		RETURNING m.id)
+	SELECT customer_id, valid_to, EXISTS (SELECT 1 FROM upd),
+		$4::text IS NULL OR customer_id = coalesce((` + resolveSQL + `$4::text), '') FROM old`
 
-// SupersedeMemory ends old and stores next in one pipelined transaction.
+// insertNextSQL stores the successor only when endMemorySQL just ended
+// old for it, for old's customer.
+const insertNextSQL = `INSERT INTO memories (` + memoryColumns + `)
+	SELECT $1, o.customer_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
+	FROM memories o WHERE o.id = $15 AND o.superseded_by = $1
+	RETURNING customer_id`
+
+// SupersedeMemory ends old and stores next in one pipelined transaction:
+// one round trip.
 func (s *Store) SupersedeMemory(ctx context.Context, oldID string, next memory.Memory) (memory.Memory, error) {
 	next, sources, err := s.prepareMemory(next)
 	if err != nil {
 		return memory.Memory{}, wrap("supersede memory", err)
 	}
+	var wantCus *string
+	if next.CustomerID != "" {
+		wantCus = &next.CustomerID
+	}
 	var cus string
 	var validTo *time.Time
-	found, ended, wantCus := false, false, next.CustomerID
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := noRows(tx.QueryRow(ctx, endMemorySQL, oldID, next.ValidFrom, next.ID).Scan(&cus, &validTo, &ended), &found); err != nil {
-			return err
-		}
-		switch {
-		case !found:
-			return fmt.Errorf("memory %q: %w", oldID, memory.ErrNotFound)
-		case !ended:
-			return fmt.Errorf("memory %q ended at %s: %w", oldID, validTo, memory.ErrConflict)
-		}
-		if wantCus != "" && wantCus != cus {
-			var same bool
-			if err := tx.QueryRow(ctx, "SELECT coalesce(("+resolveSQL+"$1) = $2, false)", wantCus, cus).Scan(&same); err != nil || !same {
-				return fmt.Errorf("next memory is for customer %q, old for %q: %w (%v)", wantCus, cus, memory.ErrInvalid, err)
-			}
-		}
-		next.CustomerID = cus
-		return tx.QueryRow(ctx, insertMemorySQL, insertArgs(next, sources)...).Scan(&next.CustomerID)
+	found, ended, same := false, false, false
+	batch := &pgx.Batch{}
+	batch.Queue("BEGIN")
+	batch.Queue(endMemorySQL, oldID, next.ValidFrom, next.ID, wantCus).QueryRow(func(row pgx.Row) error {
+		return noRows(row.Scan(&cus, &validTo, &ended, &same), &found)
 	})
-	if err != nil {
+	args := insertArgs(next, sources)
+	batch.Queue(insertNextSQL, append(append(args[:1:1], args[2:]...), oldID)...).QueryRow(func(row pgx.Row) error {
+		return noRows(row.Scan(&next.CustomerID), new(bool))
+	})
+	batch.Queue("COMMIT")
+	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
 		return memory.Memory{}, wrap("supersede memory", err)
+	}
+	switch {
+	case !found:
+		return memory.Memory{}, fmt.Errorf("postgres: supersede memory %q: %w", oldID, memory.ErrNotFound)
+	case !same:
+		return memory.Memory{}, fmt.Errorf("postgres: supersede memory %q: next memory is for customer %q, old for %q: %w", oldID, next.CustomerID, cus, memory.ErrInvalid)
+	case !ended:
+		return memory.Memory{}, fmt.Errorf("postgres: supersede memory %q: ended at %s: %w", oldID, validTo, memory.ErrConflict)
 	}
 	return next, nil
 }
@@ -136,8 +151,8 @@ func (s *Store) InvalidateMemory(ctx context.Context, id string, at time.Time) e
 	}
 	var cus string
 	var validTo *time.Time
-	var ended bool
-	err := s.pool.QueryRow(ctx, endMemorySQL, id, at.UTC(), nil).Scan(&cus, &validTo, &ended)
+	var ended, same bool
+	err := s.pool.QueryRow(ctx, endMemorySQL, id, at.UTC(), nil, nil).Scan(&cus, &validTo, &ended, &same)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return fmt.Errorf("postgres: invalidate memory %q: %w", id, memory.ErrNotFound)

@@ -146,3 +146,8 @@ func BenchmarkTurn(b *testing.B) {
 func TestCustomers(t *testing.T) {
 	storetest.RunCustomers(t, func(t *testing.T) storetest.CustomerStore { return open(t, pgtest.URL(t), storetest.Dim) })
 }
+
+// go test ./memory/postgres -run '^$' -bench AppendEvents -benchtime 200x
+func BenchmarkAppendEvents(b *testing.B) {
+	storetest.BenchAppendEvents(b, func(b *testing.B) memory.Store { return open(b, pgtest.URL(b), storetest.Dim) })
+}

@@ -53,39 +53,57 @@ const (
 // commits. Concurrent updaters of one customer queue on the lock, so no
 // update is lost and update runs once.
 func (s *Store) UpdateProfile(ctx context.Context, customerID string, update func(*memory.Profile) error) (memory.Profile, error) {
-	var p memory.Profile
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var cus string
-		var doc []byte
-		found := false
-		batch := &pgx.Batch{}
-		batch.Queue(ensureProfileSQL, customerID, s.stamp())
-		batch.Queue(lockProfileSQL, customerID).QueryRow(func(row pgx.Row) error {
-			return noRows(row.Scan(&cus, &doc), &found)
-		})
-		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-			return err
-		}
-		if !found {
-			return fmt.Errorf("customer %q: %w", customerID, memory.ErrNotFound)
-		}
-		var err error
-		if p, err = decodeProfile(cus, doc); err != nil {
-			return err
-		}
-		if err := update(&p); err != nil {
-			return err
-		}
-		p.CustomerID, p.UpdatedAt = cus, s.stamp()
-		data, err := json.Marshal(p)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, "UPDATE profiles SET doc = $2, updated_at = $3 WHERE customer_id = $1", cus, data, p.UpdatedAt)
-		return err
-	})
+	p, err := s.updateProfile(ctx, customerID, update)
+	return p, wrap("update profile", err)
+}
+
+func (s *Store) updateProfile(ctx context.Context, customerID string, update func(*memory.Profile) error) (p memory.Profile, err error) {
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return memory.Profile{}, wrap("update profile", err)
+		return p, err
 	}
+	defer conn.Release()
+	committed := false
+	defer func() {
+		// A failed statement or update leaves the transaction open;
+		// a connection not idle is closed by the pool on release, but
+		// rolling back keeps it.
+		if !committed {
+			conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	var cus string
+	var doc []byte
+	found := false
+	batch := &pgx.Batch{}
+	batch.Queue("BEGIN")
+	batch.Queue(ensureProfileSQL, customerID, s.stamp())
+	batch.Queue(lockProfileSQL, customerID).QueryRow(func(row pgx.Row) error {
+		return noRows(row.Scan(&cus, &doc), &found)
+	})
+	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
+		return p, err
+	}
+	if !found {
+		return p, fmt.Errorf("customer %q: %w", customerID, memory.ErrNotFound)
+	}
+	if p, err = decodeProfile(cus, doc); err != nil {
+		return p, err
+	}
+	if err := update(&p); err != nil {
+		return memory.Profile{}, err
+	}
+	p.CustomerID, p.UpdatedAt = cus, s.stamp()
+	data, err := json.Marshal(p)
+	if err != nil {
+		return memory.Profile{}, err
+	}
+	batch = &pgx.Batch{}
+	batch.Queue("UPDATE profiles SET doc = $2, updated_at = $3 WHERE customer_id = $1", cus, data, p.UpdatedAt)
+	batch.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
+		return memory.Profile{}, err
+	}
+	committed = true
 	return p, nil
 }

@@ -92,6 +92,37 @@ func TestRoundTrips(t *testing.T) {
 		}},
 		{"reply to", 1, func() error { _, err := s.ReplyTo(ctx, conv.ID, 1); return err }},
 		{"ack", 1, func() error { return s.Ack(ctx, conv.ID, 2) }},
+		// Customer 360.
+		{"customer", 1, func() error { _, err := s.Customer(ctx, cus.ID); return err }},
+		{"identities", 1, func() error { _, err := s.Identities(ctx, cus.ID); return err }},
+		{"append events", 1, func() error {
+			_, err := s.AppendEvents(ctx, []memory.Event{{ID: "e1", CustomerID: cus.ID, Type: "page_view", At: time.Now()}, {ID: "e2", CustomerID: cus.ID, Type: "page_view", At: time.Now()}})
+			return err
+		}},
+		{"events", 1, func() error { _, err := s.Events(ctx, cus.ID, memory.EventQuery{Desc: true}); return err }},
+		{"profile", 1, func() error { _, err := s.Profile(ctx, cus.ID); return err }},
+		{"update profile", 2, func() error {
+			_, err := s.UpdateProfile(ctx, cus.ID, func(p *memory.Profile) error { p.Business.Orders++; return nil })
+			return err
+		}},
+		{"add memory", 1, func() error {
+			_, err := s.AddMemory(ctx, memory.Memory{ID: "mem_1", CustomerID: cus.ID, Kind: memory.MemoryFact, Text: "x", Embedding: emb})
+			return err
+		}},
+		{"supersede memory", 1, func() error {
+			_, err := s.SupersedeMemory(ctx, "mem_1", memory.Memory{ID: "mem_2", Kind: memory.MemoryFact, Text: "y", Terms: []string{"y"}, Embedding: emb})
+			return err
+		}},
+		{"memories", 1, func() error { _, err := s.Memories(ctx, cus.ID, true); return err }},
+		{"search memories", 1, func() error { _, err := s.SearchMemories(ctx, cus.ID, emb, 10); return err }},
+		{"search memories keyword", 1, func() error { _, err := s.SearchMemoriesKeyword(ctx, cus.ID, []string{"y"}, 10); return err }},
+		{"invalidate memory", 1, func() error { return s.InvalidateMemory(ctx, "mem_2", time.Time{}) }},
+		{"delete memory", 1, func() error { return s.DeleteMemory(ctx, "mem_2") }},
+		{"link identity", 2, func() error {
+			_, err := s.LinkIdentity(ctx, cus.ID, memory.Identity{Kind: "site_user", Value: "1"}, "", "test")
+			return err
+		}},
+		{"delete customer", 1, func() error { _, err := s.DeleteCustomer(ctx, cus.ID); return err }},
 	}
 	for _, c := range calls {
 		t.Run(c.name, func(t *testing.T) {
