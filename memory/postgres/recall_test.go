@@ -281,7 +281,6 @@ func cosine(a, b []float32) float64 {
 	return d / math.Sqrt(na*nb)
 }
 
-
 // BenchmarkMemoryRecallHNSW measures the alternative migration 0004
 // rejected: an HNSW index over every memory, searched with pgvector 0.8's
 // iterative scans and the customer as a filter. It builds the index on the

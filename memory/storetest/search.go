@@ -111,6 +111,13 @@ func testSearchKeyword(t *testing.T, open opener) {
 			assertRanked(t, hits)
 		})
 	}
+	// BM25's length normalization: one matching term in a 4-term chunk
+	// weighs more than in a 6-term chunk.
+	hits, err := s.SearchKeyword(ctx, []string{"days"}, 10)
+	wantErr(t, "search days", err, nil)
+	if len(hits) != 2 || hits[0].Heading != "two" || !(hits[0].Score > hits[1].Score) {
+		t.Fatalf("shorter chunk must score higher: %+v", hits)
+	}
 }
 
 func testSearchAfterDelete(t *testing.T, open opener) {
