@@ -148,6 +148,7 @@ func TestMemoryAcrossChannels(t *testing.T) {
 		t.Errorf("en reply = %q", en)
 	}
 
+	h.idle(t)
 	h.e.mem.wg.Wait()
 	p, err := h.ms.Profile(context.Background(), h.sess.CustomerID)
 	if err != nil {

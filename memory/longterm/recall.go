@@ -71,7 +71,7 @@ func (k *Keeper) Recall(ctx context.Context, customerID, query string, n int) ([
 			lists = append(lists, hits)
 		}
 	}
-	qterms := Terms(query)
+	qterms := queryTerms(query)
 	if len(qterms) > 0 {
 		hits, err := k.store.SearchMemoriesKeyword(ctx, customerID, qterms, depth)
 		if err != nil {
@@ -155,6 +155,26 @@ func overlaps(qterms []string, m memory.Memory) bool {
 	return overlapCount(qterms, m) > 0
 }
 
+// queryTerms are the query's terms plus every Chinese slot topic word it
+// contains: "我穿什么码" has the bigrams 我穿/穿什/什么/么码, none of which
+// is the topic word 穿 or 码 a size memory is indexed under.
+func queryTerms(query string) []string {
+	ts := Terms(query)
+	seen := map[string]bool{}
+	for _, t := range ts {
+		seen[t] = true
+	}
+	for _, s := range slots {
+		for _, w := range strings.Fields(s.topics) {
+			if !seen[w] && hasHan(w) && strings.Contains(query, w) {
+				seen[w] = true
+				ts = append(ts, w)
+			}
+		}
+	}
+	return ts
+}
+
 func overlapCount(qterms []string, m memory.Memory) int {
 	if len(qterms) == 0 {
 		return 0
@@ -178,7 +198,7 @@ func overlapCount(qterms []string, m memory.Memory) int {
 // 什么过敏" is not answered with the baby's age.
 func Overlap(question string, m memory.Memory) int {
 	var qs []string
-	for _, t := range Terms(question) {
+	for _, t := range queryTerms(question) {
 		if !aboutWhom[t] {
 			qs = append(qs, t)
 		}

@@ -125,7 +125,7 @@ var slots = []slot{
 		simple("%[2]s宝宝对%[5]s过敏", "%[4]s baby is allergic to %[5]s", allergenConv)},
 	{"allergy.", memory.MemoryFact, 0.9, "过敏 allergy allergic allergies",
 		simple("%[1]s对%[5]s过敏", "%[3]s are allergic to %[5]s", allergenConv)},
-	{"diet.", memory.MemoryFact, 0.7, "饮食 吃 忌口 素 diet eat food vegetarian",
+	{"diet.", memory.MemoryFact, 0.7, "饮食 吃 忌口 素 diet dietary eat food vegetarian",
 		nil}, // said by dietSay (needs the key)
 	{"product.water_purifier.model", memory.MemoryFact, 0.7, "净水器 净水机 型号 purifier model water",
 		simple("%[2]s净水器型号是%[5]s", "%[4]s water purifier is the %[5]s", nil)},
