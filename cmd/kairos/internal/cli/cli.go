@@ -36,6 +36,7 @@ Usage:
   kairos [serve] [--addr :8080] [--data ./data] [--config FILE]
   kairos kb ingest [--data DIR] [--config FILE] FILE...   (Markdown, .txt, FAQ .csv)
   kairos kb list   [--data DIR] [--config FILE]
+  kairos demo seed [--customers 1000] [--days 90] [--seed 1] [--end DATE] [--churn 0.2] [--data DIR] [--config FILE]
   kairos settings                                        (every setting and its KAIROS_* variable)
   kairos version
 
@@ -56,6 +57,8 @@ func Run(ctx context.Context, env Env) error {
 		return serve(ctx, env, args)
 	case "kb":
 		return kb(ctx, env, args)
+	case "demo":
+		return demo(ctx, env, args)
 	case "settings":
 		return settings(env)
 	case "version":
