@@ -28,6 +28,8 @@ import (
 	"github.com/kairoscx/kairos/cmd/kairos/internal/config"
 	"github.com/kairoscx/kairos/knowledge"
 	"github.com/kairoscx/kairos/memory"
+	"github.com/kairoscx/kairos/memory/customerapi"
+	"github.com/kairoscx/kairos/memory/ingest"
 	"github.com/kairoscx/kairos/prompts"
 )
 
@@ -44,6 +46,12 @@ type Gateway struct {
 	knowledge *knowledge.Base
 	engine    *bot.Engine
 	web       *web.Handler
+	ingest    *ingest.Ingest
+	customers *customerapi.Handler
+
+	// ingestStop ends the event consumer; ingestDone reports its end.
+	ingestStop context.CancelFunc
+	ingestDone chan error
 
 	listener net.Listener
 	http     *http.Server
@@ -85,11 +93,18 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 		return nil, fmt.Errorf("gateway: relay: %w", err)
 	}
 	g.relay = rel
-	js, err := jetstream.New(g.nc)
+	js, err := jetstream.New(g.nc, jetstream.WithPublishAsyncMaxPending(4096))
 	if err != nil {
 		return nil, fmt.Errorf("gateway: jetstream: %w", err)
 	}
 	if err := relay.EnsureStreams(ctx, js); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	// Every node runs the durable consumer; JetStream shares the work.
+	if g.ingest, err = ingest.New(ingest.Config{JS: js, Store: g.store, Logger: logger}); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	if g.customers, err = customerapi.New(g.store, logger); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 
@@ -145,6 +160,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 		Engine:         g.engine,
 		Relay:          rel,
 		Secret:         secret,
+		SiteSecret:     []byte(cfg.SiteSecret),
 		AllowedOrigins: cfg.AllowedOrigins,
 		Logger:         logger,
 		Metrics:        g.registry,
@@ -174,6 +190,9 @@ func (g *Gateway) Addr() string { return g.listener.Addr().String() }
 func (g *Gateway) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- g.http.Serve(g.listener) }()
+	ictx, stop := context.WithCancel(context.Background())
+	g.ingestStop, g.ingestDone = stop, make(chan error, 1)
+	go func() { g.ingestDone <- g.ingest.Run(ictx) }()
 	g.log.Info("kairos is serving", "addr", g.Addr(), "demo", "http://"+displayAddr(g.Addr())+"/demo/")
 	select {
 	case err := <-errc:
@@ -208,6 +227,13 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 // closeParts closes whatever New opened, in dependency order.
 func (g *Gateway) closeParts(ctx context.Context) error {
 	var errs []error
+	if g.ingestStop != nil {
+		// Events still in the stream are consumed after the next start.
+		g.ingestStop()
+		if err := <-g.ingestDone; err != nil && !errors.Is(err, context.Canceled) {
+			errs = append(errs, fmt.Errorf("ingest: %w", err))
+		}
+	}
 	if g.engine != nil {
 		if err := g.engine.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("engine: %w", err))

@@ -21,6 +21,8 @@ func (g *Gateway) routes() http.Handler {
 	mux.HandleFunc("GET /readyz", g.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.registry, promhttp.HandlerOpts{Registry: g.registry}))
 	mux.Handle("/api/v1/knowledge/", g.adminOnly(g.knowledge.Handler()))
+	mux.Handle("/api/v1/events", g.adminOnly(g.ingest.Handler()))
+	mux.Handle("/api/v1/customers/", g.adminOnly(g.customers))
 	mux.Handle("/api/v1/", g.adminOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API endpoint")
 	})))
