@@ -97,3 +97,26 @@ func TestKBIngestAndList(t *testing.T) {
 		t.Errorf("kb list =\n%s\nwant a header and the two ingested documents", out)
 	}
 }
+
+func TestDemoSeed(t *testing.T) {
+	data := t.TempDir()
+	env := []string{"KAIROS_SAMPLE_KNOWLEDGE=false"}
+	out, stderr, err := run(t, env, "demo", "seed", "--customers", "40", "--days", "30", "--seed", "7", "--data", data)
+	if err != nil {
+		t.Fatalf("demo seed: %v\n%s%s", err, out, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(data, "seed-truth.json")); err != nil {
+		t.Fatalf("no ground truth written: %v", err)
+	}
+	// Seeding again with the same seed adds nothing.
+	again, _, err := run(t, env, "demo", "seed", "--customers", "40", "--days", "30", "--seed", "7", "--data", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "(40 new") || !strings.Contains(again, "(0 new") || !strings.Contains(again, "(0 new)") {
+		t.Fatalf("first run:\n%s\nsecond run (want nothing new):\n%s", out, again)
+	}
+	if _, _, err := run(t, env, "demo", "seed", "--customers", "-3", "--data", data); !errors.Is(err, ErrUsage) {
+		t.Fatalf("negative --customers: %v, want a usage error", err)
+	}
+}
