@@ -44,6 +44,16 @@ type Config struct {
 
 	LLM        LLM        `yaml:"llm"`
 	Embeddings Embeddings `yaml:"embeddings"`
+	Memory     Memory     `yaml:"memory"`
+}
+
+// Memory configures long-term memory: what the bot remembers about each
+// customer across conversations and channels.
+type Memory struct {
+	Disabled   bool     `yaml:"disabled" doc:"Turn off long-term memory (recall, extraction) and per-turn profile updates."`
+	EveryTurns int      `yaml:"every_turns" doc:"Extract memories after this many customer messages of a conversation."`
+	IdleAfter  Duration `yaml:"idle_after" doc:"A conversation resting this long has its new messages extracted and its episode summary written."`
+	Recall     int      `yaml:"recall" doc:"How many memories a turn recalls."`
 }
 
 // LLM configures the OpenAI-compatible chat API. With an empty BaseURL the
@@ -83,6 +93,7 @@ func Default() Config {
 			Temperature: 0.2,
 		},
 		Embeddings: Embeddings{Dim: 256},
+		Memory:     Memory{EveryTurns: 4, IdleAfter: Duration(10 * time.Minute), Recall: 5},
 	}
 }
 
@@ -146,6 +157,9 @@ func (c Config) Validate() error {
 	}
 	if c.Embeddings.Dim <= 0 || c.Embeddings.Dim > 16000 {
 		problems = append(problems, "embeddings.dim must be between 1 and 16000")
+	}
+	if !c.Memory.Disabled && (c.Memory.EveryTurns <= 0 || c.Memory.IdleAfter <= 0 || c.Memory.Recall <= 0 || c.Memory.Recall > 50) {
+		problems = append(problems, "memory.every_turns and memory.idle_after must be positive, memory.recall between 1 and 50")
 	}
 	if c.TurnTimeout <= 0 {
 		problems = append(problems, "turn_timeout must be positive")

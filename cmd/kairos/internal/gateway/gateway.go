@@ -30,6 +30,7 @@ import (
 	"github.com/kairoscx/kairos/memory"
 	"github.com/kairoscx/kairos/memory/customerapi"
 	"github.com/kairoscx/kairos/memory/ingest"
+	"github.com/kairoscx/kairos/memory/longterm"
 	"github.com/kairoscx/kairos/prompts"
 )
 
@@ -125,8 +126,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 	}
 	fallback := offline.New(pset)
 	var primary reason.Reasoner = fallback
+	var extractor longterm.Extractor // nil: the offline rules
 	if cfg.LLM.BaseURL != "" {
-		r, err := llm.New(llm.Config{
+		lc := llm.Config{
 			BaseURL:     cfg.LLM.BaseURL,
 			APIKey:      cfg.LLM.APIKey,
 			Model:       cfg.LLM.Model,
@@ -134,11 +136,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 			Temperature: float32(cfg.LLM.Temperature),
 			Prompts:     pset,
 			Logger:      logger,
-		})
+		}
+		r, err := llm.New(lc)
 		if err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
 		primary = r
+		if extractor, err = llm.NewExtractor(lc, longterm.NewRules(nil)); err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
 	}
 	g.engine, err = bot.New(bot.Config{
 		Store:           g.store,
@@ -152,6 +158,14 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 		ReasonerTimeout: cfg.LLM.Timeout.D(),
 		IdleAfter:       cfg.ConversationIdle.D(),
 		Metrics:         g.registry,
+		Memory: bot.MemoryConfig{
+			Disabled:   cfg.Memory.Disabled,
+			Embedder:   emb,
+			Extractor:  extractor,
+			EveryTurns: cfg.Memory.EveryTurns,
+			IdleAfter:  cfg.Memory.IdleAfter.D(),
+			RecallK:    cfg.Memory.Recall,
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
