@@ -91,8 +91,26 @@ type memories struct {
 	mu     sync.Mutex
 	convs  map[string]*convMemory
 	closed bool
-	wg     sync.WaitGroup // profile updates and extraction runs
+	wg     sync.WaitGroup // profile flushes and extraction runs
+	// pending are turns not yet written to each customer's profile, and
+	// flushes the timers that will write them.
+	pending map[string][]turnDelta
+	flushes map[string]Timer
 }
+
+// turnDelta is one turn's change to the interaction profile.
+type turnDelta struct {
+	at                 time.Time
+	intent, mood       string
+	valence            float64
+	startsConversation bool
+}
+
+// ProfileFlushEvery is how long a turn's profile change may wait to be
+// written together with the customer's next ones: a write per turn would
+// make every turn contend for the store's single writer (it tripled the
+// embedded store's turn time), while the profile is only a summary.
+const ProfileFlushEvery = time.Second
 
 // convMemory tracks one active conversation's extraction.
 type convMemory struct {
@@ -129,7 +147,8 @@ func newMemories(cfg MemoryConfig, store memory.Store, log *slog.Logger, now fun
 	if err != nil {
 		return nil, fmt.Errorf("bot: config: %w", err)
 	}
-	return &memories{cfg: cfg, store: cs, keeper: k, log: log.With("part", "memory"), now: now, convs: map[string]*convMemory{}}, nil
+	return &memories{cfg: cfg, store: cs, keeper: k, log: log.With("part", "memory"), now: now, convs: map[string]*convMemory{},
+		pending: map[string][]turnDelta{}, flushes: map[string]Timer{}}, nil
 }
 
 // recallTimeout bounds the per-turn profile load and recall, so a slow store
@@ -229,7 +248,6 @@ func (m *memories) turnDone(base context.Context, customerID string, msg memory.
 		m.mu.Unlock()
 		return
 	}
-	m.wg.Add(1)
 	c := m.convs[msg.ConversationID]
 	if c == nil {
 		c = &convMemory{}
@@ -245,22 +263,42 @@ func (m *memories) turnDone(base context.Context, customerID string, msg memory.
 	conv, gen := msg.ConversationID, c.gen
 	c.timer = m.cfg.AfterFunc(m.cfg.IdleAfter, func() { m.idle(base, conv, gen) })
 	due := c.turns >= m.cfg.EveryTurns
-	m.mu.Unlock()
-
-	go func() {
-		defer m.wg.Done()
-		ctx, cancel := context.WithTimeout(base, recallTimeout)
-		defer cancel()
-		_, err := m.store.UpdateProfile(ctx, customerID, func(p *memory.Profile) error {
-			profile.ApplyTurn(p, msg.CreatedAt, in.Intent, in.Mood, in.Valence, newConversation)
-			return nil
+	m.pending[customerID] = append(m.pending[customerID], turnDelta{
+		at: msg.CreatedAt, intent: in.Intent, mood: in.Mood, valence: in.Valence, startsConversation: newConversation})
+	if m.flushes[customerID] == nil {
+		m.wg.Add(1)
+		m.flushes[customerID] = m.cfg.AfterFunc(ProfileFlushEvery, func() {
+			defer m.wg.Done()
+			m.flushProfile(base, customerID)
 		})
-		if err != nil {
-			m.log.Warn("update profile", "customer", customerID, "err", err)
-		}
-	}()
+	}
+	m.mu.Unlock()
 	if due {
 		m.schedule(base, conv, false)
+	}
+}
+
+// flushProfile writes a customer's pending turns to their profile in one
+// update.
+func (m *memories) flushProfile(base context.Context, customerID string) {
+	m.mu.Lock()
+	ds := m.pending[customerID]
+	delete(m.pending, customerID)
+	delete(m.flushes, customerID)
+	m.mu.Unlock()
+	if len(ds) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(base, recallTimeout)
+	defer cancel()
+	_, err := m.store.UpdateProfile(ctx, customerID, func(p *memory.Profile) error {
+		for _, d := range ds {
+			profile.ApplyTurn(p, d.at, d.intent, d.mood, d.valence, d.startsConversation)
+		}
+		return nil
+	})
+	if err != nil {
+		m.log.Warn("update profile", "customer", customerID, "turns", len(ds), "err", err)
 	}
 }
 
@@ -395,6 +433,13 @@ func (m *memories) close(ctx context.Context) {
 	}
 	m.mu.Lock()
 	m.closed = true
+	var customers []string
+	for id, t := range m.flushes {
+		if t.Stop() {
+			m.wg.Done() // its function will not run
+		}
+		customers = append(customers, id)
+	}
 	var pending []string
 	for id, c := range m.convs {
 		if c.timer != nil {
@@ -405,6 +450,9 @@ func (m *memories) close(ctx context.Context) {
 		}
 	}
 	m.mu.Unlock()
+	for _, id := range customers {
+		m.flushProfile(ctx, id)
+	}
 	for _, id := range pending {
 		m.schedule(ctx, id, true)
 	}

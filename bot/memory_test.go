@@ -19,6 +19,7 @@ type timers struct {
 }
 
 type fakeTimer struct {
+	d       time.Duration
 	f       func()
 	stopped bool
 	fired   bool
@@ -33,22 +34,29 @@ func (t *fakeTimer) Stop() bool {
 func (ts *timers) AfterFunc(d time.Duration, f func()) Timer {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	t := &fakeTimer{f: f}
+	t := &fakeTimer{d: d, f: f}
 	ts.pending = append(ts.pending, t)
 	return t
 }
 
 // fire runs every live timer, as if their time had come.
-func (ts *timers) fire() int {
+func (ts *timers) fire() int { return ts.fireWithin(time.Duration(1<<63 - 1)) }
+
+// fireWithin runs the live timers set for at most d.
+func (ts *timers) fireWithin(d time.Duration) int {
 	ts.mu.Lock()
-	var due []*fakeTimer
+	var due, keep []*fakeTimer
 	for _, t := range ts.pending {
-		if !t.stopped && !t.fired {
+		switch {
+		case t.stopped || t.fired:
+		case t.d <= d:
 			t.fired = true
 			due = append(due, t)
+		default:
+			keep = append(keep, t)
 		}
 	}
-	ts.pending = nil
+	ts.pending = keep
 	ts.mu.Unlock()
 	for _, t := range due {
 		t.f()
@@ -103,11 +111,11 @@ func (h *memHarness) ask(t testing.TB, sess channels.Session, channel, text stri
 	return out.Text
 }
 
-// settle fires the idle timers and waits for extraction to finish.
+// settle waits for the turns, fires every timer (profile flushes, idle
+// extraction) and waits for what they started.
 func (h *memHarness) settle(t testing.TB) {
 	t.Helper()
 	h.idle(t)
-	h.e.mem.wg.Wait() // profile updates of the last turns
 	h.timers.fire()
 	h.e.mem.wg.Wait()
 }
@@ -148,8 +156,7 @@ func TestMemoryAcrossChannels(t *testing.T) {
 		t.Errorf("en reply = %q", en)
 	}
 
-	h.idle(t)
-	h.e.mem.wg.Wait()
+	h.settle(t)
 	p, err := h.ms.Profile(context.Background(), h.sess.CustomerID)
 	if err != nil {
 		t.Fatal(err)
@@ -164,6 +171,7 @@ func TestMemoryExtractsEveryFewTurns(t *testing.T) {
 	h.ask(t, h.sess, "web", "我穿L码")
 	h.ask(t, h.sess, "web", "喜欢顺丰")
 	h.idle(t)
+	h.timers.fireWithin(ProfileFlushEvery) // not the idle timers
 	h.e.mem.wg.Wait()
 	ms, err := h.ms.Memories(context.Background(), h.sess.CustomerID, false)
 	if err != nil {
