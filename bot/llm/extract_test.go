@@ -77,7 +77,7 @@ func TestExtractWithToolCall(t *testing.T) {
 		t.Fatalf("tools = %+v", req.Tools)
 	}
 	var choice struct {
-		Type     string `json:"type"`
+		Type     string                `json:"type"`
 		Function struct{ Name string } `json:"function"`
 	}
 	if err := json.Unmarshal(req.ToolChoice, &choice); err != nil || choice.Function.Name != ToolName {
