@@ -34,7 +34,7 @@ func (s *Store) CurrentConversation(ctx context.Context, customerID, channel str
 	if channel == "" {
 		return memory.Conversation{}, fmt.Errorf("embedded: current conversation: empty channel: %w", memory.ErrInvalid)
 	}
-	if err := checkText(channel); err != nil {
+	if err := memory.CheckText(channel); err != nil {
 		return memory.Conversation{}, wrap("current conversation", err)
 	}
 	var conv memory.Conversation

@@ -33,7 +33,7 @@ func (s *Store) CustomerByIdentity(ctx context.Context, id memory.Identity) (mem
 	if id.Kind == "" || id.Value == "" {
 		return memory.Customer{}, false, fmt.Errorf("embedded: customer by identity %q/%q: empty kind or value: %w", id.Kind, id.Value, memory.ErrInvalid)
 	}
-	if err := checkText(id.Kind + id.Value); err != nil {
+	if err := memory.CheckText(id.Kind + id.Value); err != nil {
 		return memory.Customer{}, false, wrap("customer by identity", err)
 	}
 	key := identityKey(id)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -65,67 +64,10 @@ func decodeChunk(id, data []byte) (memory.Chunk, error) {
 	return memory.Chunk{ID: string(id), DocumentID: r.DocumentID, Ord: r.Ord, Title: r.Title, Heading: r.Heading, Text: r.Text, Lang: r.Lang, Terms: r.Terms, Embedding: emb}, nil
 }
 
-// checkEmbedding accepts a finite, non-zero vector of the store's dimension;
-// anything else would poison cosine similarity.
-func checkEmbedding(v []float32, dim int) error {
-	if len(v) != dim {
-		return fmt.Errorf("embedding has %d dimensions, store has %d: %w", len(v), dim, memory.ErrInvalid)
-	}
-	var norm float64
-	for _, f := range v {
-		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
-			return fmt.Errorf("embedding holds %v: %w", f, memory.ErrInvalid)
-		}
-		norm += float64(f) * float64(f)
-	}
-	if norm == 0 {
-		return fmt.Errorf("zero embedding: %w", memory.ErrInvalid)
-	}
-	return nil
-}
-
-// prepare validates d and chunks and fills in ids, times and copies of the
-// document's title.
-func (s *Store) prepare(d memory.Document, chunks []memory.Chunk) (memory.Document, []memory.Chunk, error) {
-	if d.ID == "" {
-		d.ID = memory.NewID("doc_")
-	}
-	if d.CreatedAt.IsZero() {
-		d.CreatedAt = s.stamp()
-	}
-	d.CreatedAt = d.CreatedAt.UTC().Truncate(time.Microsecond)
-	d.Chunks = len(chunks)
-	if err := checkText(d.ID + d.Title + d.Source + d.Format + d.Lang); err != nil {
-		return d, nil, err
-	}
-	out := make([]memory.Chunk, len(chunks))
-	seen := make(map[string]bool, len(chunks))
-	for i, c := range chunks {
-		if err := checkEmbedding(c.Embedding, s.dim); err != nil {
-			return d, nil, fmt.Errorf("chunk %d: %w", i, err)
-		}
-		if c.ID == "" {
-			c.ID = memory.NewID("chk_")
-		}
-		if seen[c.ID] {
-			return d, nil, fmt.Errorf("chunk id %q repeated: %w", c.ID, memory.ErrConflict)
-		}
-		seen[c.ID] = true
-		if err := checkText(c.ID + c.Heading + c.Text + c.Lang + strings.Join(c.Terms, " ")); err != nil {
-			return d, nil, fmt.Errorf("chunk %d: %w", i, err)
-		}
-		c.DocumentID, c.Title = d.ID, d.Title
-		c.Terms = slices.Clone(c.Terms)
-		c.Embedding = slices.Clone(c.Embedding)
-		out[i] = c
-	}
-	return d, out, nil
-}
-
 // AddDocument stores d and its chunks in one transaction, then makes the
 // chunks searchable.
 func (s *Store) AddDocument(ctx context.Context, d memory.Document, chunks []memory.Chunk) (memory.Document, error) {
-	d, chunks, err := s.prepare(d, chunks)
+	d, chunks, err := memory.PrepareDocument(d, chunks, s.dim, s.stamp())
 	if err != nil {
 		return memory.Document{}, wrap("add document", err)
 	}
@@ -221,7 +163,7 @@ func (s *Store) DeleteDocument(ctx context.Context, id string) error {
 // SearchVector returns the k chunks nearest to v by cosine similarity,
 // computed exactly over every chunk.
 func (s *Store) SearchVector(ctx context.Context, v []float32, k int) ([]memory.ChunkHit, error) {
-	if err := checkEmbedding(v, s.dim); err != nil {
+	if err := memory.CheckEmbedding(v, s.dim); err != nil {
 		return nil, wrap("search vector", err)
 	}
 	hits, err := s.idx.searchVector(v, k)

@@ -64,7 +64,7 @@ func (s *Store) prepareMemory(m memory.Memory) (memory.Memory, error) {
 	if err := memory.ValidateMemory(m); err != nil {
 		return m, err
 	}
-	if err := checkEmbedding(m.Embedding, s.dim); err != nil {
+	if err := memory.CheckEmbedding(m.Embedding, s.dim); err != nil {
 		return m, err
 	}
 	now := s.stamp()
@@ -242,7 +242,7 @@ func (s *Store) Memories(ctx context.Context, customerID string, withHistory boo
 
 // SearchMemories scans the customer's current memories exactly.
 func (s *Store) SearchMemories(ctx context.Context, customerID string, v []float32, k int) ([]memory.MemoryHit, error) {
-	if err := checkEmbedding(v, s.dim); err != nil {
+	if err := memory.CheckEmbedding(v, s.dim); err != nil {
 		return nil, wrap("search memories", err)
 	}
 	cus, err := s.resolveView(customerID)

@@ -6,9 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -19,18 +17,7 @@ const (
 	// defaultLimit bounds Messages and LastMessages when the caller gives
 	// no limit: a transcript read must never be unbounded.
 	defaultLimit = 200
-	// maxText bounds one message's text.
-	maxText = 1 << 20
 )
-
-// checkText refuses what the PostgreSQL store cannot keep either (invalid
-// UTF-8, NUL), so both stores reject the same input.
-func checkText(s string) error {
-	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
-		return fmt.Errorf("text is not valid UTF-8 or holds NUL: %w", memory.ErrInvalid)
-	}
-	return nil
-}
 
 type messageRec struct {
 	Role      memory.Role `json:"role"`
@@ -59,27 +46,11 @@ func replyKey(conv string, replyTo, seq int64) []byte {
 	return binary.BigEndian.AppendUint64(messageKey(conv, replyTo), uint64(seq))
 }
 
-func validateMessage(m memory.Message) error {
-	switch {
-	case m.ConversationID == "":
-		return fmt.Errorf("empty conversation id: %w", memory.ErrInvalid)
-	case !m.Role.Valid():
-		return fmt.Errorf("unknown role %q: %w", m.Role, memory.ErrInvalid)
-	case m.Text == "":
-		return fmt.Errorf("empty text: %w", memory.ErrInvalid)
-	case len(m.Text) > maxText:
-		return fmt.Errorf("text of %d bytes exceeds %d: %w", len(m.Text), maxText, memory.ErrInvalid)
-	case m.Seq < 0 || m.ReplyTo < 0:
-		return fmt.Errorf("negative seq %d or reply_to %d: %w", m.Seq, m.ReplyTo, memory.ErrInvalid)
-	}
-	return checkText(m.ConversationID + m.Text + m.ClientID)
-}
-
 // AppendMessage stores m under its reserved or the next sequence number.
 // The whole check-and-write runs in one bbolt write transaction, which
 // bbolt serializes, so client-id idempotency holds under concurrency.
 func (s *Store) AppendMessage(ctx context.Context, m memory.Message) (memory.Message, bool, error) {
-	if err := validateMessage(m); err != nil {
+	if err := memory.ValidateMessage(m); err != nil {
 		return memory.Message{}, false, wrap("append message", err)
 	}
 	var stored memory.Message

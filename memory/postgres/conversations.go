@@ -34,7 +34,7 @@ func (s *Store) CustomerByIdentity(ctx context.Context, id memory.Identity) (mem
 	if id.Kind == "" || id.Value == "" {
 		return memory.Customer{}, false, fmt.Errorf("postgres: customer by identity %q/%q: empty kind or value: %w", id.Kind, id.Value, memory.ErrInvalid)
 	}
-	if err := checkText(id.Kind + id.Value); err != nil {
+	if err := memory.CheckText(id.Kind + id.Value); err != nil {
 		return memory.Customer{}, false, wrap("customer by identity", err)
 	}
 	var err error
@@ -91,7 +91,7 @@ func (s *Store) CurrentConversation(ctx context.Context, customerID, channel str
 	if channel == "" {
 		return memory.Conversation{}, fmt.Errorf("postgres: current conversation: empty channel: %w", memory.ErrInvalid)
 	}
-	if err := checkText(channel + customerID); err != nil {
+	if err := memory.CheckText(channel + customerID); err != nil {
 		return memory.Conversation{}, wrap("current conversation", err)
 	}
 	conv, err := scanConv(s.pool.QueryRow(ctx, latestConvSQL, customerID, channel))

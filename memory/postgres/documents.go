@@ -3,75 +3,13 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
 
 	"github.com/kairoscx/kairos/memory"
 )
-
-// checkEmbedding accepts a finite, non-zero vector of the store's dimension;
-// anything else would poison cosine distance.
-func checkEmbedding(v []float32, dim int) error {
-	if len(v) != dim {
-		return fmt.Errorf("embedding has %d dimensions, store has %d: %w", len(v), dim, memory.ErrInvalid)
-	}
-	var norm float64
-	for _, f := range v {
-		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
-			return fmt.Errorf("embedding holds %v: %w", f, memory.ErrInvalid)
-		}
-		norm += float64(f) * float64(f)
-	}
-	if norm == 0 {
-		return fmt.Errorf("zero embedding: %w", memory.ErrInvalid)
-	}
-	return nil
-}
-
-// prepare validates d and chunks and fills in ids, times and the document
-// title each chunk carries.
-func (s *Store) prepare(d memory.Document, chunks []memory.Chunk) (memory.Document, []memory.Chunk, error) {
-	if d.ID == "" {
-		d.ID = memory.NewID("doc_")
-	}
-	if d.CreatedAt.IsZero() {
-		d.CreatedAt = s.stamp()
-	}
-	d.CreatedAt = d.CreatedAt.UTC().Truncate(time.Microsecond)
-	d.Chunks = len(chunks)
-	if err := checkText(d.ID + d.Title + d.Source + d.Format + d.Lang); err != nil {
-		return d, nil, err
-	}
-	out := make([]memory.Chunk, len(chunks))
-	seen := make(map[string]bool, len(chunks))
-	for i, c := range chunks {
-		if err := checkEmbedding(c.Embedding, s.dim); err != nil {
-			return d, nil, fmt.Errorf("chunk %d: %w", i, err)
-		}
-		if c.ID == "" {
-			c.ID = memory.NewID("chk_")
-		}
-		if seen[c.ID] {
-			return d, nil, fmt.Errorf("chunk id %q repeated: %w", c.ID, memory.ErrConflict)
-		}
-		seen[c.ID] = true
-		if err := checkText(c.ID + c.Heading + c.Text + c.Lang); err != nil {
-			return d, nil, fmt.Errorf("chunk %d: %w", i, err)
-		}
-		for _, t := range c.Terms {
-			if err := checkText(t); err != nil {
-				return d, nil, fmt.Errorf("chunk %d term: %w", i, err)
-			}
-		}
-		c.DocumentID, c.Title = d.ID, d.Title
-		out[i] = c
-	}
-	return d, out, nil
-}
 
 // insertChunkSQL stores a chunk and its postings: one row per distinct
 // non-empty term with its count and the chunk's length.
@@ -84,7 +22,7 @@ const insertChunkSQL = `WITH c AS (
 // AddDocument stores d and its chunks in one transaction. The chunk inserts
 // go out as one pipelined batch, one round trip however many there are.
 func (s *Store) AddDocument(ctx context.Context, d memory.Document, chunks []memory.Chunk) (memory.Document, error) {
-	d, chunks, err := s.prepare(d, chunks)
+	d, chunks, err := memory.PrepareDocument(d, chunks, s.dim, s.stamp())
 	if err != nil {
 		return memory.Document{}, wrap("add document", err)
 	}

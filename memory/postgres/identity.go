@@ -121,7 +121,7 @@ func (s *Store) LinkIdentity(ctx context.Context, customerID string, id memory.I
 	if len(reason) > maxReason {
 		return memory.Customer{}, fmt.Errorf("postgres: link identity: reason longer than %d bytes: %w", maxReason, memory.ErrInvalid)
 	}
-	if err := checkText(id.Kind + id.Value + reason + survivor + customerID); err != nil {
+	if err := memory.CheckText(id.Kind + id.Value + reason + survivor + customerID); err != nil {
 		return memory.Customer{}, wrap("link identity", err)
 	}
 	for range maxLinkAttempts {

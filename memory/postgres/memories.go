@@ -30,7 +30,7 @@ func (s *Store) prepareMemory(m memory.Memory) (memory.Memory, []byte, error) {
 	if err := memory.ValidateMemory(m); err != nil {
 		return m, nil, err
 	}
-	if err := checkEmbedding(m.Embedding, s.dim); err != nil {
+	if err := memory.CheckEmbedding(m.Embedding, s.dim); err != nil {
 		return m, nil, err
 	}
 	now := s.stamp()
@@ -255,7 +255,7 @@ var searchMemoriesSQL = `SELECT m.` + prefixed("m.", memoryBase) + `, 1 - (m.emb
 // SearchMemories returns the customer's k nearest current memories in one
 // query.
 func (s *Store) SearchMemories(ctx context.Context, customerID string, v []float32, k int) ([]memory.MemoryHit, error) {
-	if err := checkEmbedding(v, s.dim); err != nil {
+	if err := memory.CheckEmbedding(v, s.dim); err != nil {
 		return nil, wrap("search memories", err)
 	}
 	k = max(clampK(k), 0)

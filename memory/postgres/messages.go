@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -18,34 +16,7 @@ const (
 	// defaultLimit bounds Messages and LastMessages when the caller gives
 	// no limit: a transcript read must never be unbounded.
 	defaultLimit = 200
-	// maxText bounds one message's text.
-	maxText = 1 << 20
 )
-
-// checkText rejects what PostgreSQL cannot store in text columns, so both
-// stores refuse the same input with ErrInvalid.
-func checkText(s string) error {
-	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
-		return fmt.Errorf("text is not valid UTF-8 or holds NUL: %w", memory.ErrInvalid)
-	}
-	return nil
-}
-
-func validateMessage(m memory.Message) error {
-	switch {
-	case m.ConversationID == "":
-		return fmt.Errorf("empty conversation id: %w", memory.ErrInvalid)
-	case !m.Role.Valid():
-		return fmt.Errorf("unknown role %q: %w", m.Role, memory.ErrInvalid)
-	case m.Text == "":
-		return fmt.Errorf("empty text: %w", memory.ErrInvalid)
-	case len(m.Text) > maxText:
-		return fmt.Errorf("text of %d bytes exceeds %d: %w", len(m.Text), maxText, memory.ErrInvalid)
-	case m.Seq < 0 || m.ReplyTo < 0:
-		return fmt.Errorf("negative seq %d or reply_to %d: %w", m.Seq, m.ReplyTo, memory.ErrInvalid)
-	}
-	return checkText(m.ConversationID + m.Text + m.ClientID)
-}
 
 const msgColumns = "conversation_id, seq, role, text, client_id, reply_to, created_at"
 
@@ -87,7 +58,7 @@ const appendMissSQL = `SELECT c.last_seq, m.seq, m.role, m.text, m.reply_to, m.c
 // does a second query tell a resend from an unknown conversation or an
 // unreserved sequence number.
 func (s *Store) AppendMessage(ctx context.Context, m memory.Message) (memory.Message, bool, error) {
-	if err := validateMessage(m); err != nil {
+	if err := memory.ValidateMessage(m); err != nil {
 		return memory.Message{}, false, wrap("append message", err)
 	}
 	now := s.stamp()

@@ -20,7 +20,7 @@ func queryTerms(terms []string) ([]string, bool) {
 	seen := map[string]bool{}
 	var out []string
 	for _, t := range terms {
-		if t == "" || seen[t] || checkText(t) != nil {
+		if t == "" || seen[t] || memory.CheckText(t) != nil {
 			continue
 		}
 		seen[t] = true
@@ -40,7 +40,7 @@ func scanHit(r pgx.CollectableRow) (memory.ChunkHit, error) {
 // usual search is one plain query; a k beyond it raises ef_search for one
 // pipelined transaction, still one round trip.
 func (s *Store) SearchVector(ctx context.Context, v []float32, k int) ([]memory.ChunkHit, error) {
-	if err := checkEmbedding(v, s.dim); err != nil {
+	if err := memory.CheckEmbedding(v, s.dim); err != nil {
 		return nil, wrap("search vector", err)
 	}
 	k = clampK(k)
