@@ -239,6 +239,14 @@ type CustomerStore interface {
 	// and nothing is written. The store sets CustomerID (the survivor's)
 	// and UpdatedAt (its clock) on what update leaves.
 	UpdateProfile(ctx context.Context, customerID string, update func(*Profile) error) (Profile, error)
+	// UpdateProfiles is UpdateProfile for many customers in one
+	// transaction, so that a batch costs one commit, not one per customer.
+	// update runs once per entry of customerIDs, in order, and gets that
+	// entry as customerID; entries resolving to one survivor (merged ids,
+	// repeats) change that one profile, in order. Any error (from update,
+	// or ErrNotFound for an unknown id) writes nothing. Locks are taken
+	// in customer-id order, so concurrent callers do not deadlock.
+	UpdateProfiles(ctx context.Context, customerIDs []string, update func(customerID string, p *Profile) error) error
 
 	// AddMemory stores a new memory (with terms and embedding filled in,
 	// valid by ValidateMemory). It fills ID, CreatedAt and ValidFrom when

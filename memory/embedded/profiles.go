@@ -52,3 +52,45 @@ func (s *Store) UpdateProfile(ctx context.Context, customerID string, update fun
 	}
 	return p, nil
 }
+
+// UpdateProfiles runs every update inside one bbolt write transaction;
+// see memory.CustomerStore.
+func (s *Store) UpdateProfiles(ctx context.Context, customerIDs []string, update func(string, *memory.Profile) error) error {
+	if len(customerIDs) == 0 {
+		return nil
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bProfiles)
+		profiles := make(map[string]*memory.Profile)
+		var order []string
+		for _, id := range customerIDs {
+			cus, err := resolve(tx, id)
+			if err != nil {
+				return err
+			}
+			p, ok := profiles[cus]
+			if !ok {
+				p = &memory.Profile{CustomerID: cus}
+				if _, err := get(b, []byte(cus), p); err != nil {
+					return err
+				}
+				profiles[cus] = p
+				order = append(order, cus)
+			}
+			if err := update(id, p); err != nil {
+				return err
+			}
+			p.CustomerID = cus
+		}
+		now := s.stamp()
+		for _, cus := range order {
+			p := profiles[cus]
+			p.CustomerID, p.UpdatedAt = cus, now
+			if err := put(b, []byte(cus), *p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return wrap("update profiles", err)
+}

@@ -107,3 +107,105 @@ func (s *Store) updateProfile(ctx context.Context, customerID string, update fun
 	committed = true
 	return p, nil
 }
+
+// The batch forms of ensureProfileSQL and lockProfileSQL: both visit the
+// survivors in customer-id order, so two batches sharing customers lock
+// them in the same order and never deadlock. lockProfilesSQL returns a
+// row per requested id (merged ids repeat their survivor's row).
+const (
+	ensureProfilesSQL = `INSERT INTO profiles (customer_id, doc, updated_at)
+		SELECT s.id, '{}', $2 FROM customers s
+		WHERE s.id IN (SELECT coalesce(merged_into, id) FROM customers WHERE id = ANY($1)) AND s.merged_into IS NULL
+		ORDER BY s.id FOR SHARE
+		ON CONFLICT (customer_id) DO NOTHING`
+	lockProfilesSQL = `SELECT r.id, p.customer_id, p.doc FROM customers r
+		JOIN profiles p ON p.customer_id = coalesce(r.merged_into, r.id)
+		WHERE r.id = ANY($1) ORDER BY p.customer_id FOR UPDATE OF p`
+	writeProfilesSQL = `UPDATE profiles p SET doc = u.doc::jsonb, updated_at = $3
+		FROM unnest($1::text[], $2::text[]) u(id, doc) WHERE p.customer_id = u.id`
+)
+
+// UpdateProfiles updates many profiles in one transaction of two round
+// trips: one begins, creates missing rows and locks and reads them all; a
+// second writes them back with one statement and commits. See
+// memory.CustomerStore.
+func (s *Store) UpdateProfiles(ctx context.Context, customerIDs []string, update func(string, *memory.Profile) error) error {
+	if len(customerIDs) == 0 {
+		return nil
+	}
+	return wrap("update profiles", s.updateProfiles(ctx, customerIDs, update))
+}
+
+func (s *Store) updateProfiles(ctx context.Context, customerIDs []string, update func(string, *memory.Profile) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	committed := false
+	defer func() {
+		if !committed { // keeps the connection; see updateProfile
+			conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	survivor := make(map[string]string, len(customerIDs))
+	docs := make(map[string][]byte, len(customerIDs))
+	batch := &pgx.Batch{}
+	batch.Queue("BEGIN")
+	batch.Queue(ensureProfilesSQL, customerIDs, s.stamp())
+	batch.Queue(lockProfilesSQL, customerIDs).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id, cus string
+			var doc []byte
+			if err := rows.Scan(&id, &cus, &doc); err != nil {
+				return err
+			}
+			survivor[id], docs[cus] = cus, doc
+		}
+		return rows.Err()
+	})
+	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
+		return err
+	}
+	profiles := make(map[string]*memory.Profile, len(docs))
+	var order []string
+	for _, id := range customerIDs {
+		cus, ok := survivor[id]
+		if !ok {
+			return fmt.Errorf("customer %q: %w", id, memory.ErrNotFound)
+		}
+		p := profiles[cus]
+		if p == nil {
+			decoded, err := decodeProfile(cus, docs[cus])
+			if err != nil {
+				return err
+			}
+			p = &decoded
+			profiles[cus] = p
+			order = append(order, cus)
+		}
+		if err := update(id, p); err != nil {
+			return err
+		}
+		p.CustomerID = cus
+	}
+	now := s.stamp()
+	data := make([]string, len(order))
+	for i, cus := range order {
+		p := profiles[cus]
+		p.CustomerID, p.UpdatedAt = cus, now
+		b, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		data[i] = string(b)
+	}
+	batch = &pgx.Batch{}
+	batch.Queue(writeProfilesSQL, order, data, now)
+	batch.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
+		return err
+	}
+	committed = true
+	return nil
+}

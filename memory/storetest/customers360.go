@@ -41,6 +41,8 @@ func RunCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 	t.Run("EventWindows", func(t *testing.T) { testEventWindows(t, fresh) })
 	t.Run("Profile", func(t *testing.T) { testProfile(t, fresh) })
 	t.Run("ConcurrentProfileUpdates", func(t *testing.T) { testConcurrentProfileUpdates(t, fresh) })
+	t.Run("UpdateProfiles", func(t *testing.T) { testUpdateProfiles(t, fresh) })
+	t.Run("ConcurrentBatchUpdates", func(t *testing.T) { testConcurrentBatchUpdates(t, fresh) })
 	t.Run("Memories", func(t *testing.T) { testMemories(t, fresh) })
 	t.Run("BadMemories", func(t *testing.T) { testBadMemories(t, fresh) })
 	t.Run("SupersedeMemory", func(t *testing.T) { testSupersede(t, fresh) })
