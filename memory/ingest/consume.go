@@ -43,6 +43,9 @@ func (in *Ingest) Run(ctx context.Context) error {
 		MaxAckPending: 4 * in.cfg.Batch * in.cfg.Workers,
 	})
 	if err != nil {
+		if ctx.Err() != nil { // stopped before it started: done, not failed
+			return nil
+		}
 		return fmt.Errorf("ingest: consumer %s on %s: %w", in.cfg.Durable, in.cfg.Stream, err)
 	}
 	iter, err := cons.Messages(jetstream.PullMaxMessages(2 * in.cfg.Batch))
@@ -212,28 +215,32 @@ func (in *Ingest) retryLater(jobs []job, err error) {
 }
 
 // applyNew updates the profile of each customer with new events, once
-// per customer, their events in time order.
+// per customer, their events in time order, all in one profile
+// transaction.
 func (in *Ingest) applyNew(ctx context.Context, events []memory.Event, created []bool, now time.Time) {
-	byCustomer := make(map[string][]memory.Event)
+	byCustomer := make(map[string]*customerEvents)
+	var cs []*customerEvents
 	for i, ev := range events {
-		if i < len(created) && created[i] {
-			byCustomer[ev.CustomerID] = append(byCustomer[ev.CustomerID], ev)
+		if i >= len(created) || !created[i] {
+			continue
 		}
-	}
-	ids := make([]string, 0, len(byCustomer))
-	for id := range byCustomer {
-		ids = append(ids, id)
-	}
-	parallel(len(ids), func(k int) {
-		evs := byCustomer[ids[k]]
-		slices.SortStableFunc(evs, func(a, b memory.Event) int { return a.At.Compare(b.At) })
-		if err := in.updateProfile(ctx, ids[k], evs, now); err != nil {
-			// The events are stored, so a redelivery would not apply them
-			// again: Rebuild recomputes the profile from stored events.
-			in.logger.Error("profile update lost; rebuild the profile", "customer", ids[k],
-				"events", len(evs), "err", err)
+		c := byCustomer[ev.CustomerID]
+		if c == nil {
+			c = &customerEvents{id: ev.CustomerID}
+			byCustomer[ev.CustomerID] = c
+			cs = append(cs, c)
 		}
-	})
+		c.evs = append(c.evs, ev)
+	}
+	for _, c := range cs {
+		slices.SortStableFunc(c.evs, func(a, b memory.Event) int { return a.At.Compare(b.At) })
+	}
+	for id, err := range in.updateProfiles(ctx, cs, now) {
+		// The events are stored, so a redelivery would not apply them
+		// again: Rebuild recomputes the profile from stored events.
+		in.logger.Error("profile update lost; rebuild the profile", "customer", id,
+			"events", len(byCustomer[id].evs), "err", err)
+	}
 }
 
 // repair rebuilds the profiles of customers with redelivered events the

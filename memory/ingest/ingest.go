@@ -47,6 +47,7 @@ type Store interface {
 	AppendEvents(ctx context.Context, events []memory.Event) ([]bool, error)
 	Events(ctx context.Context, customerID string, q memory.EventQuery) ([]memory.Event, error)
 	UpdateProfile(ctx context.Context, customerID string, update func(*memory.Profile) error) (memory.Profile, error)
+	UpdateProfiles(ctx context.Context, customerIDs []string, update func(customerID string, p *memory.Profile) error) error
 }
 
 // Config configures an Ingest.

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -17,52 +18,114 @@ var profileRetries = []time.Duration{50 * time.Millisecond, 250 * time.Milliseco
 // historyLimit bounds the stored events read for one profile figure.
 const historyLimit = 1000
 
-// updateProfile applies a customer's new events (in time order) in one
-// profile write. With new orders, the reorder interval becomes the median
-// of the customer's stored order gaps; when activity reaches a new day,
-// visit days are recounted from stored events.
-func (in *Ingest) updateProfile(ctx context.Context, customerID string, evs []memory.Event, now time.Time) error {
-	var orders []time.Time
-	if slices.ContainsFunc(evs, func(e memory.Event) bool { return e.Type == profile.TypeOrderPlaced }) {
-		var err error
-		if orders, err = in.orderTimes(ctx, customerID); err != nil {
-			in.logger.Warn("order history; keeping the mean reorder interval", "customer", customerID, "err", err)
+// customerEvents is one customer's new events in a batch, in time order,
+// with what their profile update needs read beforehand.
+type customerEvents struct {
+	id     string
+	evs    []memory.Event
+	orders []time.Time // stored order times, when evs has an order
+	newDay bool        // set by the update: activity reached a new UTC day
+}
+
+// updateProfiles applies each customer's new events to their profile, all
+// in one store transaction: a commit per batch, not per customer. With new
+// orders, the reorder interval becomes the median of the customer's stored
+// order gaps (read first, as the update must not read). When activity
+// reaches a new day, visit days are recounted from stored events and
+// written in a second transaction for just those customers. It returns
+// the customers whose update was lost.
+func (in *Ingest) updateProfiles(ctx context.Context, cs []*customerEvents, now time.Time) map[string]error {
+	parallel(len(cs), func(k int) {
+		c := cs[k]
+		if !slices.ContainsFunc(c.evs, func(e memory.Event) bool { return e.Type == profile.TypeOrderPlaced }) {
+			return
 		}
+		var err error
+		if c.orders, err = in.orderTimes(ctx, c.id); err != nil {
+			in.logger.Warn("order history; keeping the mean reorder interval", "customer", c.id, "err", err)
+		}
+	})
+	byID := make(map[string]*customerEvents, len(cs))
+	ids := make([]string, len(cs))
+	for k, c := range cs {
+		byID[c.id], ids[k] = c, c.id
 	}
-	var newDay bool
-	update := func(p *memory.Profile) error {
+	lost := in.updateAll(ctx, ids, func(id string, p *memory.Profile) error {
+		c := byID[id]
 		before := p.Behaviour.LastSeen
-		for _, ev := range evs {
+		for _, ev := range c.evs {
 			profile.Apply(p, ev)
 		}
-		if len(orders) > 0 {
-			p.Business.ReorderIntervalDays = profile.ReorderInterval(orders)
+		if len(c.orders) > 0 {
+			p.Business.ReorderIntervalDays = profile.ReorderInterval(c.orders)
 		}
-		finish(p, customerID, now)
-		newDay = utcDay(p.Behaviour.LastSeen) != utcDay(before)
+		finish(p, id, now)
+		c.newDay = utcDay(p.Behaviour.LastSeen) != utcDay(before)
 		return nil
-	}
-	if err := in.retry(ctx, func() error {
-		_, err := in.store.UpdateProfile(ctx, customerID, update)
-		return err
-	}); err != nil {
-		return fmt.Errorf("ingest: update profile of %s: %w", customerID, err)
-	}
-	if !newDay {
-		return nil
-	}
-	n, err := in.visitDays(ctx, customerID, now)
-	if err != nil {
-		in.logger.Warn("visit days; keeping the estimate", "customer", customerID, "err", err)
-		return nil
-	}
-	return in.retry(ctx, func() error {
-		_, err := in.store.UpdateProfile(ctx, customerID, func(p *memory.Profile) error {
-			p.Behaviour.VisitDays30 = n
-			return nil
-		})
-		return err
 	})
+	var fresh []*customerEvents
+	for _, c := range cs {
+		if c.newDay && lost[c.id] == nil {
+			fresh = append(fresh, c)
+		}
+	}
+	days := make([]int, len(fresh))
+	counted := make([]bool, len(fresh))
+	parallel(len(fresh), func(k int) {
+		var err error
+		if days[k], err = in.visitDays(ctx, fresh[k].id, now); err != nil {
+			in.logger.Warn("visit days; keeping the estimate", "customer", fresh[k].id, "err", err)
+			return
+		}
+		counted[k] = true
+	})
+	dayOf := make(map[string]int, len(fresh))
+	var dayIDs []string
+	for k, c := range fresh {
+		if counted[k] {
+			dayOf[c.id] = days[k]
+			dayIDs = append(dayIDs, c.id)
+		}
+	}
+	for id, err := range in.updateAll(ctx, dayIDs, func(id string, p *memory.Profile) error {
+		p.Behaviour.VisitDays30 = dayOf[id]
+		return nil
+	}) {
+		lost[id] = err
+	}
+	return lost
+}
+
+// updateAll applies update to the profiles of ids in one transaction.
+// When that fails for good, each customer is updated alone, so that one
+// customer's failure (say, erased meanwhile) costs only their update. It
+// returns the customers whose update failed.
+func (in *Ingest) updateAll(ctx context.Context, ids []string, update func(string, *memory.Profile) error) map[string]error {
+	lost := make(map[string]error)
+	if len(ids) == 0 {
+		return lost
+	}
+	err := in.retry(ctx, func() error { return in.store.UpdateProfiles(ctx, ids, update) })
+	if err == nil {
+		return lost
+	}
+	if len(ids) > 1 {
+		in.logger.Warn("batch profile update failed; updating customers one by one", "customers", len(ids), "err", err)
+	}
+	errs := make([]error, len(ids))
+	parallel(len(ids), func(k int) {
+		if len(ids) == 1 {
+			errs[k] = err
+			return
+		}
+		errs[k] = in.retry(ctx, func() error { return in.store.UpdateProfiles(ctx, ids[k:k+1], update) })
+	})
+	for k, err := range errs {
+		if err != nil {
+			lost[ids[k]] = fmt.Errorf("ingest: update profile of %s: %w", ids[k], err)
+		}
+	}
+	return lost
 }
 
 func finish(p *memory.Profile, customerID string, now time.Time) {
@@ -81,8 +144,9 @@ func utcDay(t time.Time) int64 {
 func (in *Ingest) retry(ctx context.Context, fn func() error) error {
 	err := fn()
 	for _, d := range profileRetries {
-		if err == nil {
-			return nil
+		// An unknown customer stays unknown: no retry.
+		if err == nil || errors.Is(err, memory.ErrNotFound) {
+			return err
 		}
 		select {
 		case <-time.After(d):
