@@ -153,6 +153,12 @@ func (in *Ingest) process(ctx context.Context, msgs []jetstream.Msg) {
 		events = append(events, j.ev.memoryEvent(r.id, now))
 	}
 	if len(events) > 0 {
+		ids := make([]string, len(events))
+		for i, ev := range events {
+			ids[i] = ev.CustomerID
+		}
+		unlock := in.locks.lock(ids)
+		defer unlock()
 		created, err := in.store.AppendEvents(ctx, events)
 		if err != nil {
 			in.retryLater(ok, err)

@@ -89,6 +89,7 @@ type Ingest struct {
 	logger *slog.Logger
 	now    func() time.Time
 	cfg    Config
+	locks  customerLocks
 }
 
 // New checks cfg and returns an Ingest. It does no I/O: the consumer is

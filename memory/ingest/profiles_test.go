@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,11 +16,14 @@ import (
 // profileFake holds profiles in memory; "gone" is an erased customer.
 type profileFake struct {
 	Store
+	mu       sync.Mutex // the fallback updates customers in parallel, as a real store allows
 	profiles map[string]memory.Profile
 	calls    int
 }
 
 func (f *profileFake) UpdateProfiles(ctx context.Context, ids []string, update func(string, *memory.Profile) error) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.calls++
 	if slices.Contains(ids, "gone") {
 		return fmt.Errorf("fake: customer gone: %w", memory.ErrNotFound)
