@@ -14,7 +14,7 @@ import (
 // nothing twice. Locks are striped, and taken in stripe order so two
 // batches can never wait on each other.
 type customerLocks struct {
-	stripes [64]sync.Mutex
+	stripes [4096]sync.Mutex
 }
 
 // lock takes the stripes of ids and returns the function that releases them.
