@@ -125,11 +125,11 @@ func (x *index) searchVector(v []float32, k int) ([]memory.ChunkHit, error) {
 	if x.closed {
 		return nil, errClosed
 	}
-	top := newTopK(min(k, maxK))
+	top := newTopK(min(k, maxK), func(e *entry) string { return e.chunk.ID })
 	for _, e := range x.all {
 		top.offer(e, float64(dot(q, e.unit)))
 	}
-	return top.hits(), nil
+	return chunkHits(top), nil
 }
 
 func dot(a, b []float32) float32 {
@@ -173,57 +173,23 @@ func (x *index) searchKeyword(terms []string, k int) ([]memory.ChunkHit, error) 
 			scores[e] += idf * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*float64(e.length)/avg))
 		}
 	}
-	top := newTopK(min(k, maxK))
+	top := newTopK(min(k, maxK), func(e *entry) string { return e.chunk.ID })
 	for e, sc := range scores {
 		top.offer(e, sc)
 	}
-	return top.hits(), nil
+	return chunkHits(top), nil
 }
 
 // topK keeps the k best entries seen, best first; ties go to the smaller
 // chunk id so results are deterministic.
-type topK struct {
-	k     int
-	items []scored
-}
-
-type scored struct {
-	e     *entry
-	score float64
-}
-
-func newTopK(k int) *topK { return &topK{k: max(k, 0), items: make([]scored, 0, max(k, 0))} }
-
-func better(a, b scored) bool {
-	return a.score > b.score || (a.score == b.score && a.e.chunk.ID < b.e.chunk.ID)
-}
-
-func (t *topK) offer(e *entry, score float64) {
-	s := scored{e, score}
-	if t.k == 0 || (len(t.items) == t.k && !better(s, t.items[len(t.items)-1])) {
-		return
-	}
-	i, _ := slices.BinarySearchFunc(t.items, s, func(a, b scored) int {
-		if better(a, b) {
-			return -1
-		}
-		return 1
-	})
-	if len(t.items) < t.k {
-		t.items = append(t.items, scored{})
-	}
-	copy(t.items[i+1:], t.items[i:len(t.items)-1])
-	t.items[i] = s
-}
-
 // hits copies the chunks out, so callers cannot alter the index.
-func (t *topK) hits() []memory.ChunkHit {
+func chunkHits(t *topK[*entry]) []memory.ChunkHit {
 	if len(t.items) == 0 {
 		return nil
 	}
 	out := make([]memory.ChunkHit, len(t.items))
 	for i, s := range t.items {
-		c := s.e.chunk
+		c := s.item.chunk
 		c.Terms = slices.Clone(c.Terms)
 		c.Embedding = nil // searches return no embeddings (see memory.ChunkHit)
 		out[i] = memory.ChunkHit{Chunk: c, Score: s.score}

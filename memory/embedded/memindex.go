@@ -153,13 +153,13 @@ func (x *memIndex) searchVector(cus string, v []float32, k int) ([]memory.Memory
 	if x.closed {
 		return nil, errClosed
 	}
-	top := newMemTop(k)
+	top := newTopK(min(k, maxK), func(e *memEntry) string { return e.m.ID })
 	if c := x.byCus[cus]; c != nil {
 		for _, e := range c.entries {
 			top.offer(e, float64(dot(q, e.unit)))
 		}
 	}
-	return top.hits(), nil
+	return memoryHits(top), nil
 }
 
 func (x *memIndex) searchKeyword(cus string, terms []string, k int) ([]memory.MemoryHit, error) {
@@ -189,59 +189,22 @@ func (x *memIndex) searchKeyword(cus string, terms []string, k int) ([]memory.Me
 			scores[e] += idf * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*float64(e.length)/avg))
 		}
 	}
-	top := newMemTop(k)
+	top := newTopK(min(k, maxK), func(e *memEntry) string { return e.m.ID })
 	for e, sc := range scores {
 		top.offer(e, sc)
 	}
-	return top.hits(), nil
+	return memoryHits(top), nil
 }
 
 // memTop keeps the k best memories, best first; ties go to the smaller id.
-type memTop struct {
-	k     int
-	items []memScored
-}
-
-type memScored struct {
-	e     *memEntry
-	score float64
-}
-
-func newMemTop(k int) *memTop {
-	k = max(min(k, maxK), 0)
-	return &memTop{k: k, items: make([]memScored, 0, k)}
-}
-
-func memBetter(a, b memScored) bool {
-	return a.score > b.score || (a.score == b.score && a.e.m.ID < b.e.m.ID)
-}
-
-func (t *memTop) offer(e *memEntry, score float64) {
-	s := memScored{e, score}
-	if t.k == 0 || (len(t.items) == t.k && !memBetter(s, t.items[len(t.items)-1])) {
-		return
-	}
-	i, _ := slices.BinarySearchFunc(t.items, s, func(a, b memScored) int {
-		if memBetter(a, b) {
-			return -1
-		}
-		return 1
-	})
-	if len(t.items) < t.k {
-		t.items = append(t.items, memScored{})
-	}
-	copy(t.items[i+1:], t.items[i:len(t.items)-1])
-	t.items[i] = s
-}
-
 // hits copies the memories out, so callers cannot alter the index.
-func (t *memTop) hits() []memory.MemoryHit {
+func memoryHits(t *topK[*memEntry]) []memory.MemoryHit {
 	if len(t.items) == 0 {
 		return nil
 	}
 	out := make([]memory.MemoryHit, len(t.items))
 	for i, s := range t.items {
-		m := s.e.m
+		m := s.item.m
 		m.Terms, m.Sources = slices.Clone(m.Terms), slices.Clone(m.Sources)
 		out[i] = memory.MemoryHit{Memory: m, Score: s.score}
 	}
