@@ -42,10 +42,27 @@ const (
 // Insight is what one message tells about the customer.
 type Insight struct {
 	Intent string
-	Mood   string
+	// IntentConfidence is 0..1.
+	IntentConfidence float64
+	// Need is the hidden need behind the intent (one of Needs) and
+	// NeedReason a short reason a person can check ("asked where the parcel
+	// is three times → anxious, wants reassurance and an update").
+	Need       string
+	NeedReason string
+	Mood       string
 	// Valence is how positive the message sounds, from -1 (very negative)
 	// to 1 (very positive); 0 is neutral.
 	Valence float64
+	// Arousal is how agitated the message sounds, 0..1, and Confidence how
+	// sure the analyzer is of the mood, 0..1.
+	Arousal    float64
+	Confidence float64
+	// Trajectory is the conversation's mood so far, this turn included
+	// (filled by Analyzer implementations, empty from Analyze).
+	Trajectory Trajectory
+	// Injection is true when the message tries to instruct the assistant
+	// ("忽略以上指令", "you are now…"); it is still answered as data.
+	Injection bool
 	// Lang is "zh" when the text has Chinese characters, "en" when it has
 	// Latin letters, otherwise "".
 	Lang string
