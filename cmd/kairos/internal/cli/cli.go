@@ -59,6 +59,12 @@ func Run(ctx context.Context, env Env) error {
 		return kb(ctx, env, args)
 	case "demo":
 		return demo(ctx, env, args)
+	case "eval":
+		return evalCmd(ctx, env, args)
+	case "model":
+		return model(ctx, env, args)
+	case "triggers":
+		return triggers(ctx, env, args)
 	case "settings":
 		return settings(env)
 	case "version":
