@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kairoscx/kairos/bot/insight"
 	"github.com/kairoscx/kairos/bot/reason"
 	"github.com/kairoscx/kairos/channels"
 	"github.com/kairoscx/kairos/knowledge"
@@ -82,6 +83,10 @@ type Config struct {
 	AckFlushEvery time.Duration
 	// Metrics registers the engine's metrics; nil registers none.
 	Metrics prometheus.Registerer
+	// Insight reads each customer turn with the conversation so far
+	// (intent, hidden need, mood and its trajectory); nil reads each
+	// message on its own with insight.Analyze.
+	Insight insight.Analyzer
 	// Memory configures long-term memory and the customer profile: each
 	// turn recalls the customer's memories and profile for the reasoner,
 	// updates the profile, and memories are extracted every few turns and
@@ -102,6 +107,8 @@ type Engine struct {
 	streams bool
 	// mem is long-term memory; nil when off.
 	mem *memories
+	// moods holds recent conversations' analysed turns.
+	moods moodBook
 
 	// ctx lives as long as the engine: turns run on it, not on the
 	// context of the request that started them.
@@ -132,6 +139,9 @@ func New(cfg Config) (*Engine, error) {
 		return nil, errors.New("bot: config: Fallback is required")
 	case cfg.Outbox == nil:
 		return nil, errors.New("bot: config: Outbox is required")
+	}
+	if cfg.Insight == nil {
+		cfg.Insight = offlineAnalyzer{}
 	}
 	if cfg.TurnTimeout == 0 {
 		cfg.TurnTimeout = 30 * time.Second

@@ -19,6 +19,9 @@ type metrics struct {
 	turns     *prometheus.CounterVec
 	duration  prometheus.Histogram
 	fallbacks prometheus.Counter
+	// interventions counts turns answered with a changed tone and an
+	// offer of a human because the mood trajectory crossed the threshold.
+	interventions prometheus.Counter
 }
 
 // newMetrics registers the engine's metrics with reg; with a nil reg they
@@ -38,11 +41,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Namespace: "kairos", Name: "reasoner_fallbacks_total",
 			Help: "Turns where the primary reasoner failed or timed out and the fallback answered.",
 		}),
+		interventions: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "kairos", Name: "escalation_interventions_total",
+			Help: "Turns answered with an apology and an offer of a human because the escalation risk crossed the threshold.",
+		}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.turns, m.duration, m.fallbacks} {
+	for _, c := range []prometheus.Collector{m.turns, m.duration, m.fallbacks, m.interventions} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("bot: register metrics: %w", err)
 		}

@@ -54,11 +54,11 @@ func (e *Engine) answer(ctx context.Context, log *slog.Logger, j job) (string, e
 	}
 	e.publish(ctx, log, channels.Outbound{Kind: channels.OutTyping, Role: string(memory.RoleBot)}, msg.ConversationID)
 
-	in := insight.Analyze(msg.Text)
 	history, err := e.history(ctx, msg)
 	if err != nil {
 		return "", err
 	}
+	in, mood := e.understand(ctx, log, j, history)
 	// Knowledge and the customer's memory and profile are fetched side by
 	// side: the turn waits for the slower, not for both in a row.
 	var who customer
@@ -75,6 +75,10 @@ func (e *Engine) answer(ctx context.Context, log *slog.Logger, j job) (string, e
 		Lang:           replyLang(in.Lang, j.in.Lang),
 		Intent:         in.Intent,
 		Mood:           in.Mood,
+		Need:           in.Need,
+		NeedReason:     in.NeedReason,
+		EscalationRisk: in.Trajectory.EscalationRisk,
+		Intervene:      in.Trajectory.Escalate() && in.Intent != insight.IntentHumanRequest,
 		History:        history,
 		Passages:       passages,
 		CustomerID:     who.id,
@@ -94,13 +98,17 @@ func (e *Engine) answer(ctx context.Context, log *slog.Logger, j job) (string, e
 	if err != nil {
 		return "", fmt.Errorf("record reply: %w", err)
 	}
+	e.remember(msg.ConversationID, mood, reply, in.Intent)
 	e.acks.saw(stored.ConversationID, stored.Seq)
 	out := messageOut(stored)
 	if err := e.cfg.Outbox.Publish(ctx, out); err != nil {
 		// The reply is stored: the client gets it by replay on reconnect.
 		log.Warn("deliver reply", "err", err)
 	}
-	log.Debug("turn answered", "intent", req.Intent, "mood", req.Mood, "lang", req.Lang,
+	if req.Intervene {
+		e.metrics.interventions.Inc()
+	}
+	log.Debug("turn answered", "intent", req.Intent, "mood", req.Mood, "need", req.Need, "risk", req.EscalationRisk, "lang", req.Lang,
 		"reasoner", reply.Reasoner, "grounded", reply.Grounded, "outcome", outcome, "memories", len(req.Memories))
 	e.mem.turnDone(e.ctx, who.id, msg, in, req.Lang, firstCustomerTurn(history))
 	return outcome, nil
@@ -226,7 +234,7 @@ func (e *Engine) history(ctx context.Context, msg memory.Message) ([]reason.Turn
 	turns := make([]reason.Turn, 0, min(len(last), historyTurns))
 	for _, m := range last {
 		if m.Seq < msg.Seq {
-			turns = append(turns, reason.Turn{Role: string(m.Role), Text: m.Text, At: m.CreatedAt})
+			turns = append(turns, reason.Turn{Role: string(m.Role), Text: m.Text, At: m.CreatedAt, Seq: m.Seq})
 		}
 	}
 	if len(turns) > historyTurns {

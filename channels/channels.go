@@ -52,6 +52,11 @@ type Inbound struct {
 	// or empty.
 	Lang string    `json:"lang,omitempty"`
 	At   time.Time `json:"at"`
+	// ComposeMS and Deletions are how long the customer took to write the
+	// message and how many characters they deleted on the way, when the
+	// channel can tell (the web widget); zero otherwise.
+	ComposeMS int64 `json:"compose_ms,omitempty"`
+	Deletions int   `json:"deletions,omitempty"`
 }
 
 // Receipt confirms an Inbound was recorded.

@@ -55,6 +55,9 @@ type AnswerData struct {
 type ReplyData struct {
 	Lang    string
 	Apology bool   // the customer sounds upset: open with an apology
+	// Need is the customer's hidden need (bot/insight), for templates that
+	// adapt to it (intervene).
+	Need string
 	Title   string // offline_answer: the source document's title
 	Heading string // offline_answer: section path or FAQ question
 	Text    string // offline_answer: the passage excerpt to give

@@ -49,7 +49,7 @@ func (r *Reasoner) Answer(ctx context.Context, req reason.Request, emit func(pie
 	if lang != "zh" {
 		lang = "en"
 	}
-	data := prompts.ReplyData{Lang: lang, Apology: negative(req.Mood)}
+	data := prompts.ReplyData{Lang: lang, Apology: negative(req.Mood) || req.Intervene, Need: req.Need}
 	reply := reason.Reply{Reasoner: Name}
 	name := "no_answer"
 	now := req.Now
@@ -90,6 +90,16 @@ func (r *Reasoner) Answer(ctx context.Context, req reason.Request, emit func(pie
 	if err != nil {
 		return reason.Reply{}, fmt.Errorf("offline: answer: %w", err)
 	}
+	if req.Intervene && name != "human_request" && name != "no_answer" {
+		// The customer is heading for anger: acknowledge it and offer a
+		// person before they have to ask. (no_answer and human_request
+		// already offer one.)
+		extra, err := r.prompts.Render("intervene", data)
+		if err != nil {
+			return reason.Reply{}, fmt.Errorf("offline: answer: %w", err)
+		}
+		text = joinReply(text, extra, lang)
+	}
 	reply.Text = text
 	if emit == nil {
 		return reply, nil
@@ -108,6 +118,14 @@ func (r *Reasoner) Answer(ctx context.Context, req reason.Request, emit func(pie
 // sooner, so the dialogue engine sends it as one message, without the
 // deltas and the sequence number reserved for them.
 func (r *Reasoner) Instant() bool { return true }
+
+// joinReply appends extra to text as a new sentence.
+func joinReply(text, extra, lang string) string {
+	if lang == "zh" {
+		return text + extra
+	}
+	return text + " " + extra
+}
 
 func negative(mood string) bool {
 	return mood == insight.MoodFrustrated || mood == insight.MoodAngry || mood == insight.MoodAnxious

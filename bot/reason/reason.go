@@ -25,6 +25,7 @@ type Turn struct {
 	Role string // "customer", "bot", "agent", "system"
 	Text string
 	At   time.Time
+	Seq  int64 // the message's sequence number in its conversation
 }
 
 // Request is everything a reasoner may use to answer one customer message.
@@ -35,6 +36,16 @@ type Request struct {
 	Lang           string    // reply language: "zh" or "en"
 	Intent         string    // surface intent from bot/insight
 	Mood           string    // mood label from bot/insight
+	// Need and NeedReason are the hidden need behind the intent and why
+	// the analyzer thinks so (bot/insight).
+	Need       string
+	NeedReason string
+	// EscalationRisk is the mood trajectory's risk that the customer is
+	// about to escalate, 0..1. Intervene is set when it crossed the
+	// threshold: the reply should change tone (acknowledge, apologise,
+	// shorter and concrete) and offer a human before the customer asks.
+	EscalationRisk float64
+	Intervene      bool
 	History        []Turn    // recent messages, oldest first, not including Question
 	Passages       []Passage // best first, as the knowledge base ranked them
 

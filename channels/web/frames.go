@@ -31,6 +31,9 @@ type clientFrame struct {
 	Name  string          `json:"name"`
 	Props json.RawMessage `json:"props"`
 	Seq   int64           `json:"seq"`
+	// message: composition signals the widget reports
+	ComposeMS int64 `json:"compose_ms"`
+	Deletions int   `json:"deletions"`
 	// identify
 	UserID string `json:"user_id"`
 	TS     int64  `json:"ts"`

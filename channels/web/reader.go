@@ -168,6 +168,8 @@ func (c *conn) onMessage(ctx context.Context, f clientFrame) {
 		Text:           text,
 		Lang:           c.lang,
 		At:             now,
+		ComposeMS:      clampSignal(f.ComposeMS, maxComposeMS),
+		Deletions:      int(clampSignal(int64(f.Deletions), maxDeletions)),
 	})
 	if err != nil {
 		if errInvalidInput(err) {
@@ -252,4 +254,15 @@ func clip(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// Bounds of the composition signals a client reports: beyond them a value
+// says nothing more (or is made up), so it is capped rather than refused.
+const (
+	maxComposeMS = int64(time.Hour / time.Millisecond)
+	maxDeletions = 100_000
+)
+
+func clampSignal(v, most int64) int64 {
+	return min(max(v, 0), most)
 }

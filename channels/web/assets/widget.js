@@ -61,7 +61,7 @@
     token: load("token", ""),
     lastSeq: load("lastSeq", 0),
     transcript: load("transcript", []), // {seq, role, text, at, id, pending}
-    outbox: load("outbox", []),         // unconfirmed messages {id, text}
+    outbox: load("outbox", []),         // unconfirmed messages {id, text, compose_ms, deletions}
     events: load("events", []),         // events waiting for a connection
     open: load("open", false)
   };
@@ -159,6 +159,7 @@
       e.preventDefault();
       if (send(els.input.value)) els.input.value = "";
     });
+    els.input.addEventListener("input", onInput);
     els.input.addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
@@ -297,7 +298,7 @@
         state.token = f.visitor;
         save("token", f.visitor);
         setStatus("online");
-        state.outbox.forEach(function (m) { raw({ type: "message", id: m.id, text: m.text }); });
+        state.outbox.forEach(function (m) { raw(messageFrame(m)); });
         sendIdentity();
         flushEvents();
         clearInterval(pingTimer);
@@ -393,10 +394,33 @@
     }
     var m = { id: rid("c"), role: "customer", text: text, at: new Date().toISOString(), pending: true };
     insert(m);
-    state.outbox.push({ id: m.id, text: text });
+    var o = { id: m.id, text: text, compose_ms: compose.start ? Math.max(0, Date.now() - compose.start) : 0, deletions: compose.deletions };
+    compose.start = 0;
+    compose.deletions = 0;
+    compose.len = 0;
+    state.outbox.push(o);
     save("outbox", state.outbox);
-    if (ready) raw({ type: "message", id: m.id, text: text });
+    if (ready) raw(messageFrame(o));
     return true;
+  }
+
+  function messageFrame(o) {
+    return { type: "message", id: o.id, text: o.text, compose_ms: o.compose_ms || 0, deletions: o.deletions || 0 };
+  }
+
+  // ---- composition signals ----
+  // How long a message took to write and how much of it was deleted on the
+  // way tell the mood analysis what words alone do not (hesitation,
+  // rewriting an angry message). Only the two numbers leave the page.
+  var compose = { start: 0, deletions: 0, len: 0 };
+
+  function onInput(e) {
+    var len = els.input.value.length;
+    if (!compose.start && len > 0) compose.start = Date.now();
+    if (e && e.inputType && e.inputType.indexOf("delete") === 0 && len < compose.len) {
+      compose.deletions += compose.len - len;
+    }
+    compose.len = len;
   }
 
   // ---- identify ----
