@@ -108,7 +108,7 @@ func validateChat(req *ChatRequest) string {
 
 func (s *Server) complete(w http.ResponseWriter, r *http.Request, req *ChatRequest, resp Response) {
 	toks := tokens(resp.Text)
-	if !sleep(r, s.stop, resp.TokenDelay*time.Duration(len(toks))) {
+	if !sleep(r, s.stop, resp.FirstDelay+resp.TokenDelay*time.Duration(len(toks))) {
 		return
 	}
 	msg := replyMessage{Role: "assistant", ToolCalls: resp.ToolCalls}
@@ -143,6 +143,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *ChatRequest
 		return chunk{Choices: []chunkChoice{{Delta: d, FinishReason: finish}}}
 	}
 	if !send(one(delta{Role: "assistant"}, nil)) {
+		return
+	}
+	if !sleep(r, s.stop, resp.FirstDelay) {
 		return
 	}
 	toks := tokens(resp.Text)

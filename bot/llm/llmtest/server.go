@@ -41,12 +41,27 @@ type Response struct {
 	// TokenDelay is slept before each streamed chunk (and once per token
 	// before a non-streamed reply), so clients see a realistic pace.
 	TokenDelay time.Duration
+	// FirstDelay is slept once before the first token (time to first
+	// token: the model reading the prompt), on top of TokenDelay.
+	FirstDelay time.Duration
 	// Hang makes the fake wait, sending nothing, until the client gives up
 	// or the test ends.
 	Hang bool
 	// BreakAfter, when positive, streams that many content chunks and then
 	// drops the connection without finishing the stream.
 	BreakAfter int
+}
+
+// Delay is the time the fake sleeps scripting resp as a streamed reply:
+// FirstDelay, then TokenDelay per content token and per tool-call argument
+// fragment. Benchmarks subtract it from a call's duration to get the
+// client's own overhead.
+func Delay(resp Response) time.Duration {
+	n := len(tokens(resp.Text))
+	for _, c := range resp.ToolCalls {
+		n += len(fragments(c.Function.Arguments, 8))
+	}
+	return resp.FirstDelay + resp.TokenDelay*time.Duration(n)
 }
 
 // Responder decides the response to one chat request. It runs on the
