@@ -13,7 +13,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
-var wantNames = []string{"answer", "extract", "greeting", "greeting_back", "human_request", "intervene", "memory_answer", "memory_none", "no_answer", "offline_answer", "system", "thanks"}
+var wantNames = []string{"answer", "extract", "greeting", "greeting_back", "human_request", "insight", "intervene", "memory_answer", "memory_none", "no_answer", "offline_answer", "review", "revise", "safe_reply", "system", "thanks", "tools"}
 
 func load(t *testing.T, dir string) *Set {
 	t.Helper()
@@ -46,6 +46,12 @@ func sample(name, lang string) any {
 		return AnswerData{Lang: lang, Question: "where is my order?", Intent: "order_status", Mood: "anxious"}
 	case "extract":
 		return ExtractData{Lang: lang, Known: []string{"The customer's baby is 8 months old"}}
+	case "insight":
+		return InsightData{Lang: lang, Intents: []string{"order_status", "other"}, Needs: []string{"none", "reassurance"}, Moods: []string{"calm", "angry"}}
+	case "tools":
+		return ToolsData{Lang: lang, Search: true, Recall: true, Orders: true, Handoff: true}
+	case "review", "revise":
+		return ReviewData{Lang: lang, Intervene: true}
 	case "greeting_back":
 		if lang == "zh" {
 			return ReplyData{Lang: lang, LastTopics: "退款多久到账？", LastAgo: "3天前"}
