@@ -1,0 +1,5 @@
+package churn_test
+
+import "strings"
+
+type stringsBuilder = strings.Builder
