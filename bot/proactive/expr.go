@@ -1,0 +1,316 @@
+package proactive
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+)
+
+// Event is an event as conditions see it: event.type, event.at,
+// event.props.url, ... Props are the event's JSON props (numbers are
+// float64).
+type Event struct {
+	ID     string         `expr:"id"`
+	Type   string         `expr:"type"`
+	At     time.Time      `expr:"at"`
+	Source string         `expr:"source"`
+	Props  map[string]any `expr:"props"`
+}
+
+// Customer is what conditions see of the customer beyond the profile.
+type Customer struct {
+	ID   string   `expr:"id"`
+	Tags []string `expr:"tags"`
+	Lang string   `expr:"lang"`
+}
+
+// Env is the environment of every expression. Profile and Insight are the
+// JSON forms of memory.Profile and the latest insight (profile.business.tier,
+// insight.mood, insight.trajectory.trend); they are loaded only for
+// triggers that use them.
+type Env struct {
+	Event    Event          `expr:"event"`
+	Now      time.Time      `expr:"now"`
+	Customer Customer       `expr:"customer"`
+	Profile  map[string]any `expr:"profile"`
+	Insight  map[string]any `expr:"insight"`
+	// Churn is the customer's churn risk 0..1 (0 when no model is wired).
+	Churn float64 `expr:"churn"`
+
+	win *window
+}
+
+// uses records which costly parts of the environment a program reads.
+type uses struct{ profile, insight, churn bool }
+
+func (u uses) or(v uses) uses {
+	return uses{u.profile || v.profile, u.insight || v.insight, u.churn || v.churn}
+}
+
+// windowFuncs take the environment as a hidden first argument (injected at
+// compile time), so they can read the customer's recent events.
+var windowFuncs = map[string]bool{"recent": true, "then": true, "without": true, "weekly": true}
+
+// inject prepends $env to calls of window functions and notes which parts
+// of the environment the expression uses.
+type inject struct{ u *uses }
+
+func (v inject) Visit(n *ast.Node) {
+	switch x := (*n).(type) {
+	case *ast.CallNode:
+		if id, ok := x.Callee.(*ast.IdentifierNode); ok && windowFuncs[id.Value] {
+			if len(x.Arguments) == 0 || !isEnv(x.Arguments[0]) {
+				x.Arguments = append([]ast.Node{&ast.IdentifierNode{Value: "$env"}}, x.Arguments...)
+			}
+		}
+	case *ast.IdentifierNode:
+		switch x.Value {
+		case "profile":
+			v.u.profile = true
+		case "insight":
+			v.u.insight = true
+		case "churn":
+			v.u.churn = true
+		}
+	}
+}
+
+func isEnv(n ast.Node) bool {
+	id, ok := n.(*ast.IdentifierNode)
+	return ok && id.Value == "$env"
+}
+
+// exprOptions are the functions and settings every expression compiles
+// with. The builtin now() is disabled: conditions use `now`, the time of
+// the event or timer being evaluated, so that replays are deterministic.
+func exprOptions(u *uses) []expr.Option {
+	return []expr.Option{
+		expr.Env(&Env{}),
+		expr.DisableBuiltin("now"),
+		expr.Patch(inject{u}),
+		expr.Function("recent", fnRecent, new(func(*Env, string, any) []Event)),
+		expr.Function("then", fnThen, new(func(*Env, string, string, any) bool)),
+		expr.Function("without", fnWithout, new(func(*Env, string, string, any) bool)),
+		expr.Function("weekly", fnWeekly, new(func(*Env, string, string, int) []float64)),
+		expr.Function("falling", fnFalling, new(func([]float64) bool)),
+		expr.Function("path", fnPath, new(func(any) string)),
+		expr.Function("days", fnUnit(24*time.Hour), new(func(any) time.Duration)),
+		expr.Function("hours", fnUnit(time.Hour), new(func(any) time.Duration)),
+		expr.Function("minutes", fnUnit(time.Minute), new(func(any) time.Duration)),
+		expr.Function("num", fnNum, new(func(any) float64)),
+	}
+}
+
+// program is a compiled expression.
+type program struct {
+	src  string
+	prog *vm.Program
+	uses uses
+}
+
+// compile compiles one expression of field in a file; errors point at the
+// file line of the offending part.
+func compile(fileName, field string, line int, src string, asBool bool) (*program, error) {
+	p := &program{src: src}
+	opts := exprOptions(&p.uses)
+	if asBool {
+		opts = append(opts, expr.AsBool())
+	}
+	prog, err := expr.Compile(src, opts...)
+	if err != nil {
+		fe := &FileError{File: fileName, Line: line, Reason: field + ": " + err.Error()}
+		var xe *file.Error
+		if errors.As(err, &xe) {
+			fe.Line = line + max(xe.Line-1, 0)
+			fe.Reason = fmt.Sprintf("%s: %s (column %d)", field, xe.Message, xe.Column+1)
+		}
+		return nil, fe
+	}
+	p.prog = prog
+	return p, nil
+}
+
+func (p *program) run(env *Env) (any, error) { return expr.Run(p.prog, env) }
+
+func (p *program) bool(env *Env) (bool, error) {
+	out, err := p.run(env)
+	if err != nil {
+		return false, err
+	}
+	b, ok := out.(bool)
+	if !ok {
+		return false, fmt.Errorf("condition gave %T, not a bool", out)
+	}
+	return b, nil
+}
+
+// within reads a window argument: a duration string ("30m", "3d") or a
+// time.Duration.
+func within(v any) (time.Duration, error) {
+	switch d := v.(type) {
+	case time.Duration:
+		return d, nil
+	case string:
+		return ParseDuration(d)
+	case int:
+		return time.Duration(d) * time.Second, nil
+	}
+	return 0, fmt.Errorf("window %v: want a duration like \"30m\" or days(3)", v)
+}
+
+// fnRecent is recent(type, within): the customer's events of type ("*":
+// any) in the window ending now, oldest first.
+func fnRecent(params ...any) (any, error) {
+	env, typ := params[0].(*Env), params[1].(string)
+	d, err := within(params[2])
+	if err != nil {
+		return nil, err
+	}
+	return env.win.recent(typ, env.Now.Add(-d), env.Now), nil
+}
+
+// fnThen is then(a, b, within): an a was followed by a b within the window
+// after it (both at or before now).
+func fnThen(params ...any) (any, error) {
+	env, a, b := params[0].(*Env), params[1].(string), params[2].(string)
+	d, err := within(params[3])
+	if err != nil {
+		return nil, err
+	}
+	var lastA time.Time
+	found := false
+	for _, ev := range env.win.evs {
+		if ev.At.After(env.Now) {
+			break
+		}
+		switch {
+		case ev.Type == b && found && ev.At.Sub(lastA) <= d:
+			return true, nil
+		case ev.Type == a:
+			lastA, found = ev.At, true
+		}
+	}
+	return false, nil
+}
+
+// fnWithout is without(a, b, within): the latest a is at least the window
+// old and no b followed it within the window.
+func fnWithout(params ...any) (any, error) {
+	env, a, b := params[0].(*Env), params[1].(string), params[2].(string)
+	d, err := within(params[3])
+	if err != nil {
+		return nil, err
+	}
+	evs := env.win.evs
+	last := -1
+	for i, ev := range evs {
+		if ev.At.After(env.Now) {
+			break
+		}
+		if ev.Type == a {
+			last = i
+		}
+	}
+	if last < 0 || env.Now.Sub(evs[last].At) < d {
+		return false, nil
+	}
+	end := evs[last].At.Add(d)
+	for _, ev := range evs[last+1:] {
+		if ev.At.After(end) {
+			break
+		}
+		if ev.Type == b {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// fnWeekly is weekly(type, prop, n): the sums of prop over the customer's
+// events of type in each of the n 7-day periods ending now, oldest first
+// (a count when prop is "").
+func fnWeekly(params ...any) (any, error) {
+	env, typ, prop, n := params[0].(*Env), params[1].(string), params[2].(string), params[3].(int)
+	if n < 1 || n > 52 {
+		return nil, fmt.Errorf("weekly: %d weeks: want 1..52", n)
+	}
+	const week = 7 * 24 * time.Hour
+	out := make([]float64, n)
+	from := env.Now.Add(-time.Duration(n) * week)
+	for _, ev := range env.win.recent(typ, from, env.Now) {
+		i := int(ev.At.Sub(from) / week)
+		if i >= n { // exactly now
+			i = n - 1
+		}
+		if prop == "" {
+			out[i]++
+		} else {
+			out[i] += toFloat(ev.Props[prop])
+		}
+	}
+	return out, nil
+}
+
+// fnFalling reports whether each value is below the one before.
+func fnFalling(params ...any) (any, error) {
+	xs := params[0].([]float64)
+	if len(xs) < 2 {
+		return false, nil
+	}
+	for i := 1; i < len(xs); i++ {
+		if !(xs[i] < xs[i-1]) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// fnPath is path(url): the path of a URL, lower-cased ("" for nil).
+func fnPath(params ...any) (any, error) {
+	s, _ := params[0].(string)
+	if s == "" {
+		return "", nil
+	}
+	if u, err := url.Parse(s); err == nil {
+		return strings.ToLower(u.Path), nil
+	}
+	return strings.ToLower(s), nil
+}
+
+func fnUnit(unit time.Duration) func(params ...any) (any, error) {
+	return func(params ...any) (any, error) {
+		f := toFloat(params[0])
+		if math.IsNaN(f) || math.Abs(f) > 3650*24 {
+			return nil, fmt.Errorf("duration of %v units is out of range", params[0])
+		}
+		return time.Duration(f * float64(unit)), nil
+	}
+}
+
+func fnNum(params ...any) (any, error) { return toFloat(params[0]), nil }
+
+// toFloat reads a JSON number (or a numeric string); anything else is 0.
+func toFloat(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case string:
+		var f float64
+		if _, err := fmt.Sscan(x, &f); err == nil {
+			return f
+		}
+	}
+	return 0
+}

@@ -1,0 +1,165 @@
+package proactive
+
+import (
+	"hash/maphash"
+	"slices"
+	"sync"
+	"time"
+)
+
+// window is one customer's recent events, oldest first, as the engine
+// holds them between events. Events are kept by id, so a duplicate or a
+// redelivered event never counts twice, and in time order, so a late event
+// lands where it belongs.
+type window struct {
+	evs []Event
+	// seen maps event ids to whether the event was evaluated live (true)
+	// or only loaded from the store's history (false): a live event whose
+	// id was loaded from history is still evaluated once.
+	seen   map[string]bool
+	loaded bool // the store's history was read
+
+	profile   map[string]any
+	profileAt time.Time
+	lastUsed  time.Time
+}
+
+// add inserts ev; it reports false when the id is known (and, for a live
+// event, was evaluated live already).
+func (w *window) add(ev Event, live bool) bool {
+	if w.seen == nil {
+		w.seen = make(map[string]bool)
+	}
+	if was, ok := w.seen[ev.ID]; ok {
+		if !live || was {
+			return false
+		}
+		w.seen[ev.ID] = true
+		return true
+	}
+	w.seen[ev.ID] = live
+	i, _ := slices.BinarySearchFunc(w.evs, ev, func(a, b Event) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return cmpString(a.ID, b.ID)
+	})
+	w.evs = slices.Insert(w.evs, i, ev)
+	return true
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// trim drops events older than maxAge before the newest and keeps at most
+// maxN; their ids are forgotten too.
+func (w *window) trim(maxAge time.Duration, maxN int) {
+	if len(w.evs) == 0 {
+		return
+	}
+	cut := 0
+	if maxAge > 0 {
+		oldest := w.evs[len(w.evs)-1].At.Add(-maxAge)
+		cut, _ = slices.BinarySearchFunc(w.evs, oldest, func(e Event, t time.Time) int { return e.At.Compare(t) })
+	}
+	cut = max(cut, len(w.evs)-maxN)
+	if cut <= 0 {
+		return
+	}
+	for _, ev := range w.evs[:cut] {
+		delete(w.seen, ev.ID)
+	}
+	w.evs = slices.Delete(w.evs, 0, cut)
+}
+
+// recent returns the events of typ ("*": any) with from < at ≤ to.
+func (w *window) recent(typ string, from, to time.Time) []Event {
+	lo, _ := slices.BinarySearchFunc(w.evs, from, func(e Event, t time.Time) int {
+		if e.At.After(t) {
+			return 1
+		}
+		return -1
+	})
+	var out []Event
+	for _, ev := range w.evs[lo:] {
+		if ev.At.After(to) {
+			break
+		}
+		if typ == "*" || ev.Type == typ {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// last returns the time of the newest event of any of types at or before
+// to, or zero.
+func (w *window) last(types []string, to time.Time) time.Time {
+	for i := len(w.evs) - 1; i >= 0; i-- {
+		ev := w.evs[i]
+		if !ev.At.After(to) && (slices.Contains(types, ev.Type) || slices.Contains(types, "*")) {
+			return ev.At
+		}
+	}
+	return time.Time{}
+}
+
+// windows holds the windows of the customers this engine has seen,
+// sharded with one lock per shard; a customer's events are evaluated
+// under its shard's lock, one at a time.
+type windows struct {
+	seed   maphash.Seed
+	shards [64]shard
+	// maxPerShard bounds memory: the least recently used window of a full
+	// shard is dropped (and reloaded from the store if the customer comes
+	// back).
+	maxPerShard int
+}
+
+type shard struct {
+	mu sync.Mutex
+	m  map[string]*window
+}
+
+func newWindows(maxCustomers int) *windows {
+	ws := &windows{seed: maphash.MakeSeed(), maxPerShard: max(1, maxCustomers/64)}
+	for i := range ws.shards {
+		ws.shards[i].m = make(map[string]*window)
+	}
+	return ws
+}
+
+// with runs fn with the customer's window, under the customer's lock.
+func (ws *windows) with(customer string, now time.Time, fn func(w *window)) {
+	s := &ws.shards[maphash.String(ws.seed, customer)%uint64(len(ws.shards))]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.m[customer]
+	if w == nil {
+		if len(s.m) >= ws.maxPerShard {
+			s.evict()
+		}
+		w = &window{}
+		s.m[customer] = w
+	}
+	w.lastUsed = now
+	fn(w)
+}
+
+func (s *shard) evict() {
+	var oldest string
+	var at time.Time
+	for id, w := range s.m {
+		if oldest == "" || w.lastUsed.Before(at) {
+			oldest, at = id, w.lastUsed
+		}
+	}
+	delete(s.m, oldest)
+}
