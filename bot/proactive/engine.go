@@ -517,4 +517,6 @@ func (e *Engine) record(ctx context.Context, f Firing) {
 // InHoldout reports whether a customer is in a trigger's holdout group for
 // the given share: a stable hash of both ids, the same on every node and
 // after restarts.
-func InHoldout(trigger, customer string, share float64) bool { return inHoldout(trigger, customer, share) }
+func InHoldout(trigger, customer string, share float64) bool {
+	return inHoldout(trigger, customer, share)
+}
