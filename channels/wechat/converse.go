@@ -1,0 +1,191 @@
+package wechat
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/kairoscx/kairos/channels"
+)
+
+// waiter receives a conversation's outbound messages while a callback
+// waits for the answer to its message.
+type waiter struct {
+	ch   chan channels.Outbound
+	lost chan struct{}
+}
+
+func newWaiter() *waiter {
+	return &waiter{ch: make(chan channels.Outbound, 32), lost: make(chan struct{}, 1)}
+}
+
+// Deliver and Lost are called from the relay's dispatch goroutine: they
+// never block.
+func (w *waiter) Deliver(out channels.Outbound) {
+	if out.Kind != channels.OutMessage || out.Role == "customer" {
+		return
+	}
+	select {
+	case w.ch <- out:
+	default:
+		w.Lost()
+	}
+}
+
+func (w *waiter) Lost() {
+	select {
+	case w.lost <- struct{}{}:
+	default:
+	}
+}
+
+// wait returns the answer to seq, or false when timeout fires first. When
+// messages were lost, or the answer may predate the subscription (check),
+// it looks in the store.
+func (c *Channel) wait(ctx context.Context, w *waiter, conversationID string, seq int64, timeout <-chan time.Time, check bool) (channels.Outbound, bool) {
+	lookup := func() (channels.Outbound, bool) {
+		page, err := c.o.Engine.Replay(ctx, conversationID, seq, 50)
+		if err != nil {
+			c.logger.Warn("replay while waiting", "conversation", conversationID, "err", err)
+			return channels.Outbound{}, false
+		}
+		for _, out := range page {
+			if out.ReplyTo == seq && out.Role != "customer" {
+				return out, true
+			}
+		}
+		return channels.Outbound{}, false
+	}
+	if check {
+		if out, ok := lookup(); ok {
+			return out, true
+		}
+	}
+	for {
+		select {
+		case out := <-w.ch:
+			if out.ReplyTo == seq {
+				return out, true
+			}
+		case <-w.lost:
+			if out, ok := lookup(); ok {
+				return out, true
+			}
+		case <-timeout:
+			return channels.Outbound{}, false
+		case <-ctx.Done():
+			return channels.Outbound{}, false
+		}
+	}
+}
+
+// waitClaim marks that a callback waits for the answer to a message, so
+// the delivery queue leaves that answer to it.
+type waitClaim struct {
+	Until time.Time `json:"until"`
+}
+
+// converse passes a message to the engine and answers: passively when the
+// answer comes within the budget, else "success" now and the answer through
+// the customer-service API when it comes, with the typing indicator
+// meanwhile.
+func (c *Channel) converse(ctx context.Context, a *account, m Message, sess channels.Session, rt route, key, text string) (string, error) {
+	w := newWaiter()
+	sub, err := c.o.Relay.Subscribe(ctx, sess.ConversationID, w)
+	if err != nil {
+		return "", err
+	}
+	receipt, err := c.o.Engine.Receive(ctx, channels.Inbound{
+		ConversationID: sess.ConversationID, CustomerID: sess.CustomerID, Channel: ChannelName,
+		ClientID: clientID(a, m), Text: text, At: m.At(),
+	})
+	if err != nil {
+		_ = sub.Close()
+		if errors.Is(err, channels.ErrInvalid) {
+			// The message itself is refused (too long, ...): answering
+			// "success" stops WeChat repeating it.
+			c.logger.Info("message refused by the engine", "account", a.cfg.Name, "err", err)
+			return "", nil
+		}
+		return "", err
+	}
+	wk := waitKey(sess.ConversationID, receipt.Seq)
+	until, _ := json.Marshal(waitClaim{Until: c.now().Add(c.o.ReplyBudget + c.o.ReplyTimeout)})
+	if _, err := c.store.Claims.Put(ctx, wk, until); err != nil {
+		c.logger.Warn("record wait", "err", err)
+	}
+	// Messages kept for the user (their window was closed) go first.
+	c.goBackground(func(bg context.Context) { c.flush(bg, a, rt, sess.ConversationID, sess.AckedSeq, receipt.Seq) })
+
+	budget := time.NewTimer(c.o.ReplyBudget)
+	defer budget.Stop()
+	out, ok := c.wait(c.ctx, w, sess.ConversationID, receipt.Seq, budget.C, receipt.Duplicate)
+	if ok {
+		_ = sub.Close()
+		defer c.releaseWait(wk)
+		won, err := c.claimOut(ctx, out)
+		if err != nil || !won {
+			return "", err
+		}
+		pieces := splitter.Split(out.Text)
+		if len(pieces) == 0 {
+			return "", nil
+		}
+		c.setClaim(ctx, key, inClaim{State: statePassive, Reply: pieces[0]})
+		c.goBackground(func(bg context.Context) {
+			for _, p := range pieces[1:] {
+				if _, err := a.sendText(bg, rt.OpenID, p); err != nil {
+					c.logger.Warn("send rest of a long answer", "account", a.cfg.Name, "err", err)
+					break
+				}
+			}
+			c.markOut(bg, out, deliveredSent)
+			c.report(bg, a, out, channels.DeliverySent, "passive")
+			c.flush(bg, a, rt, sess.ConversationID, sess.AckedSeq, 0)
+		})
+		return pieces[0], nil
+	}
+	c.setClaim(ctx, key, inClaim{State: stateAsync})
+	c.goBackground(func(bg context.Context) {
+		defer sub.Close()
+		defer c.releaseWait(wk)
+		out, ok := c.awaitTyping(bg, a, rt, w, sess.ConversationID, receipt.Seq)
+		if !ok {
+			c.logger.Warn("no answer in time; it will reach the user at the next interaction", "account", a.cfg.Name, "conversation", sess.ConversationID)
+			return
+		}
+		if _, err := c.deliver(bg, a, rt, out, false); err != nil {
+			c.logger.Warn("deliver answer", "account", a.cfg.Name, "err", err)
+		}
+		c.flush(bg, a, rt, sess.ConversationID, sess.AckedSeq, 0)
+	})
+	return "", nil
+}
+
+// awaitTyping waits up to ReplyTimeout for the answer, renewing the typing
+// indicator meanwhile.
+func (c *Channel) awaitTyping(ctx context.Context, a *account, rt route, w *waiter, conversationID string, seq int64) (channels.Outbound, bool) {
+	deadline := time.Now().Add(c.o.ReplyTimeout)
+	for first := true; ; first = false {
+		left := time.Until(deadline)
+		if left <= 0 || ctx.Err() != nil {
+			return channels.Outbound{}, false
+		}
+		if err := a.typing(ctx, rt.OpenID, "Typing"); err != nil {
+			c.logger.Debug("typing indicator", "account", a.cfg.Name, "err", err)
+		}
+		t := time.NewTimer(min(left, typingEvery))
+		// After a renewal the answer may have come while typing was
+		// sent: look in the store too.
+		out, ok := c.wait(ctx, w, conversationID, seq, t.C, !first)
+		t.Stop()
+		if ok {
+			return out, true
+		}
+	}
+}
+
+func (c *Channel) releaseWait(key string) {
+	_ = c.store.Release(context.Background(), key)
+}
