@@ -8,14 +8,13 @@
 package llm
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 
@@ -40,16 +39,38 @@ type Config struct {
 	Prompts *prompts.Set
 	// Logger receives request failures; nil discards them.
 	Logger *slog.Logger
+
+	// Metrics counts fallbacks, guard blocks, tool calls and slow thinking;
+	// nil counts without exporting. Share one between the Reasoner,
+	// Analyzer and Extractor.
+	Metrics *Metrics
+	// InsightTimeout bounds one insight analysis, its retry included
+	// (default 4s); past it the offline result is used.
+	InsightTimeout time.Duration
+	// Tools are the functions the model may call while answering; the zero
+	// value offers none.
+	Tools Tools
+	// Slow configures slow thinking for high-stakes replies.
+	Slow SlowConfig
+	// GuardHoldback is how many characters of a streamed reply are held
+	// back until the output guard has read past them (default 16), so a
+	// leak is caught before it is shown.
+	GuardHoldback int
 }
 
 // Name is the Reply.Reasoner value of LLM replies.
 const Name = "llm"
 
-// Reasoner answers with a chat model. It is safe for concurrent use.
+// Reasoner answers with a chat model. Every reply passes the output guard
+// (see Guard); high-stakes replies are drafted, checked and revised (see
+// Deliberate); the model may call the configured Tools. It is safe for
+// concurrent use.
 type Reasoner struct {
-	client *openai.Client
-	cfg    Config
-	log    *slog.Logger
+	client  *openai.Client
+	cfg     Config
+	log     *slog.Logger
+	metrics *Metrics
+	guard   *Guard
 }
 
 // New checks cfg and returns a Reasoner. It does not contact the API.
@@ -63,18 +84,59 @@ func New(cfg Config) (*Reasoner, error) {
 		return nil, errors.New("llm: config: Prompts is required")
 	case cfg.MaxTokens < 0:
 		return nil, fmt.Errorf("llm: config: MaxTokens %d is negative", cfg.MaxTokens)
+	case cfg.InsightTimeout < 0 || cfg.Tools.Budget < 0 || cfg.Slow.Timeout < 0:
+		return nil, errors.New("llm: config: timeouts must not be negative")
+	case cfg.Tools.MaxRounds < 0 || cfg.Slow.MaxTokens < 0 || cfg.Slow.MaxRevisions < 0 || cfg.GuardHoldback < 0:
+		return nil, errors.New("llm: config: limits must not be negative")
 	}
-	if cfg.MaxTokens == 0 {
-		cfg.MaxTokens = 512
+	if cfg.Tools.Orders != nil {
+		if err := cfg.Tools.Orders.Check(); err != nil {
+			return nil, err
+		}
+	}
+	defaults(&cfg)
+	guard, err := NewGuard(cfg.Prompts)
+	if err != nil {
+		return nil, err
 	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	metrics := cfg.Metrics
+	if metrics == nil {
+		metrics = unexported()
+	}
 	oc := openai.DefaultConfig(cfg.APIKey)
 	oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	return &Reasoner{client: openai.NewClientWithConfig(oc), cfg: cfg, log: log.With("component", "llm", "model", cfg.Model)}, nil
+	return &Reasoner{client: openai.NewClientWithConfig(oc), cfg: cfg, metrics: metrics, guard: guard,
+		log: log.With("component", "llm", "model", cfg.Model)}, nil
 }
+
+// defaults fills the zero settings.
+func defaults(cfg *Config) {
+	set := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	setD := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	set(&cfg.MaxTokens, 512)
+	set(&cfg.GuardHoldback, 16)
+	set(&cfg.Tools.MaxRounds, 3)
+	set(&cfg.Slow.MaxTokens, 6000)
+	set(&cfg.Slow.MaxRevisions, 1)
+	setD(&cfg.InsightTimeout, 4*time.Second)
+	setD(&cfg.Tools.Budget, 8*time.Second)
+	setD(&cfg.Slow.Timeout, 20*time.Second)
+}
+
+// Guard returns the reasoner's output guard.
+func (r *Reasoner) Guard() *Guard { return r.guard }
 
 // Error is a failure the API reported, with the HTTP status when there was
 // one (0 for a broken connection or a malformed stream).
@@ -100,86 +162,6 @@ func (e *Error) Unwrap() error { return e.Err }
 // and server-side failures.
 func (e *Error) Retryable() bool {
 	return e.Status == http.StatusTooManyRequests || e.Status >= 500 || e.Status == 0
-}
-
-// Answer asks the model, calling emit with each piece of text as it
-// streams in. On failure any pieces already emitted are not a reply: the
-// caller should replace them.
-func (r *Reasoner) Answer(ctx context.Context, req reason.Request, emit func(piece string)) (reason.Reply, error) {
-	msgs, err := r.messages(req)
-	if err != nil {
-		return reason.Reply{}, err
-	}
-	stream, err := r.client.CreateChatCompletionStream(ctx, openai.ChatCompletionRequest{
-		Model:       r.cfg.Model,
-		Messages:    msgs,
-		MaxTokens:   r.cfg.MaxTokens,
-		Temperature: r.cfg.Temperature,
-	})
-	if err != nil {
-		return reason.Reply{}, r.fail(ctx, "start stream", err)
-	}
-	defer stream.Close()
-
-	var text strings.Builder
-	finished := false
-	for {
-		chunk, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return reason.Reply{}, r.fail(ctx, "read stream", err)
-		}
-		for _, c := range chunk.Choices {
-			if c.Delta.Content != "" {
-				text.WriteString(c.Delta.Content)
-				if emit != nil {
-					emit(c.Delta.Content)
-				}
-			}
-			if c.FinishReason != "" {
-				finished = true
-			}
-		}
-	}
-	// go-openai reports a connection closed before "[DONE]" as a plain
-	// EOF; without a finish reason the reply is cut off, not complete.
-	if !finished {
-		return reason.Reply{}, r.fail(ctx, "read stream", io.ErrUnexpectedEOF)
-	}
-	out := strings.TrimSpace(text.String())
-	if out == "" {
-		return reason.Reply{}, r.fail(ctx, "read stream", errors.New("the model returned no text"))
-	}
-	reply := reason.Reply{Text: out, Reasoner: Name}
-	for _, p := range req.Passages {
-		if p.Relevant {
-			reply.Grounded = true
-			reply.Sources = append(reply.Sources, p.Title)
-		}
-	}
-	return reply, nil
-}
-
-// fail wraps err with the API status it carries and logs it. A done ctx
-// wins, so callers see the deadline rather than a read error it caused.
-func (r *Reasoner) fail(ctx context.Context, op string, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return fmt.Errorf("llm: %s: %w", op, ctxErr)
-	}
-	e := &Error{Err: fmt.Errorf("%s: %w", op, err)}
-	var apiErr *openai.APIError
-	var reqErr *openai.RequestError
-	switch {
-	case errors.As(err, &apiErr):
-		e.Status = apiErr.HTTPStatusCode
-		e.Code, _ = apiErr.Code.(string)
-	case errors.As(err, &reqErr):
-		e.Status = reqErr.HTTPStatusCode
-	}
-	r.log.Warn("chat completion failed", "op", op, "status", e.Status, "code", e.Code, "err", err)
-	return e
 }
 
 // messages builds the chat: the system prompt with the passages, the
@@ -223,7 +205,7 @@ func (r *Reasoner) messages(req reason.Request) ([]openai.ChatCompletionMessage,
 // framingTag matches the prompts' data delimiters in any case and spacing,
 // so customer text (a message, a remembered sentence) cannot close its data
 // block and write outside it.
-var framingTag = regexp.MustCompile(`(?i)<\s*/?\s*(?:customer_message|customer_memory|customer_profile|conversation)\s*>`)
+var framingTag = regexp.MustCompile(`(?i)<\s*/?\s*(?:customer_message|customer_memory|customer_profile|conversation|tool_result|draft_reply|knowledge|review_issues)\b[^<>]{0,40}>`)
 
 // defang removes the framing tags from customer text.
 func defang(s string) string {

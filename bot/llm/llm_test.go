@@ -43,14 +43,16 @@ var request = reason.Request{
 }
 
 func TestAnswerStreamsAndFramesTheQuestion(t *testing.T) {
-	s := llmtest.NewServer(t, llmtest.WithResponder(llmtest.Reply("退款会在 3-5 个工作日内原路退回。")))
+	// Longer than the guard's hold-back, so it streams in several pieces.
+	const want = "退款会在审核通过后 3-5 个工作日内原路退回到您的支付账户。如果超过这个时间还没有到账，请把订单号发给我，我帮您查一下退款进度，也可以为您转接人工客服。"
+	s := llmtest.NewServer(t, llmtest.WithResponder(llmtest.Reply(want)))
 	r := newReasoner(t, s, s.Key())
 	var pieces []string
 	reply, err := r.Answer(context.Background(), request, func(p string) { pieces = append(pieces, p) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if reply.Text != "退款会在 3-5 个工作日内原路退回。" || reply.Reasoner != "llm" {
+	if reply.Text != want || reply.Reasoner != "llm" {
 		t.Errorf("reply = %+v", reply)
 	}
 	if len(pieces) < 3 || strings.Join(pieces, "") != reply.Text {
