@@ -95,10 +95,10 @@ func (b *Bandit) Decide(ctx context.Context, s Situation) (Decision, error) {
 			d.block(a, BlockLowPrior)
 			continue
 		}
-		arm := arms[a]
+		arm := arms[armKey(a, s)]
 		alpha := 1 + pr*p.PriorStrength + float64(arm.Accepted)
 		beta := 1 + (1-pr)*p.PriorStrength + float64(arm.Declined+arm.Ignored)
-		d.Candidates = append(d.Candidates, Candidate{Action: a, Prior: pr, Mean: alpha / (alpha + beta)})
+		d.Candidates = append(d.Candidates, Candidate{Action: a, Arm: armKey(a, s), Prior: pr, Mean: alpha / (alpha + beta)})
 	}
 	if len(d.Candidates) == 0 {
 		// Everything blocked (e.g. escalation with humans off in a
@@ -108,10 +108,10 @@ func (b *Bandit) Decide(ctx context.Context, s Situation) (Decision, error) {
 			fallback = DoNothing
 		}
 		delete(d.Blocked, fallback)
-		d.Candidates = []Candidate{{Action: fallback, Prior: prior(fallback, s), Mean: prior(fallback, s)}}
+		d.Candidates = []Candidate{{Action: fallback, Arm: armKey(fallback, s), Prior: prior(fallback, s), Mean: prior(fallback, s)}}
 	}
 	chosen := b.choose(&d, arms, p)
-	d.Action = chosen.Action
+	d.Action, d.Arm = chosen.Action, chosen.Arm
 	if b.events != nil {
 		if _, err := b.events.AppendEvents(ctx, []memory.Event{offeredEvent(d, s, chosen)}); err != nil {
 			return Decision{}, fmt.Errorf("nba: record offer to %s: %w", s.CustomerID, err)
@@ -136,7 +136,7 @@ func (b *Bandit) choose(d *Decision, arms Arms, p Policy) Candidate {
 	best, greedy := 0, 0
 	for i := range d.Candidates {
 		c := &d.Candidates[i]
-		arm := arms[c.Action]
+		arm := arms[c.Arm]
 		alpha := 1 + c.Prior*p.PriorStrength + float64(arm.Accepted)
 		beta := 1 + (1-c.Prior)*p.PriorStrength + float64(arm.Declined+arm.Ignored)
 		c.Sample = betaSample(b.rng, alpha, beta)
@@ -173,7 +173,7 @@ func (b *Bandit) ExploreShare() (explored, decisions int) {
 // event: for simulations, and for callers that record adoption
 // themselves.
 func (b *Bandit) Learn(ctx context.Context, d Decision, outcome string) error {
-	return b.state.Record(ctx, d.Context, d.Action, outcome)
+	return b.state.Record(ctx, d.Context, d.Arm, outcome)
 }
 
 // Feedback records the customer's response to an offer (accepted, declined
@@ -197,7 +197,7 @@ func (b *Bandit) Feedback(ctx context.Context, customerID, decisionID, outcome s
 	if err != nil {
 		return false, err
 	}
-	props, _ := json.Marshal(FeedbackProps{DecisionID: decisionID, Action: op.Action, Context: op.Context, Outcome: outcome,
+	props, _ := json.Marshal(FeedbackProps{DecisionID: decisionID, Action: op.Action, Arm: op.Arm, Context: op.Context, Outcome: outcome,
 		LatencyS: math.Round(max(0, now.Sub(offer.At).Seconds()))})
 	// Stored under the customer the offer was stored under (the survivor
 	// when customerID was merged).
@@ -211,7 +211,7 @@ func (b *Bandit) Feedback(ctx context.Context, customerID, decisionID, outcome s
 	}
 	// Event first, then the arm: a crash in between loses one lesson but
 	// never teaches one twice.
-	if err := b.state.Record(ctx, op.Context, op.Action, outcome); err != nil {
+	if err := b.state.Record(ctx, op.Context, op.Arm, outcome); err != nil {
 		return true, err
 	}
 	return true, nil

@@ -28,6 +28,7 @@ const (
 type OfferedProps struct {
 	DecisionID string  `json:"decision_id"`
 	Action     string  `json:"action"`
+	Arm        string  `json:"arm"`
 	Context    string  `json:"context"`
 	Explored   bool    `json:"explored"`
 	Prior      float64 `json:"prior"`
@@ -42,6 +43,7 @@ type OfferedProps struct {
 type FeedbackProps struct {
 	DecisionID string `json:"decision_id"`
 	Action     string `json:"action"`
+	Arm        string `json:"arm"`
 	Context    string `json:"context"`
 	Outcome    string `json:"outcome"` // accepted, declined, ignored
 	// LatencyS is the seconds between the offer and the outcome.
@@ -56,7 +58,7 @@ type EventLog interface {
 }
 
 func offeredEvent(d Decision, s Situation, chosen Candidate) memory.Event {
-	props, _ := json.Marshal(OfferedProps{DecisionID: d.ID, Action: d.Action, Context: d.Context, Explored: d.Explored,
+	props, _ := json.Marshal(OfferedProps{DecisionID: d.ID, Action: d.Action, Arm: d.Arm, Context: d.Context, Explored: d.Explored,
 		Prior: round3(chosen.Prior), Mean: round3(chosen.Mean), ChurnRisk: round3(clamp01(s.ChurnRisk)),
 		Intent: s.Insight.Intent, Mood: s.Insight.Mood, Proactive: s.Proactive})
 	return memory.Event{ID: "nba-offer-" + d.ID, CustomerID: d.CustomerID, Type: TypeOffered, Source: EventSource, Props: props, At: d.At}
@@ -80,7 +82,7 @@ func findOffer(ctx context.Context, log EventLog, customerID, id string, now tim
 			continue
 		}
 		var p OfferedProps
-		if err := json.Unmarshal(ev.Props, &p); err != nil || p.DecisionID != id || !ValidAction(p.Action) || !validContext(p.Context) {
+		if err := json.Unmarshal(ev.Props, &p); err != nil || p.DecisionID != id || !ValidAction(p.Action) || !validArm(p.Arm) || !validContext(p.Context) {
 			return memory.Event{}, OfferedProps{}, fmt.Errorf("nba: offer %s of %s is malformed: %w", id, customerID, memory.ErrInvalid)
 		}
 		return ev, p, nil

@@ -67,7 +67,7 @@ func (s *KVState) get(ctx context.Context, c string) (Arms, uint64, error) {
 		return Arms{}, e.Revision(), nil
 	}
 	for a := range arms {
-		if !ValidAction(a) {
+		if !validArm(a) {
 			delete(arms, a)
 		}
 	}

@@ -145,6 +145,10 @@ type Decision struct {
 	ID         string `json:"id"`
 	CustomerID string `json:"customer_id"`
 	Action     string `json:"action"`
+	// Arm is the arm within the context that learns from the outcome:
+	// the action, qualified for some actions by the rule signal that
+	// matters most ("replenishment_reminder/due").
+	Arm string `json:"arm"`
 	// Context is the bucket the arms are counted in.
 	Context string `json:"context"`
 	// Explored is true when the sampled action was not the one with the
@@ -162,6 +166,7 @@ type Decision struct {
 // Candidate is one action that passed the guardrails.
 type Candidate struct {
 	Action string  `json:"action"`
+	Arm    string  `json:"arm"`
 	Prior  float64 `json:"prior"`  // the rules' expected acceptance
 	Mean   float64 `json:"mean"`   // the posterior's expected acceptance
 	Sample float64 `json:"sample"` // the Thompson draw

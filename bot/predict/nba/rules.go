@@ -69,6 +69,47 @@ func Bucket(s Situation) string {
 	return intentGroup(s) + "." + moodBand(s.Insight) + "." + risk
 }
 
+// armKey names the arm of action a in s within its context bucket: the
+// action, and for some actions the rule signal that most changes their
+// fit (a reminder when the customer is about to run out is another offer
+// than one months early), so that pooled feedback does not wash out what
+// the rules know.
+func armKey(a string, s Situation) string {
+	in := s.Insight
+	q := ""
+	switch a {
+	case Replenishment:
+		switch d := s.Facts.ReplenishIn; {
+		case d <= 10:
+			q = "due"
+		case d <= 20:
+			q = "soon"
+		default:
+			q = "later"
+		}
+	case HumanAgent:
+		if in.Trajectory.EscalationRisk >= 0.3 || in.Intent == insight.IntentHumanRequest || in.Need == insight.NeedHumanContact {
+			q = "wanted"
+		}
+	case Tutorial:
+		if in.Need == insight.NeedGuidance || in.Need == insight.NeedValueNotRealized || in.Mood == insight.MoodConfused {
+			q = "lost"
+		}
+	case Exchange:
+		if in.Intent == insight.IntentExchange || in.Intent == insight.IntentSizeFit || in.Intent == insight.IntentReturn || in.Need == insight.NeedAlternativeProduct {
+			q = "fit"
+		}
+	case Coupon:
+		if in.Need == insight.NeedCompensation {
+			q = "owed"
+		}
+	}
+	if q == "" {
+		return a
+	}
+	return a + "/" + q
+}
+
 // angry reports whether the customer is angry or frustrated, or
 // complaining: the state in which a coupon reads as a bribe.
 func angry(in insight.Insight) bool {

@@ -3,19 +3,20 @@ package nba
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/kairoscx/kairos/memory"
 )
 
-// Arm is one action's outcomes in one context.
+// Arm is one arm's outcomes in one context.
 type Arm struct {
 	Accepted int `json:"a"`
 	Declined int `json:"d"`
 	Ignored  int `json:"i"`
 }
 
-// Arms are a context's arms by action.
+// Arms are a context's arms by arm key (Decision.Arm).
 type Arms map[string]Arm
 
 // State holds the arms, shared by every node. Implementations are safe for
@@ -23,9 +24,9 @@ type Arms map[string]Arm
 type State interface {
 	// Arms returns a context's arms (empty when none were recorded).
 	Arms(ctx context.Context, context string) (Arms, error)
-	// Record adds one outcome to an arm, atomically with respect to
-	// other nodes' records.
-	Record(ctx context.Context, context, action, outcome string) error
+	// Record adds one outcome to an arm (Decision.Arm), atomically with
+	// respect to other nodes' records.
+	Record(ctx context.Context, context, arm, outcome string) error
 }
 
 func (a *Arm) add(outcome string) {
@@ -80,12 +81,33 @@ func checkRecord(c, action, outcome string) error {
 	switch {
 	case !validContext(c):
 		return fmt.Errorf("nba: context %q: %w", clip(c), memory.ErrInvalid)
-	case !ValidAction(action):
-		return fmt.Errorf("nba: action %q: %w", clip(action), memory.ErrInvalid)
+	case !validArm(action):
+		return fmt.Errorf("nba: arm %q: %w", clip(action), memory.ErrInvalid)
 	case outcome != Accepted && outcome != Declined && outcome != Ignored:
 		return fmt.Errorf("nba: outcome %q: want accepted, declined or ignored: %w", clip(outcome), memory.ErrInvalid)
 	}
 	return nil
+}
+
+// validArm accepts an action, optionally qualified: "coupon",
+// "replenishment_reminder/due".
+func validArm(arm string) bool {
+	a, q, ok := strings.Cut(arm, "/")
+	if !ValidAction(a) {
+		return false
+	}
+	if !ok {
+		return true
+	}
+	if q == "" || len(q) > 16 {
+		return false
+	}
+	for i := 0; i < len(q); i++ {
+		if q[i] < 'a' || q[i] > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // validContext accepts what Bucket produces: three dot-separated parts of
