@@ -134,6 +134,9 @@ type Engine struct {
 	hooks  *webhooks
 	wg     sync.WaitGroup
 
+	// evalHook, when set, sees every condition evaluation (check).
+	evalHook func(trigger string, fired bool)
+
 	// Counters for metrics and benchmarks.
 	Evaluated, Fired, EvalErrors atomic.Int64
 }
@@ -234,6 +237,9 @@ func (e *Engine) HandleEvent(ctx context.Context, mev memory.Event) error {
 				e.logger.Warn("trigger condition failed; skipped for this event", "trigger", t.ID, "event", ev.ID, "err", err)
 				continue
 			}
+			if e.evalHook != nil {
+				e.evalHook(t.ID, ok)
+			}
 			if ok {
 				fired = append(fired, t)
 			}
@@ -269,6 +275,9 @@ func (e *Engine) HandleTimer(ctx context.Context, tm Timer) error {
 				ok = false
 			}
 			fire = ok
+		}
+		if e.evalHook != nil {
+			e.evalHook(t.ID, fire)
 		}
 		if t.Every > 0 {
 			active := cmp.Or(t.ActiveFor.D(), 8*7*24*time.Hour)

@@ -163,3 +163,11 @@ func (s *shard) evict() {
 	}
 	delete(s.m, oldest)
 }
+
+// drop forgets a customer's window.
+func (ws *windows) drop(customer string) {
+	s := &ws.shards[maphash.String(ws.seed, customer)%uint64(len(ws.shards))]
+	s.mu.Lock()
+	delete(s.m, customer)
+	s.mu.Unlock()
+}
