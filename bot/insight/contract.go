@@ -92,6 +92,7 @@ const (
 // Signals are what the conversation shows beyond the words of one message.
 type Signals struct {
 	Repeats         int   `json:"repeats"`          // customer turns that repeat an earlier question
+	Asked           int   `json:"asked"`            // times the latest question was asked, itself included
 	Unresolved      int   `json:"unresolved"`       // bot answers in a row without resolution
 	PunctuationRuns int   `json:"punctuation_runs"` // "!!!", "???", "？？" runs in the recent turns
 	FastReplies     int   `json:"fast_replies"`     // recent turns sent quickly after the previous message
@@ -110,6 +111,15 @@ type Trajectory struct {
 	// change, apology, offer of a human) before the customer is angry.
 	EscalationRisk float64 `json:"escalation_risk"`
 	Signals        Signals `json:"signals"`
+	// Factors explain EscalationRisk: what added to it (or took from it)
+	// and how much, largest first.
+	Factors []RiskFactor `json:"factors,omitempty"`
+}
+
+// RiskFactor is one contribution to an escalation risk.
+type RiskFactor struct {
+	Name   string  `json:"name"` // e.g. "mood:frustrated", "unresolved", "repeats"
+	Weight float64 `json:"weight"`
 }
 
 // EscalateAt is the escalation risk at which the engine intervenes.

@@ -1,15 +1,16 @@
-// Package insight reads one customer message for what the customer wants
-// (intent), how they feel (mood and valence) and which language they write.
+// Package insight reads customer messages for what the customer wants
+// (intent), what they really need (hidden need), how they feel (mood,
+// valence, arousal) and where that feeling is heading over a conversation
+// (trajectory and escalation risk).
 //
-// This first version is lexicon based and works on a single message. It is
-// deliberately small: the Insight struct will grow (hidden need, mood
-// trajectory, confidence) without breaking callers of Analyze.
+// Offline is the analyzer that needs no network: bilingual (zh-CN, en)
+// lexicons with negation, degree adverbs, emoji, sarcasm markers and chat
+// slang, plus the signals beyond words a channel reports. The language-model
+// analyzer in bot/llm meets the same contract (contract.go). docs/insight.md
+// documents the taxonomy and how the escalation risk is computed.
 package insight
 
-import (
-	"strings"
-	"unicode"
-)
+import "unicode"
 
 // Intents Analyze can report. "other" means nothing matched.
 const (
@@ -78,12 +79,10 @@ func SmallTalk(intent string) bool {
 	return intent == IntentGreeting || intent == IntentThanks || intent == IntentHumanRequest
 }
 
-// Analyze reads text. It never fails: text it cannot read is "other" and
-// "calm".
+// Analyze reads one message alone, as the first turn of a conversation. It
+// never fails: text it cannot read is "other" and "calm".
 func Analyze(text string) Insight {
-	t := newText(text)
-	mood, valence := t.mood()
-	return Insight{Intent: t.intent(), Mood: mood, Valence: valence, Lang: Lang(text)}
+	return analyze([]Turn{{Text: text}}, nil)
 }
 
 // Lang returns "zh" when text has a Han character, "en" when it has a Latin
@@ -102,98 +101,4 @@ func Lang(text string) string {
 		return "en"
 	}
 	return ""
-}
-
-// text is a message prepared for lexicon look-ups.
-type text struct {
-	raw   string // lower-cased, as written, for Chinese substrings
-	words []string
-	// padded is the words joined by single spaces with a space either
-	// side, so an English phrase matches only on word boundaries.
-	padded string
-	// shouting is true when the message has an all-caps English word of
-	// three letters or more ("WHERE IS IT").
-	shouting bool
-}
-
-func newText(s string) text {
-	lower := strings.ToLower(s)
-	// Curly apostrophes are common on phones; "don’t" should read "don't".
-	lower = strings.ReplaceAll(lower, "’", "'")
-	words := strings.FieldsFunc(lower, func(r rune) bool {
-		return !(r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\''))
-	})
-	return text{raw: lower, words: words, padded: " " + strings.Join(words, " ") + " ", shouting: shouts(s)}
-}
-
-func shouts(s string) bool {
-	for _, w := range strings.Fields(s) {
-		upper, lower := 0, 0
-		for _, r := range w {
-			switch {
-			case unicode.IsUpper(r):
-				upper++
-			case unicode.IsLower(r):
-				lower++
-			}
-		}
-		if upper >= 3 && lower == 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// has reports whether the text contains the lexicon entry kw. Entries with
-// a Han character match as substrings; English single words also match
-// their plain inflections ("refund" matches "refunds", "refunded").
-func (t text) has(kw string) bool {
-	return t.index(kw) >= 0
-}
-
-// index returns where kw occurs: a byte offset into raw for Chinese entries,
-// into padded for English ones; -1 when absent.
-func (t text) index(kw string) int {
-	if Lang(kw) == "zh" {
-		return strings.Index(t.raw, kw)
-	}
-	if strings.Contains(kw, " ") || strings.Contains(kw, "'") {
-		return strings.Index(t.padded, " "+kw+" ")
-	}
-	off := 0
-	for _, w := range t.words {
-		off = strings.Index(t.padded[off:], " "+w+" ") + off
-		if inflectionOf(w, kw) {
-			return off
-		}
-		off += len(w) + 1
-	}
-	return -1
-}
-
-// inflectionOf reports whether w is kw or kw with a common English suffix.
-func inflectionOf(w, kw string) bool {
-	if !strings.HasPrefix(w, kw) {
-		return false
-	}
-	if len(kw) <= 2 {
-		// "hi" must not match "his".
-		return w == kw
-	}
-	switch w[len(kw):] {
-	case "", "s", "es", "ed", "d", "ing":
-		return true
-	}
-	return false
-}
-
-// count returns how many entries of lexicon the text contains.
-func (t text) count(lexicon []string) int {
-	n := 0
-	for _, kw := range lexicon {
-		if t.has(kw) {
-			n++
-		}
-	}
-	return n
 }

@@ -39,7 +39,7 @@ func TestIntent(t *testing.T) {
 		{"你好，我想查一下订单", IntentOrderStatus},
 		{"Hi, I need a refund", IntentRefund},
 		// "his" is not "hi".
-		{"his parcel", IntentOther},
+		{"his", IntentOther},
 	}
 	for _, c := range cases {
 		t.Run(c.text, func(t *testing.T) {

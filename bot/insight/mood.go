@@ -1,116 +1,335 @@
 package insight
 
-import "strings"
-
-// Mood lexicons. A match adds one point to its mood; negated positive words
-// ("不太满意", "not happy") count as frustration instead.
-var moodWords = map[string][]string{
-	MoodAngry: {"气死", "愤怒", "生气", "火大", "垃圾", "骗子", "太过分", "搞什么", "什么破", "滚", "投诉", "坑人",
-		"angry", "furious", "scam", "ridiculous", "unacceptable", "worst", "hate", "wtf", "outrageous", "pissed"},
-	MoodFrustrated: {"失望", "烦", "无语", "太慢", "怎么还", "还没", "又是", "等了", "一直", "差劲", "受不了", "麻烦死",
-		"frustrated", "frustrating", "disappointed", "annoying", "annoyed", "again", "useless", "waited", "waiting for", "fed up"},
-	MoodAnxious: {"着急", "急用", "很急", "担心", "怎么办", "快点", "赶紧", "尽快", "急死",
-		"urgent", "urgently", "worried", "worry", "asap", "anxious", "hurry", "nervous", "as soon as possible"},
-	MoodConfused: {"不明白", "不懂", "看不懂", "怎么回事", "啥意思", "什么意思", "搞不清", "不清楚", "糊涂",
-		"confused", "confusing", "don't understand", "do not understand", "unclear", "makes no sense", "what does", "how come"},
-	MoodHappy: {"满意", "太好了", "开心", "喜欢", "很棒", "不错", "赞", "完美", "谢谢",
-		"great", "love", "awesome", "happy", "perfect", "excellent", "thanks", "thank you", "satisfied", "nice", "wonderful"},
-}
-
-// moodOrder breaks ties, most serious first: missing anger is worse than
-// missing joy.
-var moodOrder = []string{MoodAngry, MoodFrustrated, MoodAnxious, MoodConfused, MoodHappy}
-
-// valenceWeight is how much one point of a mood moves valence.
-var valenceWeight = map[string]float64{
-	MoodAngry: -0.6, MoodFrustrated: -0.4, MoodAnxious: -0.3, MoodConfused: -0.15, MoodHappy: 0.4,
-}
-
-var (
-	zhNegators   = []string{"不太", "不是很", "不怎么", "并不", "没有", "不", "没"}
-	enNegators   = map[string]bool{"not": true, "no": true, "never": true, "isn't": true, "wasn't": true, "don't": true, "didn't": true, "aren't": true, "hardly": true}
-	intensifiers = []string{"非常", "特别", "超级", "极其", "真的", "太", "简直",
-		"very", "really", "extremely", "totally", "absolutely", "super"}
+import (
+	"strings"
+	"unicode/utf8"
 )
 
-// angryAt is the frustration score at which frustration reads as anger.
-const angryAt = 5
+// moodAt is the score a mood needs before the message reads as that mood
+// rather than calm: one clear word, or several mild ones.
+const moodAt = 1.2
 
-func (t text) mood() (string, float64) {
-	score := map[string]float64{}
-	for mood, words := range moodWords {
-		for _, kw := range words {
-			at := t.index(kw)
-			if at < 0 {
-				continue
-			}
-			if mood == MoodHappy && t.negated(kw, at) {
-				score[MoodFrustrated]++
-				continue
-			}
-			score[mood]++
-		}
-	}
-	if q := strings.Count(t.raw, "?") + strings.Count(t.raw, "？"); q >= 3 {
-		score[MoodConfused]++
-	}
-	amp := t.intensity()
-	for _, m := range []string{MoodAngry, MoodFrustrated, MoodAnxious} {
-		score[m] *= amp
-	}
-
-	mood, top := MoodCalm, 0.0
-	for _, m := range moodOrder {
-		if score[m] > top {
-			mood, top = m, score[m]
-		}
-	}
-	if mood == MoodFrustrated && top >= angryAt {
-		mood = MoodAngry
-	}
-	valence := 0.0
-	for m, s := range score {
-		valence += s * valenceWeight[m]
-	}
-	return mood, min(1, max(-1, valence))
+// proto is where each mood sits on valence (-1..1) and arousal (0..1).
+var proto = map[string]MoodPoint{
+	MoodHappy:      {MoodHappy, 0.65, 0.5},
+	MoodCalm:       {MoodCalm, 0.05, 0.15},
+	MoodConfused:   {MoodConfused, -0.2, 0.35},
+	MoodAnxious:    {MoodAnxious, -0.4, 0.65},
+	MoodFrustrated: {MoodFrustrated, -0.55, 0.6},
+	MoodAngry:      {MoodAngry, -0.85, 0.9},
 }
 
-// negated reports whether the entry kw found at offset at is negated by the
-// word(s) just before it.
-func (t text) negated(kw string, at int) bool {
-	if Lang(kw) == "zh" {
-		before := t.raw[:at]
-		for _, n := range zhNegators {
-			if strings.HasSuffix(before, n) {
-				return true
-			}
-		}
-		return false
-	}
-	before := strings.Fields(t.padded[:at])
-	for i := len(before) - 1; i >= 0 && i >= len(before)-2; i-- {
-		if enNegators[before[i]] || strings.HasSuffix(before[i], "n't") {
-			return true
-		}
-	}
-	return false
+// negativeMood reports whether m is a mood that needs care.
+func negativeMood(m string) bool {
+	return m == MoodAnxious || m == MoodFrustrated || m == MoodAngry
 }
 
-// intensity is the factor negative moods are multiplied by: intensifier
-// words, repeated exclamation marks and shouting (all-caps words) raise it.
-func (t text) intensity() float64 {
+// severity orders moods by how close they are to an escalation, 0..1.
+func severity(m string) float64 {
+	switch m {
+	case MoodAngry:
+		return 1
+	case MoodFrustrated:
+		return 0.6
+	case MoodAnxious:
+		return 0.45
+	case MoodConfused:
+		return 0.25
+	}
+	return 0
+}
+
+// scoreMoods adds the mood hits up, each scaled by the degree adverbs and
+// flipped by the negators just before it.
+func (r *reading) scoreMoods(hits []hit) {
+	for i, h := range hits {
+		if h.e.has(kSarcasm) {
+			r.sarcasm += h.e.weight(kSarcasm)
+		}
+		if !h.e.sentiment {
+			continue
+		}
+		negs, factor := r.modifiers(hits, i)
+		for _, f := range h.e.feats {
+			if f.kind != kMood {
+				continue
+			}
+			w := f.w * factor
+			if negs%2 == 1 {
+				switch f.label {
+				case mHappy:
+					// "不太满意", "not happy": a clear positive word
+					// negated is a clear complaint.
+					if f.w >= 2 {
+						w = max(w, moodAt/0.8)
+					}
+					r.moods[mFrustrated] += w * 0.8
+				case mAngry, mFrustrated:
+					// "not bad", "没有不满意".
+					r.moods[mHappy] += w * 0.3
+				}
+				continue
+			}
+			r.moods[f.label] += w
+			if f.label == mHappy && f.w > 0 && isEmoji(h.e.text) {
+				r.positiveEmoji = true
+			}
+		}
+	}
+	n := r.t.norm
+	r.exclaimRuns, r.questionRuns, r.longestRun = runs(n)
+	r.shout = shouting(r.t.orig)
+	r.elongated = elongated(n)
+
+	neg := r.moods[mAngry] + r.moods[mFrustrated] + r.moods[mAnxious]
+	// A run of question marks is impatience when something is wrong
+	// already, puzzlement otherwise.
+	if r.questionRuns > 0 {
+		if neg > 0 {
+			r.moods[mFrustrated] += 0.8 * float64(r.questionRuns)
+		} else if r.moods[mHappy] == 0 {
+			r.moods[mConfused] += 0.8
+		}
+	}
+	// Shouting needs no words: "WHERE IS MY ORDER".
+	if r.shout > 0 {
+		r.moods[mFrustrated] += 0.8 + 0.4*float64(min(r.shout, 3))
+	}
+	// Sarcasm turns the praise around: "great, just great", 👍 after a
+	// complaint.
+	// The praise goes to whichever of anger and frustration the message
+	// already shows ("呵呵" is bitter, "just great" weary).
+	if r.sarcasm > 0 || (r.positiveEmoji && neg >= 2) {
+		to := mFrustrated
+		if r.moods[mAngry] > r.moods[mFrustrated] {
+			to = mAngry
+		}
+		r.moods[to] += r.moods[mHappy]*0.7 + r.sarcasm/2
+		r.moods[mHappy] = 0
+	}
+	// Cheerful punctuation: "thanks!!", "hello there!".
+	if neg == 0 && strings.Contains(n, "!") && (r.moods[mHappy] > 0 ||
+		r.intents[intentIndex(IntentThanks)] > 0 || r.intents[intentIndex(IntentGreeting)] > 0) {
+		r.moods[mHappy] += 1.2
+	}
+	// Insisting: the same request three times ("人工！人工！人工！").
+	if r.insist >= 3 {
+		if strings.Contains(n, "!") {
+			r.moods[mAngry] += 2
+		} else {
+			r.moods[mFrustrated] += 2
+		}
+	}
+	// Politeness softens annoyance into worry: "麻烦查一下…谢谢" after a
+	// delay is pressing, not hostile.
+	if r.cues[cuePolite] > 0 && r.moods[mAngry] == 0 && r.moods[mFrustrated] > 0 && r.moods[mFrustrated] < 3 &&
+		r.questionRuns == 0 && r.exclaimRuns == 0 {
+		r.moods[mAnxious] += r.moods[mFrustrated] * 0.8
+		r.moods[mFrustrated] *= 0.4
+	}
+	// Exclamation runs, shouting and stretched words raise negative
+	// feelings (and joy) in strength.
 	amp := 1.0
-	for _, w := range intensifiers {
-		if t.has(w) {
-			amp += 0.5
+	if r.exclaimRuns > 0 {
+		amp += 0.25 * float64(min(r.exclaimRuns, 2))
+		if r.longestRun >= 3 {
+			amp += 0.2
+		}
+	}
+	if r.shout > 0 {
+		amp += 0.4
+	}
+	if r.elongated {
+		amp += 0.2
+	}
+	r.moods[mAngry] *= amp
+	r.moods[mFrustrated] *= amp
+	r.moods[mHappy] *= 1 + (amp-1)/2
+}
+
+// modifiers walks back from hits[i] over the negators and degree adverbs
+// right before it ("一点都不", "not very") and returns how many negators
+// there are and the product of the degree factors.
+func (r *reading) modifiers(hits []hit, i int) (negs int, factor float64) {
+	factor = 1
+	pos := hits[i].start
+	for j, steps := i-1, 0; j >= 0 && steps < 3; j-- {
+		p := hits[j]
+		if p.end > pos {
+			continue // overlaps: part of another word
+		}
+		if !filler(r.t.norm[p.end:pos]) {
 			break
 		}
+		switch {
+		case p.e.has(kNegator):
+			negs++
+		case p.e.has(kDegree):
+			factor *= p.e.weight(kDegree)
+		default:
+			return negs, factor
+		}
+		pos = p.start
+		steps++
 	}
-	if strings.Count(t.raw, "!")+strings.Count(t.raw, "！") >= 2 {
-		amp += 0.5
+	return negs, factor
+}
+
+// filler reports whether gap, the text between a modifier and the word it
+// modifies, is short enough to let the modifier reach across ("not at all
+// happy", "不是很满意", "没那么好").
+func filler(gap string) bool {
+	gap = strings.TrimSpace(gap)
+	if gap == "" {
+		return true
 	}
-	if t.shouting {
-		amp += 0.5
+	if strings.ContainsAny(gap, ",.!?;:，。！？；\n") {
+		return false
 	}
-	return amp
+	if zhFillers[gap] {
+		return true // "不是很满意", "没那么好"
+	}
+	words := strings.Fields(gap)
+	if len(words) > 2 {
+		return false
+	}
+	for _, w := range words {
+		if !fillers[w] {
+			return false
+		}
+	}
+	return true
+}
+
+var zhFillers = map[string]bool{
+	"是": true, "很": true, "太": true, "那么": true, "怎么": true, "都": true, "也": true, "算": true, "觉得": true,
+	"感觉": true, "会": true, "够": true, "是很": true, "太过": true, "那么的": true, "怎么样": true,
+}
+
+var fillers = map[string]bool{
+	"be": true, "been": true, "feel": true, "feeling": true, "at": true, "all": true, "that": true, "am": true,
+	"is": true, "was": true, "i": true, "i'm": true, "it": true, "this": true, "the": true, "very": true, "a": true,
+	"an": true, "so": true, "exactly": true, "even": true, "really": true, "too": true, "any": true, "overly": true,
+}
+
+// runs counts runs of two or more '!' and of '?' (after folding, so "！！"
+// and "？？" count too) and the longest run of either.
+func runs(norm string) (exclaim, question, longest int) {
+	var cur byte
+	n := 0
+	flush := func() {
+		if n >= 2 {
+			if cur == '!' {
+				exclaim++
+			} else {
+				question++
+			}
+		}
+		longest = max(longest, n)
+		n = 0
+	}
+	for i := 0; i < len(norm); i++ {
+		c := norm[i]
+		switch {
+		case c == '!' || c == '?':
+			if n > 0 && c != cur {
+				// "?!" and "!?" runs count as questions: impatience.
+				cur = '?'
+			} else if n == 0 {
+				cur = c
+			}
+			n++
+		case c == ' ':
+		default:
+			flush()
+		}
+	}
+	flush()
+	return exclaim, question, longest
+}
+
+// isEmoji reports whether s starts with a pictograph or an emoticon.
+func isEmoji(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r >= 0x2600 || strings.ContainsAny(s[:1], ":^")
+}
+
+// decideMood names the mood and places it on valence and arousal.
+func (r *reading) decideMood() {
+	m := &r.moods
+	// Frustration strong enough reads as anger (the original lexicon's
+	// "太失望了！！！" case).
+	// Strong frustration that shouts or piles up exclamation marks is
+	// anger ("真的太失望了！！！", "WHERE IS MY ORDER").
+	loud := r.exclaimRuns > 0 && (r.longestRun >= 3 || m[mFrustrated] >= 5)
+	if (loud && m[mFrustrated] >= 3) || (r.shout >= 2 && m[mFrustrated] >= 2.5) || (r.shout > 0 && m[mFrustrated] >= 4) {
+		m[mAngry] = max(m[mAngry], m[mFrustrated]+0.1)
+	}
+	// Three or more exclamation marks on bad news: "被偷了！！！".
+	if neg := m[mFrustrated] + m[mAnxious]; r.exclaimRuns > 0 && r.longestRun >= 3 && neg >= 2 {
+		m[mAngry] = max(m[mAngry], neg)
+	}
+	top, second, best := 0.0, 0.0, -1
+	for i, s := range m {
+		switch {
+		case s > top:
+			second, top, best = top, s, i
+		case s > second:
+			second = s
+		}
+	}
+	// Ties go to the more serious mood: missing anger is worse than
+	// missing joy (moods are indexed most serious first).
+	if best < 0 || top < moodAt {
+		r.mood = MoodCalm
+		r.moodConf = 0.75 - 0.25*top
+		if r.t.han+r.t.latin == 0 && top == 0 {
+			r.moodConf = 0.4 // emoji-only, digits or garbage: little to go on
+		}
+	} else {
+		r.mood = moodName[best]
+		r.moodConf = confidence(top, second)
+	}
+	r.valence, r.arousal = r.place()
+}
+
+// place blends the moods' positions by their scores: a message's valence
+// and arousal say how strongly it leans, the label only where.
+func (r *reading) place() (v, a float64) {
+	total := 0.0
+	for _, s := range r.moods {
+		total += s
+	}
+	if total == 0 {
+		v, a = 0, proto[MoodCalm].Arousal
+	} else {
+		for i, s := range r.moods {
+			p := proto[moodName[i]]
+			v += s / total * p.Valence
+			a += s / total * p.Arousal
+		}
+		strength := min(1, 0.3+total/4)
+		c := proto[MoodCalm]
+		v = c.Valence*(1-strength) + v*strength
+		a = c.Arousal*(1-strength) + a*strength
+	}
+	if r.exclaimRuns > 0 {
+		a += 0.1
+	}
+	if r.shout > 0 {
+		a += 0.15
+	}
+	if r.elongated {
+		a += 0.05
+	}
+	// The numbers must not contradict the label.
+	switch {
+	case r.mood == MoodCalm:
+		v = clamp(v, -0.2, 0.25)
+	case r.mood == MoodHappy:
+		v = max(v, 0.2)
+	default:
+		v = min(v, -0.1)
+	}
+	return clamp(v, -1, 1), clamp(a, 0, 1)
 }

@@ -1,0 +1,159 @@
+package insight
+
+import (
+	"context"
+	"fmt"
+)
+
+// maxTurns is how many of a conversation's latest turns the trajectory
+// covers; older turns no longer say where the mood is heading.
+const maxTurns = 50
+
+// Offline is the analyzer that needs no network: lexicons and the signals
+// beyond words. The zero value is ready to use and safe for concurrent use.
+type Offline struct{}
+
+// NewOffline returns an offline analyzer.
+func NewOffline() *Offline { return &Offline{} }
+
+var _ Analyzer = (*Offline)(nil)
+
+// Analyze reads the last of turns in light of the ones before it. earlier,
+// when it holds one insight per earlier turn, saves re-reading them; nil
+// (or a slice of another length) re-reads them. It fails only when ctx is
+// done.
+func (o *Offline) Analyze(ctx context.Context, turns []Turn, earlier []Insight) (Insight, error) {
+	if err := ctx.Err(); err != nil {
+		return Insight{}, fmt.Errorf("insight: analyze: %w", err)
+	}
+	return analyze(turns, earlier), nil
+}
+
+// analyze is Offline.Analyze without the context.
+func analyze(turns []Turn, earlier []Insight) Insight {
+	if len(turns) == 0 {
+		turns = []Turn{{}}
+		earlier = nil
+	}
+	if len(earlier) != len(turns)-1 {
+		earlier = nil
+	}
+	if drop := len(turns) - maxTurns; drop > 0 {
+		turns = turns[drop:]
+		if earlier != nil {
+			earlier = earlier[drop:]
+		}
+	}
+	states := make([]turnState, len(turns))
+	var in Insight
+	for i := range turns {
+		if i < len(turns)-1 && earlier != nil {
+			e := earlier[i]
+			states[i] = turnState{
+				intent: e.Intent,
+				point:  MoodPoint{Label: e.Mood, Valence: e.Valence, Arousal: e.Arousal},
+				grams:  bigrams(turns[i].Text),
+				runs:   punctuationRuns(turns[i].Text),
+			}
+			continue
+		}
+		in = step(turns[:i+1], states[:i+1])
+	}
+	return in
+}
+
+// punctuationRuns counts a message's '!' and '?' runs without reading it.
+func punctuationRuns(s string) int {
+	e, q, _ := runs(newPunct(capText(s)))
+	return e + q
+}
+
+// newPunct folds full-width '！' and '？' so runs sees them.
+func newPunct(s string) string {
+	b := []byte(nil)
+	for _, r := range s {
+		switch fold(r) {
+		case '!':
+			b = append(b, '!')
+		case '?':
+			b = append(b, '?')
+		case ' ':
+			b = append(b, ' ')
+		default:
+			b = append(b, '.')
+		}
+	}
+	return string(b)
+}
+
+// step reads the last turn and fills its state (states[len-1]) with the
+// conversation around it in view.
+func step(turns []Turn, states []turnState) Insight {
+	i := len(turns) - 1
+	t := turns[i]
+	r := read(t.Text)
+	intent, intentConf := r.intent, r.intentConf
+	mood, conf := r.mood, r.moodConf
+	v, a := r.valence, r.arousal
+
+	cur := &states[i]
+	cur.intent = intent
+	cur.grams = bigrams(t.Text)
+	cur.runs = r.exclaimRuns + r.questionRuns
+	sig := signals(turns, states)
+
+	if i > 0 {
+		prev := states[i-1]
+		prevUnresolved := turns[i-1].BotReply != "" && !turns[i-1].Resolved
+		// A follow-up without a topic of its own ("上周你也是这么说的",
+		// "order 7781") continues the previous one.
+		if intent == IntentOther && r.inject < 2 && topical(prev.intent) {
+			intent, intentConf = prev.intent, intentConf*0.6
+			cur.intent = intent
+		}
+		// Feelings persist while the problem does: a plain follow-up
+		// after an answer that did not help keeps the customer's mood.
+		if mood == MoodCalm && prevUnresolved && negativeMood(prev.point.Label) {
+			mood, conf = prev.point.Label, 0.5
+		}
+		// Still unanswered and now asking again: worry or annoyance.
+		if mood == MoodCalm && sig.Unresolved >= 1 && sig.Asked >= 2 {
+			mood, conf = MoodAnxious, 0.45
+		}
+		// Annoyance that shouts, threatens or repeats after answers that
+		// did not help has turned to anger.
+		if mood == MoodFrustrated && sig.Unresolved >= 2 && prev.point.Label == MoodFrustrated &&
+			(r.shout > 0 || r.exclaimRuns > 0 || r.cues[cueThreat] >= 2 || r.moods[mAngry] >= 1.5) {
+			mood, conf = MoodAngry, 0.55
+		}
+		if mood != r.mood {
+			p := proto[mood]
+			v, a = p.Valence, max(p.Arousal, a)
+		}
+	}
+	cur.point = MoodPoint{Label: mood, Valence: round3(v), Arousal: round3(a)}
+
+	lang := Lang(r.t.orig)
+	needName, reason := need(needContext{r: r, intent: intent, mood: mood, asked: sig.Asked, resolved: sig.Unresolved, lang: lang})
+	return Insight{
+		Intent:           intent,
+		IntentConfidence: round3(intentConf),
+		Need:             needName,
+		NeedReason:       reason,
+		Mood:             mood,
+		Valence:          cur.point.Valence,
+		Arousal:          cur.point.Arousal,
+		Confidence:       round3(conf),
+		Trajectory:       trajectory(states, sig, r, intent),
+		Injection:        r.inject >= 2,
+		Lang:             lang,
+	}
+}
+
+// round3 keeps three decimals, so reports and JSON read cleanly.
+func round3(x float64) float64 {
+	if x < 0 {
+		return -float64(int64(-x*1000+0.5)) / 1000
+	}
+	return float64(int64(x*1000+0.5)) / 1000
+}

@@ -1,0 +1,220 @@
+package insight
+
+import (
+	"strings"
+)
+
+// reading is what one message says on its own, before the conversation
+// around it is taken into account.
+type reading struct {
+	t       *text
+	intents [16]float64 // by index of Intents
+	moods   [numMoods]float64
+	cues    [numCues]float64
+	// cueText is the first hit of each cue, for the hidden need's reason.
+	cueText [numCues]string
+	sarcasm float64
+	inject  float64
+
+	exclaimRuns, questionRuns, longestRun int
+	shout                                 int
+	insist                                int // most repeats of one intent phrase
+	elongated                             bool
+	positiveEmoji                         bool
+
+	intent     string
+	intentConf float64
+	mood       string
+	valence    float64
+	arousal    float64
+	moodConf   float64
+}
+
+// read analyses one message alone.
+func read(s string) *reading {
+	r := &reading{t: newText(s)}
+	var buf [64]hit
+	hits := intentLex.find(r.t, buf[:0])
+	r.scoreIntents(hits)
+	hits = cueLex.find(r.t, hits[:0])
+	for _, h := range hits {
+		for _, f := range h.e.feats {
+			switch f.kind {
+			case kCue:
+				if r.cues[f.label] == 0 {
+					r.cueText[f.label] = r.t.norm[h.start:h.end]
+				}
+				r.cues[f.label] += f.w
+			case kInject:
+				r.inject += f.w
+			}
+		}
+	}
+	r.inject += roleMarkers(r.t.norm)
+	hits = moodLex.find(r.t, hits[:0])
+	r.scoreMoods(hits)
+	r.decideMood()
+	r.decideIntent()
+	return r
+}
+
+// roleMarkers scores lines that pose as another speaker of a chat
+// transcript ("system: ...", "assistant: ..."), a common injection shape.
+func roleMarkers(norm string) float64 {
+	score := 0.0
+	for line := range strings.SplitSeq(norm, "\n") {
+		line = strings.TrimSpace(line)
+		for _, p := range [...]string{"system:", "assistant:", "developer:", "系统:", "助手:"} {
+			if strings.HasPrefix(line, p) {
+				score += 2
+			}
+		}
+	}
+	return score
+}
+
+// notWanted reports whether the words just before byte offset at decline
+// what follows ("不要退款", "don't want a refund").
+func notWanted(norm string, at int) bool {
+	before := norm[max(0, at-24):at]
+	for _, p := range [...]string{"不要", "不想", "不用", "不需要", "don't want", "do not want", "don't need", "no need",
+		"not looking to", "don't want to", "not asking for", "not asking about"} {
+		if strings.Contains(before, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *reading) scoreIntents(hits []hit) {
+	var seen [16]int
+	for i, h := range hits {
+		same := 1
+		for _, p := range hits[:i] {
+			if p.e == h.e {
+				same++
+			}
+		}
+		r.insist = max(r.insist, same)
+		for _, f := range h.e.feats {
+			w := f.w
+			// Each further word for the same intent counts less: a long
+			// message must not win on vocabulary alone.
+			if seen[f.label] > 0 {
+				w *= 0.5
+			}
+			if notWanted(r.t.norm, h.start) {
+				w *= 0.3
+			}
+			seen[f.label]++
+			r.intents[f.label] += w
+		}
+	}
+}
+
+// intentPriority breaks ties: the more specific and the more urgent first.
+var intentPriority = []string{
+	IntentHumanRequest, IntentCancelSubscription, IntentRefund, IntentExchange, IntentReturn,
+	IntentPaymentBilling, IntentComplaint, IntentTechSupport, IntentOrderStatus, IntentShipping, IntentSizeFit,
+	IntentMembership, IntentProductQuestion,
+}
+
+// concrete intents are requests a complaint beside them does not override.
+func concrete(intent string) bool {
+	switch intent {
+	case IntentHumanRequest, IntentCancelSubscription, IntentRefund, IntentExchange, IntentReturn, IntentPaymentBilling:
+		return true
+	}
+	return false
+}
+
+func (r *reading) decideIntent() {
+	sc := &r.intents
+	idx := func(s string) int { return intentIndex(s) }
+	if r.sarcasm > 0 || r.moods[mAngry] >= 2 {
+		// "真是谢谢你们了" thanks nobody.
+		if r.sarcasm > 0 {
+			sc[idx(IntentThanks)] = 0
+		}
+		sc[idx(IntentComplaint)] += 1 + r.sarcasm/2
+	}
+	best, top, second := "", 0.0, 0.0
+	for _, in := range intentPriority {
+		s := sc[idx(in)]
+		switch {
+		case s > top:
+			best, second, top = in, top, s
+		case s > second:
+			second = s
+		}
+	}
+	// Venting with nothing else concrete is a complaint; a concrete
+	// request beside the venting is the intent.
+	if best == IntentComplaint {
+		for _, in := range intentPriority {
+			if s := sc[idx(in)]; concrete(in) && s >= 3 && s >= top*0.75 {
+				best = in
+				break
+			}
+		}
+	}
+	// Venting that only names a topic ("the quality", "delivery time")
+	// without asking anything is a complaint about it.
+	venting := r.moods[mAngry]+r.moods[mFrustrated] >= 1.5 && r.moods[mHappy] < 1
+	if best != "" && best != IntentComplaint && !concrete(best) && top < 3 && venting && !r.asks() {
+		second, top = top, max(top, 2)
+		best = IntentComplaint
+	}
+	small := ""
+	smallTop := 0.0
+	for _, in := range [...]string{IntentThanks, IntentGreeting} {
+		if s := sc[idx(in)]; s > smallTop {
+			small, smallTop = in, s
+		}
+	}
+	switch {
+	case r.inject >= 2 && top < 3:
+		// An attempt to instruct the assistant is not a request to serve.
+		r.intent, r.intentConf = IntentOther, 0.6
+	case best != "" && top >= 1 && !(smallTop >= 2 && top < 2):
+		r.intent = best
+		r.intentConf = confidence(top, second)
+	case small != "":
+		r.intent = small
+		r.intentConf = confidence(smallTop, top)
+	default:
+		r.intent, r.intentConf = IntentOther, 0.5
+		if r.t.han+r.t.latin == 0 {
+			r.intentConf = 0.3
+		}
+	}
+}
+
+// confidence turns a winning score and the runner-up into 0..1: a clear,
+// well-supported winner is near 1.
+func confidence(top, second float64) float64 {
+	if top <= 0 {
+		return 0.3
+	}
+	margin := (top - second) / top
+	support := min(1, top/4)
+	return clamp(0.35+0.35*margin+0.25*support, 0, 0.95)
+}
+
+func clamp(x, lo, hi float64) float64 { return min(hi, max(lo, x)) }
+
+// asks reports whether the message asks something: a question mark or a
+// question word.
+func (r *reading) asks() bool {
+	n := r.t.norm
+	if strings.ContainsAny(n, "?吗") {
+		return true
+	}
+	for _, q := range [...]string{"怎么", "什么", "哪", "几", "多久", "能不能", "可不可以", "是否", "can you", "could you",
+		"how ", "what ", "when ", "where ", "which ", "why ", "is it", "do you", "please"} {
+		if strings.Contains(n, q) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,168 @@
+package insight
+
+// Intent lexicons. Weights: 3 for words that name the intent ("退款",
+// "refund"), 2 for strong cues, 1 for words that only lean towards it. An
+// English single word also matches its plain inflections.
+
+func addIntentWords() {
+	in := func(intent string, w float64, words ...string) { add(kIntent, intentIndex(intent), w, words...) }
+
+	in(IntentOrderStatus, 3, "订单状态", "查订单", "查一下订单", "订单到哪", "到哪了", "到哪里了", "到哪儿了", "到哪啦",
+		"物流信息", "物流状态", "查物流", "查快递", "快递单号", "运单号", "单号", "还没到", "还没收到", "没收到", "没有收到",
+		"收不到货", "发货了吗", "发货了没", "发货没", "什么时候发货", "怎么还没发货", "还没发货", "不发货", "什么时候到",
+		"几时到", "到了没", "到没到", "签收", "物流不动", "物流没更新", "物流一直没", "包裹在哪", "包裹到哪", "卡在", "派送中",
+		"取消订单", "修改订单", "订单号", "订单怎么", "订单一直", "下单", "没发货", "几天了还没",
+		"什么时候能到", "什么时候能收到", "啥时候到", "到底到哪", "快递到哪", "货到哪",
+		"where is my order", "where's my order", "where is my package", "where's my package", "where is my parcel",
+		"where's my parcel", "where is my stuff", "where is it", "where's it", "order status", "track my order",
+		"tracking number", "tracking info", "tracking", "track", "hasn't arrived", "has not arrived", "not arrived",
+		"haven't received", "have not received", "not received", "never received", "never arrived", "didn't arrive",
+		"didn't receive", "still hasn't", "when will my order", "when will it arrive", "when will i get", "when will i receive",
+		"has my order shipped", "has it shipped", "shipped yet", "order number", "cancel my order", "cancel the order",
+		"marked as delivered", "says delivered", "shows delivered",
+		"stuck in transit", "lost package", "lost parcel", "still not here", "still no package", "where the hell is",
+		"still waiting for my order", "still waiting on my order", "not delivered", "wasn't delivered", "status of my order")
+	in(IntentOrderStatus, 1.5, "订单", "包裹", "my order", "my package", "my parcel")
+	in(IntentOrderStatus, 1, "order", "package", "parcel", "arrive")
+
+	in(IntentShipping, 3, "运费", "包邮", "邮费", "配送", "几天到", "多久到", "多久能到", "几天能到", "发什么快递", "哪家快递",
+		"顺丰", "能寄", "寄到", "送到", "海外", "配送范围", "配送时间", "加急", "次日达", "当日达", "自提", "送货上门",
+		"快递太慢", "物流太慢", "送货", "快递员", "派送", "送货慢", "快递慢", "发货太慢", "发货速度", "偏远地区", "港澳台",
+		"shipping", "shipping cost", "free shipping", "delivery time", "delivery options", "express delivery", "ship to",
+		"ship internationally", "courier", "postage", "how long does delivery", "how long does shipping", "delivery fee",
+		"same day delivery", "next day delivery", "pick up in store", "dispatch", "shipping fee", "international shipping",
+		"deliver to", "do you deliver", "do you ship", "delivery guy", "delivery driver", "the courier", "late delivery",
+		"delivery is late", "delivery was late", "shipment")
+	in(IntentShipping, 1.5, "快递", "物流", "发货", "delivery", "deliver", "ship", "shipped")
+
+	in(IntentReturn, 3, "退货", "退回去", "寄回", "退掉", "七天无理由", "7天无理由", "无理由退", "退货地址", "退货流程",
+		"怎么退", "想退", "能退吗", "可以退吗", "退了吧", "退回", "退换货", "能退", "要退", "申请退",
+		"return", "send back", "send it back", "return label", "return policy", "returning", "take it back", "returns")
+
+	in(IntentRefund, 3, "退款", "退钱", "钱退", "返还", "退费", "到账", "退回来的钱", "钱什么时候退", "退款进度", "退给我",
+		"原路退回", "仅退款", "还钱", "把钱", "钱还没", "钱呢", "我的钱",
+		"refund", "money back", "reimburse", "reimbursement", "my money", "get my money", "credited back", "refunded")
+
+	in(IntentExchange, 3, "换货", "换一个", "换个", "换一件", "换一双", "调换", "更换", "换成", "换颜色", "换尺码",
+		"换大一码", "换小一码", "换号", "能换吗", "可以换吗", "换一下", "换新", "补发", "重新发",
+		"exchange", "swap", "replacement", "replace", "switch it for", "trade it for", "change the size",
+		"change the color", "change the colour", "a different size", "a bigger size", "a smaller size", "send a new one",
+		"send me a new one", "resend")
+
+	in(IntentProductQuestion, 3, "材质", "成分", "参数", "规格", "保质期", "有货吗", "有货", "库存", "现货", "补货",
+		"什么颜色", "怎么用", "使用方法", "用法", "质量怎么样", "保修", "区别", "哪个好", "推荐", "兼容", "续航", "功率",
+		"容量", "多重", "防水", "过敏", "几段", "多久换", "配件", "型号", "正品吗", "说明书", "款式", "还有吗", "能用多久",
+		"是什么材料", "适合什么", "适不适合", "有没有", "多少钱", "什么价",
+		"material", "made of", "ingredient", "ingredients", "feature", "spec", "specs", "specification", "in stock",
+		"out of stock", "back in stock", "restock", "colour", "color", "colors", "available in", "how to use", "warranty",
+		"compatible", "waterproof", "difference between", "recommend", "which one", "how much is", "how much does",
+		"dimensions", "does it come with", "is it genuine", "allergy", "how long does it last", "how often should",
+		"is it safe", "does it work with", "what's the difference", "sold out", "price")
+	in(IntentProductQuestion, 1.5, "功能", "产品", "质量", "电池", "颜色", "价格", "适合", "奶粉", "滤芯", "这款", "这个款",
+		"product", "battery", "quality", "model", "this item", "this one", "does it", "is it", "stage", "filter")
+
+	in(IntentSizeFit, 3, "尺码", "码数", "偏大", "偏小", "合身", "穿多大", "穿什么码", "多大码", "身高", "体重",
+		"肩宽", "腰围", "胸围", "鞋码", "大一码", "小一码", "码子", "不合脚", "挤脚", "标准码", "版型", "什么码",
+		"size", "sizing", "fit", "true to size", "too small", "too big", "too large", "too tight", "too loose",
+		"runs small", "runs large", "runs big", "measurement", "size chart", "what size", "which size", "waist",
+		"inseam", "half size", "size up", "size down")
+	in(IntentSizeFit, 1.5, "尺寸", "太大了", "太小了", "有点大", "有点小", "大了", "小了", "tight", "loose")
+
+	in(IntentPaymentBilling, 3, "付款", "支付", "发票", "扣款", "扣费", "扣钱", "账单", "分期", "信用卡", "支付宝",
+		"微信支付", "付不了", "支付失败", "重复扣", "多扣", "扣了两次", "收费", "花呗", "银行卡", "付了钱",
+		"已付款", "开票", "收据", "价保", "差价", "扣了", "乱扣", "付款失败", "怎么付",
+		"payment", "pay", "paid", "charge", "charged twice", "double charged", "invoice", "bill", "billing",
+		"credit card", "debit card", "installment", "instalment", "paypal",
+		"receipt", "overcharged", "price adjustment", "transaction", "declined", "price match", "charged me", "vat")
+	in(IntentPaymentBilling, 1.5, "付", "钱", "扣", "card", "money", "charged")
+
+	in(IntentCancelSubscription, 3, "取消订阅", "退订", "取消自动续费", "关闭自动续费", "关掉自动续费", "取消续费",
+		"不想续费", "不续了", "不再续费", "取消会员", "退会员", "注销", "注销账号", "销户", "停止订阅", "取消包月",
+		"取消连续包月", "解约", "取消套餐", "退订阅", "关闭订阅", "不想要会员", "别再扣", "不要再扣", "取消年费",
+		"cancel my subscription", "cancel subscription", "cancel the subscription", "unsubscribe", "cancel my plan",
+		"cancel my membership", "cancel membership", "stop auto-renew", "turn off auto-renew", "turn off auto renew",
+		"disable auto-renew", "auto-renewal", "auto renewal", "stop my subscription", "end my subscription",
+		"close my account", "delete my account", "don't want to renew", "stop charging me", "cancel my account",
+		"cancel the plan", "cancel my trial", "cancel the trial", "stop the subscription", "not renew")
+	in(IntentCancelSubscription, 1.5, "取消", "cancel", "cancellation")
+	in(IntentCancelSubscription, 1, "订阅", "自动续费", "续费", "subscription", "renewal", "renew")
+
+	in(IntentTechSupport, 3, "登录不了", "登不上", "无法登录", "登录失败", "打不开", "闪退", "报错", "连不上", "连接不上",
+		"卡死", "死机", "黑屏", "没反应", "用不了", "不能用", "故障", "充不进电", "充不了电", "开不了机", "开不开机",
+		"验证码", "忘记密码", "重置密码", "改密码", "账号被锁", "蓝牙", "配对", "固件", "更新后", "卡顿", "加载不出来",
+		"白屏", "出错", "错误代码", "同步", "绑定", "解绑", "激活", "设置不了", "安装不了", "下载不了", "连不上网",
+		"网络错误", "系统错误", "重启", "不工作", "不好使", "失灵", "坏了", "不亮", "不转", "没声音", "漏水",
+		"can't log in", "can't sign in", "unable to log in", "log in", "sign in", "login issue", "password",
+		"reset password", "forgot password", "verification code", "error", "error code", "crash", "bug",
+		"not working", "doesn't work", "does not work", "won't turn on", "won't charge", "won't connect", "can't connect",
+		"pair", "pairing", "bluetooth", "wi-fi", "firmware", "website is down", "page won't load", "won't load",
+		"frozen", "freezes", "glitch", "install", "setup", "set up", "reset", "sync", "account locked", "locked out",
+		"two-factor", "2fa", "stopped working", "keeps crashing", "black screen", "no sound", "leaking", "not charging",
+		"won't start", "won't open", "can't open", "troubleshoot", "reboot", "restart")
+	in(IntentTechSupport, 1.5, "app", "软件", "系统", "网络", "设置", "安装", "密码", "账号", "登录", "打开",
+		"broken", "update", "account", "device", "screen", "website", "site", "loading", "connect", "settings")
+
+	in(IntentMembership, 3, "会员", "积分", "等级", "vip", "会员卡", "会员权益", "升级会员", "黑卡", "金卡", "银卡",
+		"成长值", "会员日", "积分兑换", "开通会员", "plus会员", "会员价",
+		"membership", "member", "points", "loyalty", "rewards", "reward points", "tier", "gold member", "perks",
+		"member benefits", "premium", "upgrade my plan", "loyalty program")
+	in(IntentMembership, 1, "subscribe", "plan", "benefits")
+
+	in(IntentComplaint, 3, "投诉", "差评", "举报", "曝光", "12315", "消协", "工商局", "维权", "律师", "起诉", "太差",
+		"垃圾", "骗子", "坑人", "态度差", "态度太差", "服务太差", "什么破", "什么服务", "欺骗", "虚假宣传", "假货", "黑店",
+		"忽悠", "不负责任", "太不负责", "无良", "再也不买", "再也不来", "以后不买", "不会再买", "什么态度", "要个说法",
+		"给个说法", "讨个说法", "服务态度", "差劲", "太坑", "坑爹", "骗人", "糊弄", "敷衍",
+		"complain", "complaint", "terrible service", "worst", "scam", "unacceptable", "ripoff", "rip off", "fraud",
+		"report you", "bbb", "better business bureau", "lawyer", "sue", "file a complaint", "never buying again",
+		"never shop here again", "never order again", "never again", "disgrace", "pathetic", "liar", "misleading",
+		"false advertising", "chargeback", "bad review", "one star", "1 star", "customer service is", "your service",
+		"this service", "awful service", "horrible service", "poor service", "rude", "thanks for nothing", "joke")
+
+	in(IntentHumanRequest, 3, "转人工", "人工客服", "人工服务", "找人工", "接人工", "要人工", "真人", "人工", "找客服",
+		"叫你们经理", "经理", "主管", "负责人", "电话联系", "打电话给我", "活人", "别用机器人", "不要机器人", "客服电话",
+		"talk to a human", "speak to a human", "real person", "human agent", "live agent", "talk to a person",
+		"speak to a person", "talk to someone", "speak to someone", "a human", "an agent", "a representative",
+		"customer service rep", "representative", "your manager", "supervisor", "call me", "real human", "not a bot",
+		"speak with someone", "talk with someone", "speak to an agent", "talk to an agent", "human being", "live chat",
+		"live person", "actual person", "phone number")
+	in(IntentHumanRequest, 2, "客服呢")
+
+	in(IntentShipping, 3, "收货地址", "改地址", "修改地址", "改一下地址", "地址改", "换地址", "change my address",
+		"change the address", "change the delivery address", "change my delivery address", "update my address",
+		"wrong address", "地址错了", "地址写错")
+	in(IntentMembership, 3, "优惠券", "优惠码", "折扣码", "用券", "券", "兑换码", "红包", "coupon", "promo code",
+		"discount code", "voucher", "gift card", "promo")
+	in(IntentMembership, 1.5, "code")
+	in(IntentGreeting, 2, "有人吗", "有人在吗", "anyone there", "is anyone there", "anybody there", "anyone here")
+	in(IntentHumanRequest, 3, "agent", "agents")
+	in(IntentExchange, 3, "换大一号", "换小一号", "大一号", "小一号", "换大", "换小", "换一换")
+	in(IntentProductQuestion, 3, "纯棉", "面料", "材料", "真皮", "支持", "new collection", "collection", "new arrivals",
+		"上新", "新款", "out yet", "does it support", "support iphone")
+	in(IntentSizeFit, 3, "斤", "lbs", "xl", "xxl", "m or l", "s or m", "l or xl", "m还是l", "s还是m", "l还是xl", "平时穿",
+		"run small", "run large", "run big", "fit me", "穿m", "穿l", "穿s", "穿xl")
+	in(IntentTechSupport, 3, "api", "workspace", "teammate", "usage limit", "dashboard", "导出", "报表", "功能在哪", "is down",
+		"went down", "崩了", "挂了", "502", "500 error", "timeout", "integration", "集成", "接口", "插件", "plugin", "seat", "seats")
+	in(IntentCancelSubscription, 2, "自动扣费", "auto charge", "auto-charged", "renewed without")
+	in(IntentPaymentBilling, 1, "自动扣费")
+	in(IntentOrderStatus, 2, "on its way", "on the way", "发出了吗", "发了吗", "什么时候发")
+	in(IntentComplaint, 2, "this is how you treat", "loyal customer", "quality is", "质量太差", "这质量", "破的",
+		"包装破", "态度", "不理人", "dark pattern")
+
+	// Small talk: reported only when no topical intent matched.
+	in(IntentThanks, 3, "谢谢", "感谢", "多谢", "谢啦", "谢了", "3q", "辛苦了", "太感谢", "非常感谢", "谢谢你", "谢谢您",
+		"thanks", "thank you", "appreciate", "cheers", "many thanks", "much appreciated", "thank u")
+	in(IntentThanks, 2, "解决了", "搞定了", "收到了", "明白了", "好的", "知道了", "that helps", "that worked", "got it", "sorted",
+		"problem solved", "all good", "works now", "perfect")
+	in(IntentGreeting, 3, "你好", "您好", "在吗", "在不在", "嗨", "哈喽", "哈啰", "早上好", "下午好", "晚上好", "在嘛", "亲在吗",
+		"hello", "hi", "hey", "good morning", "good afternoon", "good evening", "hiya", "howdy", "yo", "greetings")
+}
+
+// intentIndex returns the index of intent in Intents.
+func intentIndex(intent string) int {
+	for i, s := range Intents {
+		if s == intent {
+			return i
+		}
+	}
+	panic("insight: unknown intent " + intent)
+}

@@ -1,0 +1,202 @@
+package insight
+
+// Mood, negation, degree, sarcasm, hidden-need and injection lexicons.
+// Mood weights: 1 is a mild cue, 2 a clear one, 3 unmistakable.
+
+func addMoodWords() {
+	mood := func(m int, w float64, words ...string) { add(kMood, m, w, words...) }
+
+	mood(mAngry, 3, "气死", "忍无可忍", "智障", "废物", "傻逼", "煞笔", "sb", "去死", "无耻", "滚蛋", "他妈的", "tmd",
+		"nmd", "cnm", "mlgb", "nnd", "尼玛", "你妈", "妈的", "艹", "操你", "狗屁", "什么玩意", "fuck", "fucking",
+		"fucked", "bullshit", "furious", "idiot", "idiots", "morons", "screw you", "shame on you", "🤬", "🖕")
+	mood(mAngry, 2, "愤怒", "火大", "恼火", "垃圾", "骗子", "太过分", "搞什么", "什么破", "滚", "坑人", "有病", "恶心",
+		"流氓", "强盗", "黑店", "受够了", "要个说法", "给个说法", "讨个说法", "曝光", "12315", "消协", "律师", "起诉",
+		"欺骗", "骗人", "坑爹", "什么态度", "卧槽", "我靠", "tm", "欺负人", "忽悠", "太坑", "无良", "活该", "欺人太甚",
+		"angry", "pissed", "scam", "unacceptable", "worst", "hate", "wtf", "outrageous", "disgusting", "disgrace",
+		"pathetic", "incompetent", "liar", "lied", "fraud", "rip off", "ripoff", "shit", "crap", "damn", "ffs",
+		"sick of", "had enough", "enough is enough", "trash", "garbage", "stupid", "lawyer", "sue", "ridiculous",
+		"absurd", "insane", "bs", "wth", "what the hell", "😡", "😠", "💢", "👿")
+	mood(mAngry, 1.5, "生气", "过分", "投诉", "差评", "离谱", "骗", "还钱", "退钱", "坑", "靠", "mad", "terrible",
+		"awful", "horrible", "chargeback", "never again", "a joke", "rude", "report you")
+
+	mood(mFrustrated, 2, "失望", "无语", "差劲", "受不了", "心累", "崩溃", "白等", "浪费时间", "不靠谱", "敷衍", "踢皮球",
+		"推来推去", "说了多少遍", "说了几次", "没人管", "没人回", "没人理", "不满", "不爽", "上当", "烦死", "麻烦死", "太慢",
+		"服了", "醉了", "无奈", "折腾", "闹心", "破防", "裂开", "糟心", "不太好", "不咋地", "一般般", "还是没", "不满意", "又是这样",
+		"每次都", "总是这样", "什么鬼", "frustrated", "frustrating", "disappointed", "disappointing",
+		"fed up", "unhappy", "upset", "waste of time", "how many times", "keep asking", "come on", "ugh", "smh",
+		"not again", "useless", "no response", "no reply", "every time",
+		"i told you", "already told", "already asked", "third time", "😤", "🙄", "😒", "😩", "😫", "🤦", "-_-", "=_=", "😑")
+	mood(mFrustrated, 1.2, "烦", "郁闷", "耽误", "没用", "不行", "不好", "糟糕", "难受", "不开心", "伤心", "后悔", "头疼",
+		"等了", "怎么还", "到底", "究竟", "慢", "差", "破损", "坏了", "发错", "少发", "漏发", "不回", "几天了",
+		"好几天", "一个星期", "一周了", "半个月", "质量差", "不值", "唉", "哎", "annoying", "annoyed", "again", "still",
+		"waited", "waiting", "sad", "poor", "bad", "broken", "damaged", "defective", "delayed", "delay",
+		"slow", "forever", "ages", "sigh", "hassle", "mess", "regret", "whatever", "as usual",
+		"😞", "😔", "😢", "😭", "💔", "😓", ":(", ":-(", "☹")
+	mood(mFrustrated, 0.5, "问题", "可是", "但是", "竟然", "居然", "problem", "issue", "but", "meh", "😐")
+
+	mood(mAnxious, 2, "着急", "急用", "很急", "担心", "急死", "焦虑", "来不及", "等着用", "急急急", "在线等", "心里没底",
+		"放心不下", "盗刷", "被盗", "明天就要", "今天必须", "能不能赶上", "赶得上吗", "会不会丢", "丢了吗", "不会丢了吧",
+		"求求", "紧急", "紧张", "慌", "急着", "急",
+		"urgent", "urgently", "worried", "worry", "anxious", "nervous", "concerned", "scared", "panic", "panicking",
+		"stressed", "desperate", "emergency", "need it by", "in time", "asap", "as soon as possible", "hurry",
+		"what if", "😰", "😨", "😟", "😥", "🥺")
+	mood(mAnxious, 1.2, "快点", "赶紧", "尽快", "害怕", "怕", "万一", "拜托", "还能到吗", "安全吗", "丢了",
+		"afraid", "missing", "stolen", "lost", "deadline",
+		"quickly", "soon", "😬")
+
+	mood(mConfused, 2, "不明白", "不懂", "看不懂", "什么意思", "搞不清", "糊涂", "迷糊", "找不到", "怎么弄", "怎么操作",
+		"看不明白", "没看懂", "懵", "一头雾水", "什么情况", "啥情况", "怎么会这样", "不知道怎么", "不会弄", "不会操作",
+		"confused", "confusing", "don't understand", "do not understand", "makes no sense", "doesn't make sense",
+		"what does that mean", "i'm lost", "no idea", "can't find", "cannot find", "huh", "🤔", "😕", "😵")
+	mood(mConfused, 1.2, "怎么回事", "不清楚", "不知道", "怎么设置", "晕", "为什么", "怎么会", "奇怪", "不对劲", "咋整",
+		"unclear", "how come", "what does", "not sure", "what do you mean", "weird", "strange",
+		"❓")
+	mood(mConfused, 0.6, "where do i", "how do i")
+
+	mood(mHappy, 2, "满意", "太好了", "开心", "很棒", "完美", "好评", "给力", "高兴", "爱了", "爱死", "绝绝子", "yyds",
+		"贴心", "超值", "好用", "优秀", "太棒", "真棒", "非常感谢", "太感谢", "五星", "满分", "惊喜",
+		"awesome", "perfect", "excellent", "wonderful", "amazing", "fantastic", "brilliant", "impressed", "love it",
+		"thrilled", "delighted", "superb", "outstanding", "great job", "😍", "🥰", "🤩", "🎉", "💯", "^_^")
+	mood(mHappy, 1.2, "喜欢", "棒", "不错", "赞", "靠谱", "厉害", "耐心", "哈哈", "嘿嘿", "舒服", "好看", "划算", "放心了",
+		"感谢", "很好", "挺好", "真好", "可靠", "great", "love", "nice", "glad", "pleased", "helpful", "lovely",
+		"haha", "works now", "resolved", "solved", "appreciate", "thank you", "good", "😀", "😃", "😄", "😁",
+		"😊", "😆", "😘", "❤", "♥", "👍", "👌", "🌹", ":)", ":-)", ":d", "^^", "😂")
+	mood(mHappy, 0.4, "谢谢", "多谢", "谢啦", "好的", "没问题", "收到", "明白了", "thanks", "thx", "ok", "okay",
+		"no problem", "got it", "fine", "🙂")
+
+	mood(mFrustrated, 1, "一直", "又", "算了", "still", "always", "nobody", "no one", "seriously",
+		"come on", "weeks", "days", "hours")
+	mood(mFrustrated, 0.8, "late", "wrong")
+	mood(mAnxious, 0.9, "怎么办", "please help", "help me")
+	mood(mAnxious, 0.6, "马上", "今天", "明天", "tomorrow", "tonight", "help")
+	mood(mConfused, 0.6, "哪里", "在哪", "why", "为什么", "best")
+	// Blockers: common phrases that contain a mood word but carry none
+	// ("不好意思" is "excuse me", not "not good").
+	mood(mHappy, 0, "麻烦", "不好意思", "差不多", "没关系", "没事", "不客气", "不用谢", "慢慢", "滚动", "滚筒", "不错过",
+		"好不好", "好久", "好多", "好几", "最近", "最新", "最后", "最快", "真实", "还好吗", "help you", "no worries",
+		"not sure if", "no rush", "no hurry", "in a hurry")
+	mood(mHappy, 2, "happy", "satisfied")
+	mood(mHappy, 0.6, "还好", "辛苦了", "😉")
+	mood(mHappy, 0.5, "cool")
+	mood(mHappy, 2, "yay", "woohoo", "yess", "found it", "可以了", "好了好了", "太棒了", "🎂", "🥳")
+	mood(mHappy, 1.2, "lol", "lmao", "xswl", "哈哈哈", "～", "~")
+	mood(mAnxious, 0.6, "🙏")
+	mood(mAnxious, 2, "钱扣了", "钱被扣了", "扣了钱", "is blocked", "are blocked", "team is blocked", "is down", "went down",
+		"崩了", "挂了", "parcel lost", "package lost", "is lost", "lost my", "被偷", "丢件", "丢失", "in an hour",
+		"要出国", "赶不上", "can't risk", "cannot risk", "能确定", "确定能", "guarantee", "make sure it")
+	mood(mAnxious, 0.6, "会不会")
+	mood(mAngry, 2, "this is how you treat", "how dare", "fix it", "态度差", "态度太差", "不理人", "想怎样", "到底想",
+		"是不是故意", "故意的", "not listening", "are you even", "get me a human", "now!", "呵呵")
+	mood(mFrustrated, 2, "都说了", "早就说了", "就说了", "说过了", "问三遍", "三遍", "三次", "three times", "3 times",
+		"dark pattern", "not ok", "not okay", "been trying", "tried everything", "keeps failing", "keep failing",
+		"听不懂", "别再扣", "坏的", "scratched", "not what i expect", "nowhere near", "起球", "破的", "reading this",
+		"you're not", "还是这样", "说好的", "as promised", "what is going on", "又来")
+	mood(mConfused, 1.5, "what happened", "what even", "which one is right", "which is right", "找了半天", "没看到",
+		"看不到", "没找到", "lost with", "a bit lost", "doesn't add up", "对不上", "不一致", "说的不一样", "says invalid",
+		"but it says")
+	mood(mHappy, 0, "不满足", "满足条件")
+	mood(mAnxious, 0, "不急", "不着急", "不用急", "不担心")
+	mood(mHappy, 0.8, "放心", "不错的")
+
+	neg := func(words ...string) { add(kNegator, 0, 1, words...) }
+	neg("不", "没", "没有", "不太", "不是很", "不怎么", "并不", "并没有", "从不", "从没", "别", "不要", "不是", "不算", "毫不",
+		"一点也不", "一点都不", "根本不", "根本没", "绝不", "未", "无", "不会", "不用", "没那么", "也没",
+		"not", "no", "never", "don't", "didn't", "doesn't", "isn't", "wasn't", "aren't", "weren't", "won't",
+		"wouldn't", "can't", "couldn't", "haven't", "hasn't", "hadn't", "shouldn't", "ain't", "hardly", "barely",
+		"without", "nothing", "neither", "nor")
+
+	deg := func(f float64, words ...string) { add(kDegree, 0, f, words...) }
+	deg(1.7, "极其", "极度", "简直", "完全", "extremely", "utterly", "incredibly", "absolutely", "fucking", "beyond")
+	deg(1.5, "非常", "特别", "超级", "十分", "巨", "贼", "太", "超", "实在", "相当", "最", "越来越",
+		"very", "totally", "super", "completely", "so", "such", "really really", "truly", "most")
+	deg(1.3, "真的", "真", "很", "好", "挺", "really", "too", "quite", "pretty")
+	deg(0.6, "有点", "有些", "有一点", "稍微", "略", "一点点", "还算", "稍", "a bit", "a little", "slightly", "kind of",
+		"kinda", "somewhat", "sort of", "a little bit", "a tad")
+
+	sarc := func(w float64, words ...string) { add(kSarcasm, 0, w, words...) }
+	sarc(3, "真是谢谢你们了", "真是谢谢你了", "谢谢你们了啊", "我谢谢你", "我真是谢谢", "thanks for nothing",
+		"thanks a lot for nothing", "great, just great", "just great", "gee thanks", "slow clap", "what a surprise",
+		"big surprise", "shocker", "oh great", "oh wonderful", "oh perfect", "oh fantastic", "yeah right",
+		"real helpful", "very helpful not", "so helpful not")
+	sarc(2, "呵呵", "呵呵哒", "真行", "真有你的", "真有你们的", "好棒棒", "厉害了", "可真是", "效率真高", "效率可真高",
+		"好一个", "高，实在是高", "谢谢您嘞", "真是服了", "真是厉害", "真是好", "可真行", "牛啊", "可以的啊",
+		"love how", "love that you", "love being", "wow thanks", "bravo", "well done", "nice job", "good job",
+		"as always", "sure thing", "🙃")
+
+}
+
+func addCueWords() {
+	cue := func(c int, w float64, words ...string) { add(kCue, c, w, words...) }
+	cue(cueDeadline, 2, "急用", "赶时间", "来不及", "等着用", "截止", "加急", "最晚", "前必须", "之前必须", "前要", "之前要",
+		"前到", "之前到", "明天就要", "今天必须", "今天要", "明天要", "周末前", "生日", "婚礼", "出国", "出差", "开学", "考试",
+		"过年", "节前", "几点前", "号前", "号之前", "马上要", "急着用",
+		"deadline", "need it by", "in time for", "before the weekend", "birthday", "wedding", "flight", "trip",
+		"running out of time", "time-sensitive", "by tomorrow", "by tonight", "by friday", "by monday", "by tuesday",
+		"by wednesday", "by thursday", "by saturday", "by sunday", "by the weekend", "before friday", "before monday",
+		"leaving on", "need it for", "needed it by", "urgent", "urgently", "asap", "emergency")
+	cue(cueDeadline, 1, "明天", "今晚", "今天", "马上", "立刻", "立即", "尽快", "赶紧", "tomorrow", "tonight", "today",
+		"right now", "immediately", "rush", "this weekend")
+
+	cue(cueUnfit, 2, "不合适", "不合身", "太小", "太大", "偏大", "偏小", "小了", "大了", "不喜欢", "颜色不对", "和图片不一样",
+		"色差", "不适合", "穿不上", "穿不了", "不好看", "不搭", "跟描述不符", "描述不符", "实物不符", "不好用", "买错了",
+		"拍错了", "尺码不对", "不合脚", "挤脚", "太紧", "太松", "质量差", "不满意",
+		"didn't fit", "doesn't fit", "does not fit", "did not fit", "don't fit", "too small", "too big", "too large",
+		"too tight", "too loose", "not what i expected", "don't like", "didn't like", "doesn't suit", "not my style",
+		"wrong size", "wrong color", "wrong colour", "looks different", "not as described", "ordered the wrong",
+		"not for me", "runs small", "runs large", "poor quality", "cheap quality")
+
+	cue(cueUnused, 2, "没用过", "没怎么用", "不怎么用", "用不上", "用得少", "很少用", "基本不用", "没时间用", "没什么用",
+		"不值", "不值得", "浪费钱", "白花钱", "没啥用", "不划算", "用不到", "闲置", "忘了取消", "忘记取消", "一直没用",
+		"没用上", "从来没用", "一次都没用", "太贵了", "不需要了", "用处不大",
+		"haven't used", "never used", "barely use", "don't use", "not using", "rarely use", "not worth",
+		"waste of money", "forgot to cancel", "didn't use", "no longer need", "don't need", "too expensive",
+		"not getting value", "hardly use", "never use", "don't really use", "stopped using", "not worth it")
+
+	cue(cueWronged, 2, "赔偿", "补偿", "赔钱", "凭什么", "不公平", "破损", "摔坏", "碎了", "发错", "发错货", "少发", "漏发",
+		"假货", "扣了两次", "重复扣款", "多扣", "乱扣", "被坑", "损失", "耽误了", "要个说法", "给个说法", "过期", "变质",
+		"有虫", "二手", "被拆过", "降价了", "坏的", "坏了", "骗", "赔", "发成", "缺件", "少了一个", "没给我",
+		"compensation", "compensate", "damaged", "broken", "arrived broken", "wrong item", "missing item",
+		"charged twice", "double charged", "overcharged", "make it right", "deserve", "not fair", "unfair", "expired",
+		"used item", "cracked", "shattered", "missing parts", "fake", "price dropped", "scam", "ripped off", "lied")
+
+	cue(cueLost, 2, "找不到", "怎么操作", "怎么弄", "怎么设置", "怎么申请", "怎么填", "怎么提交", "不会弄", "不会操作",
+		"步骤", "下一步", "按钮", "点哪里", "入口", "教我", "教一下", "不知道怎么", "在哪里申请", "在哪里找", "哪里找",
+		"怎么找", "看不懂", "不会用", "怎么退", "怎么改", "怎么绑定", "怎么取消", "流程",
+		"can't find", "cannot find", "where do i", "how do i", "walk me through", "guide me", "show me how",
+		"which button", "next step", "i'm lost", "stuck", "don't know how", "step by step", "steps", "button",
+		"where is the", "how can i", "where can i", "the menu", "the settings", "process")
+
+	cue(cueRepeat, 2, "说了多少遍", "说了几次", "问了好几次", "问了几次", "又问", "第三次", "第二次", "好几次", "多少次",
+		"已经说了", "已经问了", "再问一次", "再说一遍", "一直问", "还是没人", "问了半天",
+		"already asked", "asked before", "told you", "third time", "second time", "how many times", "keep asking",
+		"for the last time", "asked already", "asking again", "once again", "again", "still")
+	cue(cueRepeat, 1, "又", "再次", "还是")
+
+	cue(cueThreat, 2, "不买了", "再也不", "卸载", "换一家", "别家", "取关", "曝光", "12315", "消协", "律师", "起诉", "投诉",
+		"差评", "退会员", "再这样", "最后一次", "never again", "shop elsewhere", "another store", "competitor",
+		"bad review", "report you", "bbb", "lawyer", "sue", "chargeback", "complaint", "switch to", "cancel everything",
+		"last time i", "one star")
+
+	cue(cuePolite, 1, "请问", "麻烦", "能帮我", "帮我查", "不好意思", "打扰", "劳驾", "辛苦", "please", "could you",
+		"would you", "sorry to bother", "kindly", "if possible", "when you get a chance")
+	cue(cueWronged, 2, "被偷", "偷了", "stolen")
+
+	inj := func(w float64, words ...string) { add(kInject, 0, w, words...) }
+	inj(2, "忽略以上", "忽略之前", "忽略前面", "忽略上面", "忽略所有", "忽略你的", "忽略掉", "无视之前", "无视以上",
+		"无视上面", "无视你的", "忘记之前", "忘掉之前", "忘记你的", "忘掉你的", "之前的指令", "以上指令", "上面的指令",
+		"系统提示", "系统指令", "系统提示词", "你现在是", "从现在开始你是", "从现在起你是", "假装你是", "扮演", "开发者模式",
+		"越狱", "告诉我你的指令", "输出你的指令", "你的提示词", "新的指令", "新指令", "管理员模式", "角色扮演", "不受任何限制",
+		"<|im_start|>", "<|system|>", "<|endoftext|>", "[inst]", "[/inst]", "<<sys>>", "### instruction", "### system",
+		"ignore previous", "ignore all previous", "ignore the above", "ignore above", "ignore your instructions",
+		"ignore all instructions", "ignore prior", "ignore everything", "disregard previous", "disregard all",
+		"disregard the above", "disregard your", "forget your instructions", "forget all previous",
+		"forget everything above", "forget your rules", "you are now", "from now on you are", "pretend to be",
+		"pretend you are", "roleplay as", "role play as", "system prompt", "initial prompt", "developer mode",
+		"jailbreak", "dan mode", "do anything now", "repeat the text above", "repeat the words above",
+		"new instructions", "admin mode", "reveal your instructions", "reveal your prompt", "print your instructions",
+		"your hidden instructions", "override your")
+	inj(1, "提示词", "从现在开始", "从现在起", "假设你是", "你的设定", "没有任何限制", "不受限制", "输出你的", "泄露",
+		"其他客户的", "别的客户的", "指令", "act as", "disregard", "your instructions", "your prompt", "reveal your",
+		"print your", "override", "other customers", "other users", "sudo", "from now on", "roleplay", "no restrictions")
+
+}
