@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kairoscx/kairos/memory"
@@ -19,18 +20,8 @@ func LabelsFromTruth(t seed.TruthFile) []Label {
 	for id, e := range t.Customers {
 		out = append(out, Label{CustomerID: id, Churned: e.Churned, ChurnedAt: e.ChurnAt})
 	}
-	slices.SortFunc(out, func(a, b Label) int { return compareStrings(a.CustomerID, b.CustomerID) })
+	slices.SortFunc(out, func(a, b Label) int { return strings.Compare(a.CustomerID, b.CustomerID) })
 	return out
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // ExperimentOptions say how to train and evaluate.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -79,7 +81,12 @@ func (s *KVState) Record(ctx context.Context, c, action, outcome string) error {
 	if err := checkRecord(c, action, outcome); err != nil {
 		return err
 	}
-	for range maxAttempts {
+	for attempt := range maxAttempts {
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return fmt.Errorf("nba: record arm %s/%s: %w", c, action, err)
+			}
+		}
 		arms, rev, err := s.get(ctx, c)
 		if err != nil {
 			return err
@@ -108,3 +115,17 @@ func (s *KVState) Record(ctx context.Context, c, action, outcome string) error {
 }
 
 var errConflict = errors.New("too much contention")
+
+// backoff waits a random time that grows with the attempt (up to about
+// 50 ms), so nodes that collided do not collide again in lock step.
+func backoff(ctx context.Context, attempt int) error {
+	d := time.Duration(rand.Int64N(int64(min(attempt, 10)) * int64(5*time.Millisecond)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

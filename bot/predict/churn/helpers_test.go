@@ -1,5 +1,0 @@
-package churn_test
-
-import "strings"
-
-type stringsBuilder = strings.Builder
