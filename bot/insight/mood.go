@@ -71,8 +71,12 @@ func (r *reading) scoreMoods(hits []hit) {
 				continue
 			}
 			r.moods[f.label] += w
-			if f.label == mHappy && f.w > 0 && isEmoji(h.e.text) {
-				r.positiveEmoji = true
+			if f.label == mHappy && f.w > 0 {
+				if isEmoji(h.e.text) {
+					r.positiveEmoji = true
+				} else if f.w >= 1 {
+					r.positiveWords = true
+				}
 			}
 		}
 	}
@@ -99,7 +103,7 @@ func (r *reading) scoreMoods(hits []hit) {
 	// complaint.
 	// The praise goes to whichever of anger and frustration the message
 	// already shows ("呵呵" is bitter, "just great" weary).
-	if r.sarcasm > 0 || (r.positiveEmoji && neg >= 2) {
+	if r.sarcasm > 0 || (r.positiveEmoji && neg >= 1 && !r.positiveWords) {
 		to := mFrustrated
 		if r.moods[mAngry] > r.moods[mFrustrated] {
 			to = mAngry

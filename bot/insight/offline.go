@@ -100,6 +100,7 @@ func step(turns []Turn, states []turnState) Insight {
 	cur.intent = intent
 	cur.grams = bigrams(t.Text)
 	cur.runs = r.exclaimRuns + r.questionRuns
+	cur.saysAgain = r.cues[cueRepeat] >= 2
 	sig := signals(turns, states)
 
 	if i > 0 {
@@ -113,7 +114,9 @@ func step(turns []Turn, states []turnState) Insight {
 		}
 		// Feelings persist while the problem does: a plain follow-up
 		// after an answer that did not help keeps the customer's mood.
-		if mood == MoodCalm && prevUnresolved && negativeMood(prev.point.Label) {
+		top := max(r.moods[mAngry], r.moods[mFrustrated], r.moods[mAnxious], r.moods[mConfused])
+		if prevUnresolved && negativeMood(prev.point.Label) && severity(mood) < severity(prev.point.Label) &&
+			mood != MoodHappy && top < 2 {
 			mood, conf = prev.point.Label, 0.5
 		}
 		// Still unanswered and now asking again: worry or annoyance.

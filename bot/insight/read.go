@@ -21,6 +21,7 @@ type reading struct {
 	insist                                int // most repeats of one intent phrase
 	elongated                             bool
 	positiveEmoji                         bool
+	positiveWords                         bool // a clear positive word, not just an emoji
 
 	intent     string
 	intentConf float64

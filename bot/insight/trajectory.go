@@ -29,6 +29,8 @@ type turnState struct {
 	point  MoodPoint
 	grams  []uint32 // sorted distinct character bigrams of the letters
 	runs   int      // '!'/'?' runs
+	// saysAgain is set when the customer says they are asking again.
+	saysAgain bool
 }
 
 // bigrams returns the sorted distinct bigrams of s's letters and digits,
@@ -108,6 +110,10 @@ func signals(turns []Turn, states []turnState) Signals {
 			s.Asked++
 		}
 	}
+	if states[last].saysAgain && last > 0 {
+		// "Sorry to bother you again", "第三次问了".
+		s.Asked = max(s.Asked, 2)
+	}
 	for k := max(1, n-2*recentTurns); k < n; k++ {
 		for j := max(0, k-repeatWindow); j < k; j++ {
 			if repeats(states[k], states[j]) {
@@ -151,13 +157,16 @@ func trend(points []MoodPoint) (string, float64) {
 	if n < 2 {
 		return TrendStable, 0
 	}
+	// The label carries most of the weight, so wording inside one mood
+	// ("calm" then "calm") is not a trend.
+	at := func(p MoodPoint) float64 { return 0.7*proto[p.Label].Valence + 0.3*p.Valence }
 	prev := 0.0
 	k := 0
 	for i := max(0, n-4); i < n-1; i++ {
-		prev += points[i].Valence
+		prev += at(points[i])
 		k++
 	}
-	delta := points[n-1].Valence - prev/float64(k)
+	delta := at(points[n-1]) - prev/float64(k)
 	// A jump in agitation at the same valence also worsens.
 	if d := points[n-1].Arousal - points[n-2].Arousal; d > 0.2 && points[n-1].Valence < 0 {
 		delta -= d / 2

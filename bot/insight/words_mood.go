@@ -64,7 +64,7 @@ func addMoodWords() {
 	mood(mHappy, 0.4, "谢谢", "多谢", "谢啦", "好的", "没问题", "收到", "明白了", "thanks", "thx", "ok", "okay",
 		"no problem", "got it", "fine", "🙂")
 
-	mood(mFrustrated, 1, "一直", "又", "算了", "still", "always", "nobody", "no one", "seriously",
+	mood(mFrustrated, 1, "一直", "又", "算了", "还没", "没到账", "还不到", "still", "always", "nobody", "no one", "seriously",
 		"come on", "weeks", "days", "hours")
 	mood(mFrustrated, 0.8, "late", "wrong")
 	mood(mAnxious, 0.9, "怎么办", "please help", "help me")
@@ -89,7 +89,7 @@ func addMoodWords() {
 		"是不是故意", "故意的", "not listening", "are you even", "get me a human", "now!", "呵呵")
 	mood(mFrustrated, 2, "都说了", "早就说了", "就说了", "说过了", "问三遍", "三遍", "三次", "three times", "3 times",
 		"dark pattern", "not ok", "not okay", "been trying", "tried everything", "keeps failing", "keep failing",
-		"听不懂", "别再扣", "坏的", "scratched", "not what i expect", "nowhere near", "起球", "破的", "reading this",
+		"听不懂", "yes i know", "i already know", "我知道啊", "我都知道", "别再扣", "坏的", "scratched", "not what i expect", "nowhere near", "起球", "破的", "reading this",
 		"you're not", "还是这样", "说好的", "as promised", "what is going on", "又来")
 	mood(mConfused, 1.5, "what happened", "what even", "which one is right", "which is right", "找了半天", "没看到",
 		"看不到", "没找到", "lost with", "a bit lost", "doesn't add up", "对不上", "不一致", "说的不一样", "says invalid",
@@ -190,11 +190,12 @@ func addCueWords() {
 		"ignore previous", "ignore all previous", "ignore the above", "ignore above", "ignore your instructions",
 		"ignore all instructions", "ignore prior", "ignore everything", "disregard previous", "disregard all",
 		"disregard the above", "disregard your", "forget your instructions", "forget all previous",
-		"forget everything above", "forget your rules", "you are now", "from now on you are", "pretend to be",
+		"forget everything above", "forget your rules", "you are now a", "you are now an", "you are now dan", "from now on you are", "pretend to be",
 		"pretend you are", "roleplay as", "role play as", "system prompt", "initial prompt", "developer mode",
 		"jailbreak", "dan mode", "do anything now", "repeat the text above", "repeat the words above",
 		"new instructions", "admin mode", "reveal your instructions", "reveal your prompt", "print your instructions",
 		"your hidden instructions", "override your")
+	inj(1.5, "you are now", "dan")
 	inj(1, "提示词", "从现在开始", "从现在起", "假设你是", "你的设定", "没有任何限制", "不受限制", "输出你的", "泄露",
 		"其他客户的", "别的客户的", "指令", "act as", "disregard", "your instructions", "your prompt", "reveal your",
 		"print your", "override", "other customers", "other users", "sudo", "from now on", "roleplay", "no restrictions")
