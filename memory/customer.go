@@ -79,6 +79,10 @@ type BusinessProfile struct {
 	ReorderIntervalDays float64   `json:"reorder_interval_days,omitempty"` // typical gap between orders
 	Refunds             int       `json:"refunds"`
 	Stage               string    `json:"stage"` // prospect, new, active, at_risk, churned
+	// RecentOrders are the times of the latest orders, oldest first and
+	// bounded (memory/profile), kept so that the reorder interval is
+	// exact without reading the order history.
+	RecentOrders []time.Time `json:"recent_orders,omitempty"`
 }
 
 // BehaviourProfile is how the customer moves through the site.
@@ -89,7 +93,11 @@ type BehaviourProfile struct {
 	LastSeen    time.Time   `json:"last_seen,omitzero"`
 	TotalDwell  int64       `json:"total_dwell_ms"`
 	RecentPath  []PageVisit `json:"recent_path,omitempty"` // newest last, bounded
-	VisitDays30 int         `json:"visit_days_30"`         // distinct days with a visit in the last 30
+	VisitDays30 int         `json:"visit_days_30"`         // distinct days with a visit in the 30 up to LastSeen
+	// ActiveDays are the UTC days ("2006-01-02") with a visit in the 30
+	// days up to LastSeen, oldest first: the days VisitDays30 counts, kept
+	// so that the count is exact without reading the event history.
+	ActiveDays []string `json:"active_days,omitempty"`
 }
 
 // PageVisit is one step of the recent path.
@@ -190,6 +198,10 @@ type CustomerStore interface {
 	// Customer returns a customer by id; an id merged into another resolves
 	// to the surviving customer. ErrNotFound when unknown or erased.
 	Customer(ctx context.Context, id string) (Customer, error)
+	// Customers is Customer for many ids in one read: each known id maps
+	// to its customer (the survivor for a merged id); unknown and erased
+	// ids are left out. An empty or repeated id is no error.
+	Customers(ctx context.Context, ids []string) (map[string]Customer, error)
 	// Identities lists a customer's identities.
 	Identities(ctx context.Context, customerID string) ([]Identity, error)
 	// LinkIdentity attaches id to the customer. When id already belongs to
@@ -225,6 +237,10 @@ type CustomerStore interface {
 	// customer fails the whole batch and stores nothing, so callers
 	// validate each event first to report per-event errors.
 	AppendEvents(ctx context.Context, events []Event) (created []bool, err error)
+	// StoredEvents reports, in one read, which of ids are the ids of
+	// stored events (whichever customer they belong to): stored[i] is
+	// about ids[i]. Events of erased customers are not stored any more.
+	StoredEvents(ctx context.Context, ids []string) (stored []bool, err error)
 	// Events returns one customer's events, windowed by q, ordered by At
 	// (then ID). ErrNotFound when the customer is unknown.
 	Events(ctx context.Context, customerID string, q EventQuery) ([]Event, error)
@@ -398,9 +414,13 @@ func ValidateMemory(m Memory) error {
 // recent path and the sentiment history are interleaved by time and cut to
 // the longer of the two bounds they arrived with (the profile builder owns
 // the bound), scores are combined as weighted means, and where only one
-// value can stand (tier, stage) into's wins unless it is empty. VisitDays30
-// keeps the larger of the two (the days may overlap); the profile builder
-// recomputes it from the next visit. The result carries into's CustomerID.
+// value can stand (tier, stage) into's wins unless it is empty. The active
+// days are united and cut to the 30 days up to the later LastSeen, which
+// VisitDays30 then counts exactly (a profile without active days, from
+// before they were kept, counts as many as it says). The recent orders are
+// interleaved and all kept; the reorder interval is the weighted mean of
+// the two until the profile builder recomputes it from them (memory/profile
+// owns their bound and the median). The result carries into's CustomerID.
 func MergeProfiles(into, from Profile) Profile {
 	out := into
 	out.UpdatedAt = later(into.UpdatedAt, from.UpdatedAt)
@@ -414,6 +434,7 @@ func MergeProfiles(into, from Profile) Profile {
 	b.Refunds += fb.Refunds
 	b.FirstOrderAt = earlier(b.FirstOrderAt, fb.FirstOrderAt)
 	b.LastOrderAt = later(b.LastOrderAt, fb.LastOrderAt)
+	b.RecentOrders = interleaveAll(b.RecentOrders, fb.RecentOrders, func(t time.Time) time.Time { return t })
 
 	h, fh := &out.Behaviour, from.Behaviour
 	h.Visits += fh.Visits
@@ -421,7 +442,7 @@ func MergeProfiles(into, from Profile) Profile {
 	h.TotalDwell += fh.TotalDwell
 	h.FirstSeen = earlier(h.FirstSeen, fh.FirstSeen)
 	h.LastSeen = later(h.LastSeen, fh.LastSeen)
-	h.VisitDays30 = max(h.VisitDays30, fh.VisitDays30)
+	h.VisitDays30 = mergeDays(h, fh)
 	h.RecentPath = interleave(h.RecentPath, fh.RecentPath, func(p PageVisit) time.Time { return p.At })
 
 	i, fi := &out.Interaction, from.Interaction
@@ -473,6 +494,39 @@ func mergeScore(a, b Score) Score {
 		return Score{}
 	}
 	return Score{Count: a.Count + b.Count, Mean: (a.Mean*float64(a.Count) + b.Mean*float64(b.Count)) / float64(a.Count+b.Count)}
+}
+
+// visitDaysWindow is the span of BehaviourProfile.ActiveDays, in days.
+const visitDaysWindow = 30
+
+// mergeDays unites the active days of b (whose LastSeen is already the
+// later of the two) and from, and returns how many there are. Without
+// active days on either side (profiles from before they were kept) the
+// larger count stands: the days may overlap.
+func mergeDays(b *BehaviourProfile, from BehaviourProfile) int {
+	if len(b.ActiveDays) == 0 && len(from.ActiveDays) == 0 {
+		return max(b.VisitDays30, from.VisitDays30)
+	}
+	days := append(slices.Clone(b.ActiveDays), from.ActiveDays...)
+	slices.Sort(days)
+	days = slices.Compact(days)
+	first := b.LastSeen.UTC().AddDate(0, 0, 1-visitDaysWindow).Format(time.DateOnly)
+	if i, _ := slices.BinarySearch(days, first); i > 0 {
+		days = days[i:]
+	}
+	b.ActiveDays = slices.Clip(days)
+	return len(days)
+}
+
+// interleaveAll merges two time-ordered lists, oldest first, keeping all.
+func interleaveAll[T any](a, b []T, at func(T) time.Time) []T {
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]T, 0, len(a)+len(b))
+	out = append(append(out, a...), b...)
+	slices.SortStableFunc(out, func(x, y T) int { return at(x).Compare(at(y)) })
+	return out
 }
 
 // interleave merges two time-ordered lists, oldest first, keeping the

@@ -75,6 +75,22 @@ func (s *Store) AppendEvents(ctx context.Context, events []memory.Event) ([]bool
 	return created, nil
 }
 
+// StoredEvents looks the ids up in the event id index.
+func (s *Store) StoredEvents(ctx context.Context, ids []string) ([]bool, error) {
+	stored := make([]bool, len(ids))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bEventIDs)
+		for i, id := range ids {
+			stored[i] = id != "" && b.Get([]byte(id)) != nil
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("stored events", err)
+	}
+	return stored, nil
+}
+
 // Events walks the customer's keys between q.Since and q.Until in the
 // order asked, filtering types.
 func (s *Store) Events(ctx context.Context, customerID string, q memory.EventQuery) ([]memory.Event, error) {

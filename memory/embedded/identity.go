@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -35,6 +36,35 @@ func (s *Store) Customer(ctx context.Context, id string) (memory.Customer, error
 		return memory.Customer{}, wrap("customer", err)
 	}
 	return c, nil
+}
+
+// Customers resolves many ids in one read transaction.
+func (s *Store) Customers(ctx context.Context, ids []string) (map[string]memory.Customer, error) {
+	out := make(map[string]memory.Customer, len(ids))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			if _, done := out[id]; done {
+				continue
+			}
+			cus, err := resolve(tx, id)
+			if errors.Is(err, memory.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			rec, err := loadCustomer(tx, cus)
+			if err != nil {
+				return err
+			}
+			out[id] = memory.Customer{ID: cus, CreatedAt: rec.CreatedAt}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("customers", err)
+	}
+	return out, nil
 }
 
 // Identities lists a customer's identities in key order.

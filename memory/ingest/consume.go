@@ -157,15 +157,16 @@ func (in *Ingest) process(ctx context.Context, msgs []jetstream.Msg) {
 		for i, ev := range events {
 			ids[i] = ev.CustomerID
 		}
-		unlock := in.locks.lock(ids)
-		defer unlock()
+		unlock := in.locks.share(ids)
 		created, err := in.store.AppendEvents(ctx, events)
 		if err != nil {
+			unlock()
 			in.retryLater(ok, err)
 			return
 		}
-		in.applyNew(ctx, events, created, now)
-		in.repair(ctx, ok, events, created)
+		stale := in.applyNew(ctx, events, created, now)
+		unlock()
+		in.repair(ctx, ok, events, created, stale)
 	}
 	for _, j := range ok {
 		if err := j.msg.Ack(); err != nil {
@@ -222,8 +223,9 @@ func (in *Ingest) retryLater(jobs []job, err error) {
 
 // applyNew updates the profile of each customer with new events, once
 // per customer, their events in time order, all in one profile
-// transaction.
-func (in *Ingest) applyNew(ctx context.Context, events []memory.Event, created []bool, now time.Time) {
+// transaction. It returns the customers whose stored profile predated
+// the state that keeps it exact, for a rebuild.
+func (in *Ingest) applyNew(ctx context.Context, events []memory.Event, created []bool, now time.Time) (stale []string) {
 	byCustomer := make(map[string]*customerEvents)
 	var cs []*customerEvents
 	for i, ev := range events {
@@ -241,12 +243,19 @@ func (in *Ingest) applyNew(ctx context.Context, events []memory.Event, created [
 	for _, c := range cs {
 		slices.SortStableFunc(c.evs, func(a, b memory.Event) int { return a.At.Compare(b.At) })
 	}
-	for id, err := range in.updateProfiles(ctx, cs, now) {
+	lost := in.updateProfiles(ctx, cs, now)
+	for id, err := range lost {
 		// The events are stored, so a redelivery would not apply them
 		// again: Rebuild recomputes the profile from stored events.
 		in.logger.Error("profile update lost; rebuild the profile", "customer", id,
 			"events", len(byCustomer[id].evs), "err", err)
 	}
+	for _, c := range cs {
+		if c.stale && lost[c.id] == nil {
+			stale = append(stale, c.id)
+		}
+	}
+	return stale
 }
 
 // repair rebuilds the profiles of customers with redelivered events the
@@ -255,9 +264,15 @@ func (in *Ingest) applyNew(ctx context.Context, events []memory.Event, created [
 // applying only new events would then lose them for good. Rebuilding from
 // the stored events is exact whichever way the earlier attempt ended; it
 // cannot race that attempt, which gave up (batchTimeout) before the stream
-// redelivers (ackWait).
-func (in *Ingest) repair(ctx context.Context, jobs []job, events []memory.Event, created []bool) {
+// redelivers (ackWait), and it holds the customer's lock alone, so no
+// other batch is between storing and applying events of the customer
+// (customerLocks). Customers in stale (profiles from before the
+// profile kept its exact state) are rebuilt too, once.
+func (in *Ingest) repair(ctx context.Context, jobs []job, events []memory.Event, created []bool, stale []string) {
 	customers := make(map[string]bool)
+	for _, id := range stale {
+		customers[id] = true
+	}
 	for i, j := range jobs {
 		if created[i] {
 			continue
@@ -268,9 +283,9 @@ func (in *Ingest) repair(ctx context.Context, jobs []job, events []memory.Event,
 	}
 	for id := range customers {
 		if _, err := in.Rebuild(ctx, id); err != nil {
-			in.logger.Error("rebuild profile after redelivery", "customer", id, "err", err)
+			in.logger.Error("rebuild profile", "customer", id, "err", err)
 			continue
 		}
-		in.logger.Info("rebuilt profile after redelivery", "customer", id)
+		in.logger.Info("rebuilt profile", "customer", id)
 	}
 }

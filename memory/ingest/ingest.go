@@ -42,9 +42,10 @@ const (
 // Store is what ingestion needs of the system of record
 // (memory.CustomerStore and memory.Store provide it).
 type Store interface {
-	Customer(ctx context.Context, id string) (memory.Customer, error)
+	Customers(ctx context.Context, ids []string) (map[string]memory.Customer, error)
 	CustomerByIdentity(ctx context.Context, id memory.Identity) (memory.Customer, bool, error)
 	AppendEvents(ctx context.Context, events []memory.Event) ([]bool, error)
+	StoredEvents(ctx context.Context, ids []string) ([]bool, error)
 	Events(ctx context.Context, customerID string, q memory.EventQuery) ([]memory.Event, error)
 	UpdateProfile(ctx context.Context, customerID string, update func(*memory.Profile) error) (memory.Profile, error)
 	UpdateProfiles(ctx context.Context, customerIDs []string, update func(customerID string, p *memory.Profile) error) error
@@ -76,9 +77,10 @@ type Config struct {
 	// (default 5s).
 	RetryDelay time.Duration
 	// SkipStoreCheck makes the API report events the store already holds
-	// as "accepted" rather than looking them up ("duplicate"). They are
-	// still stored and applied once; only the report differs. It saves
-	// two store reads per distinct customer in a request.
+	// as "accepted" rather than looking them up ("duplicate"), and
+	// customer ids it does not know as "accepted" rather than "invalid"
+	// (the consumer drops those). They are still stored and applied once;
+	// only the report differs. It saves two store reads per request.
 	SkipStoreCheck bool
 }
 

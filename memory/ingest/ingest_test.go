@@ -375,3 +375,48 @@ func TestNewValidatesConfig(t *testing.T) {
 }
 
 var _ = http.StatusOK
+
+// A profile stored before profiles kept their active days and recent
+// orders is rebuilt from the stored events on its next event, once, so its
+// figures become exact without double counting.
+func TestLegacyProfileIsRebuilt(t *testing.T) {
+	e := newEnv(t)
+	e.start(nil)
+	ctx := context.Background()
+	cus := e.customer("site_user", "old")
+	day := 24 * time.Hour
+	var old []memory.Event
+	for i, d := range []time.Duration{-3 * day, -5 * day, -5*day - time.Hour, -40 * day} {
+		old = append(old, memory.Event{ID: fmt.Sprint("old-v", i), CustomerID: cus, Type: "page_view", Source: "web",
+			At: e.now.Add(d), Props: []byte(`{"url":"/"}`)})
+	}
+	for i, d := range []time.Duration{-70 * day, -50 * day, -20 * day} {
+		old = append(old, memory.Event{ID: fmt.Sprint("old-o", i), CustomerID: cus, Type: "order_placed", Source: "api",
+			At: e.now.Add(d), Props: []byte(fmt.Sprintf(order30, fmt.Sprint("old", i)))})
+	}
+	if _, err := e.real.AppendEvents(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	// The profile as the previous version kept it: counts, no state.
+	if _, err := e.real.UpdateProfile(ctx, cus, func(p *memory.Profile) error {
+		p.Behaviour = memory.BehaviourProfile{Visits: 3, PageViews: 4, LastSeen: e.now.Add(-3 * day), FirstSeen: e.now.Add(-40 * day), VisitDays30: 7}
+		p.Business = memory.BusinessProfile{Orders: 3, LifetimeValue: 90, LastOrderAt: e.now.Add(-20 * day), FirstOrderAt: e.now.Add(-70 * day), ReorderIntervalDays: 25}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 { // the second event finds the state in place: no second rebuild
+		if res := e.postEvents(event(fmt.Sprint("new-v", i), "page_view", "old", e.now.Add(-time.Duration(i)*time.Minute), `{"url":"/new"}`)); res[0].Status != "accepted" {
+			t.Fatalf("%+v", res[0])
+		}
+		e.drain()
+	}
+	p := e.profile(cus)
+	h, b := p.Behaviour, p.Business
+	if h.PageViews != 6 || h.VisitDays30 != 3 || len(h.ActiveDays) != 3 || !h.LastSeen.Equal(e.now) {
+		t.Fatalf("behaviour %+v, want 6 views on 3 days (-5, -3, today)", h)
+	}
+	if b.Orders != 3 || b.LifetimeValue != 90 || len(b.RecentOrders) != 3 || b.ReorderIntervalDays != 25 {
+		t.Fatalf("business %+v, want 3 orders, interval 25 (gaps 20 and 30)", b)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/kairoscx/kairos/memory"
 	"github.com/kairoscx/kairos/memory/profile"
@@ -22,17 +21,40 @@ type resolution struct {
 	err error
 }
 
-// resolve finds the customer of every address: by id following merges,
-// by identity creating the customer on first sight. The error is a store
+// resolve finds the customer of every address: addresses by id (merged
+// ids followed to the survivor) in one store read, addresses by identity
+// one by one, creating the customer on first sight. The error is a store
 // failure worth retrying; addresses that can never resolve get a
 // resolution with err set.
 func (in *Ingest) resolve(ctx context.Context, addrs []address) (map[address]resolution, error) {
 	out := make(map[address]resolution, len(addrs))
+	var ids []string
+	var idents []address
+	for _, a := range addrs {
+		if a.id != "" {
+			ids = append(ids, a.id)
+		} else {
+			idents = append(idents, a)
+		}
+	}
+	if len(ids) > 0 {
+		found, err := in.store.Customers(ctx, ids)
+		if err != nil {
+			return nil, fmt.Errorf("ingest: customers: %w", err)
+		}
+		for _, id := range ids {
+			r := resolution{id: found[id].ID}
+			if r.id == "" {
+				r.err = &profile.FieldError{Field: "customer.id", Message: fmt.Sprintf("no customer %q", id)}
+			}
+			out[address{id: id}] = r
+		}
+	}
 	var mu sync.Mutex
 	var firstErr error
-	parallel(len(addrs), func(k int) {
-		a := addrs[k]
-		res, err := in.resolveOne(ctx, a)
+	parallel(len(idents), func(k int) {
+		a := idents[k]
+		res, err := in.resolveIdentity(ctx, a.ident)
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
@@ -44,23 +66,13 @@ func (in *Ingest) resolve(ctx context.Context, addrs []address) (map[address]res
 	return out, firstErr
 }
 
-func (in *Ingest) resolveOne(ctx context.Context, a address) (resolution, error) {
-	if a.id != "" {
-		c, err := in.store.Customer(ctx, a.id)
-		switch {
-		case errors.Is(err, memory.ErrNotFound):
-			return resolution{err: &profile.FieldError{Field: "customer.id", Message: fmt.Sprintf("no customer %q", a.id)}}, nil
-		case err != nil:
-			return resolution{}, fmt.Errorf("ingest: customer %s: %w", a.id, err)
-		}
-		return resolution{id: c.ID}, nil
-	}
-	c, _, err := in.store.CustomerByIdentity(ctx, a.ident)
+func (in *Ingest) resolveIdentity(ctx context.Context, id memory.Identity) (resolution, error) {
+	c, _, err := in.store.CustomerByIdentity(ctx, id)
 	switch {
 	case errors.Is(err, memory.ErrInvalid):
 		return resolution{err: &profile.FieldError{Field: "customer.identity", Message: err.Error()}}, nil
 	case err != nil:
-		return resolution{}, fmt.Errorf("ingest: customer by %s identity: %w", a.ident.Kind, err)
+		return resolution{}, fmt.Errorf("ingest: customer by %s identity: %w", id.Kind, err)
 	}
 	return resolution{id: c.ID}, nil
 }
@@ -121,11 +133,11 @@ func (in *Ingest) checkStored(ctx context.Context, ps []pending, results []Resul
 		}
 		byCustomer[r.id] = append(byCustomer[r.id], k)
 	}
-	stored := in.storedIDs(ctx, ps, byCustomer)
+	stored := in.storedIDs(ctx, ps)
 	out := make([]pending, 0, len(ps)) // not in place: the map's order is random
 	for _, ks := range byCustomer {
 		for _, k := range ks {
-			if stored[ps[k].ev.ID] {
+			if stored[k] {
 				results[ps[k].i].Status = StatusDuplicate
 				continue
 			}
@@ -136,47 +148,17 @@ func (in *Ingest) checkStored(ctx context.Context, ps []pending, results []Resul
 	return out
 }
 
-// storedLimit bounds the window read per customer by the duplicate check.
-const storedLimit = 1000
-
-// storedIDs returns which of the events' ids the store holds, reading each
-// customer's events in the window spanned by theirs. Times are compared at
-// microsecond precision (what PostgreSQL keeps).
-func (in *Ingest) storedIDs(ctx context.Context, ps []pending, byCustomer map[string][]int) map[string]bool {
-	ids := make([]string, 0, len(byCustomer))
-	for id := range byCustomer {
-		ids = append(ids, id)
+// storedIDs reports which of the events' ids the store holds, in one read.
+// A failing store reports none: the consumer still stores each event once.
+func (in *Ingest) storedIDs(ctx context.Context, ps []pending) []bool {
+	ids := make([]string, len(ps))
+	for k, p := range ps {
+		ids[k] = p.ev.ID
 	}
-	stored := make(map[string]bool)
-	var mu sync.Mutex
-	parallel(len(ids), func(n int) {
-		ks := byCustomer[ids[n]]
-		q := memory.EventQuery{Limit: storedLimit}
-		var since, until time.Time
-		for _, k := range ks {
-			ev := ps[k].ev
-			at := ev.At.Truncate(time.Microsecond)
-			if since.IsZero() || at.Before(since) {
-				since = at
-			}
-			if at.After(until) {
-				until = at
-			}
-			if !slices.Contains(q.Types, ev.Type) {
-				q.Types = append(q.Types, ev.Type)
-			}
-		}
-		q.Since, q.Until = since, until.Add(time.Microsecond)
-		evs, err := in.store.Events(ctx, ids[n], q)
-		if err != nil {
-			in.logger.WarnContext(ctx, "event API: duplicate check failed", "customer", ids[n], "err", err)
-			return
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		for _, e := range evs {
-			stored[e.ID] = true
-		}
-	})
+	stored, err := in.store.StoredEvents(ctx, ids)
+	if err != nil || len(stored) != len(ps) {
+		in.logger.WarnContext(ctx, "event API: duplicate check failed", "err", err)
+		return make([]bool, len(ps))
+	}
 	return stored
 }

@@ -68,6 +68,27 @@ func (s *Store) AppendEvents(ctx context.Context, events []memory.Event) ([]bool
 	return created, nil
 }
 
+// StoredEvents looks the ids up by the events' primary key in one query.
+func (s *Store) StoredEvents(ctx context.Context, ids []string) ([]bool, error) {
+	stored := make([]bool, len(ids))
+	ask := storable(ids)
+	if len(ask) == 0 {
+		return stored, nil
+	}
+	var found []string
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(array_agg(id), '{}') FROM events WHERE id = ANY($1)`, ask).Scan(&found); err != nil {
+		return nil, wrap("stored events", err)
+	}
+	have := make(map[string]bool, len(found))
+	for _, id := range found {
+		have[id] = true
+	}
+	for i, id := range ids {
+		stored[i] = have[id]
+	}
+	return stored, nil
+}
+
 // eventsSQL reads one window of a customer's events along the
 // (customer_id, at, id) index. $6 picks the direction; a customer with no
 // events in the window still yields one row of NULLs, so an unknown

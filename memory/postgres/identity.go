@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -36,6 +38,49 @@ func (s *Store) Customer(ctx context.Context, id string) (memory.Customer, error
 	}
 	c.CreatedAt = utc(c.CreatedAt)
 	return c, wrap("customer", err)
+}
+
+// Customers resolves many ids in one query. Ids PostgreSQL cannot hold
+// (invalid UTF-8, NUL) name no customer and are left out before asking.
+func (s *Store) Customers(ctx context.Context, ids []string) (map[string]memory.Customer, error) {
+	out := make(map[string]memory.Customer, len(ids))
+	ask := storable(ids)
+	if len(ask) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT c.id, s.id, s.created_at FROM customers c JOIN customers s ON s.id = coalesce(c.merged_into, c.id)
+		WHERE c.id = ANY($1)`, ask)
+	if err != nil {
+		return nil, wrap("customers", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var c memory.Customer
+		if err := rows.Scan(&id, &c.ID, &c.CreatedAt); err != nil {
+			return nil, wrap("customers", err)
+		}
+		c.CreatedAt = utc(c.CreatedAt)
+		out[id] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("customers", err)
+	}
+	return out, nil
+}
+
+// storable returns the distinct ids that PostgreSQL text can hold: valid
+// UTF-8 without NUL. Others can name nothing stored.
+func storable(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if !seen[id] && utf8.ValidString(id) && !strings.ContainsRune(id, 0) {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // Identities lists a customer's identities in one query; a customer

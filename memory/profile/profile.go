@@ -29,8 +29,12 @@ const (
 	SessionGap = 30 * time.Minute
 	// MaxPath is how many page views the recent path keeps.
 	MaxPath = 20
-	// VisitWindow is the window of Behaviour.VisitDays30.
+	// VisitWindow is the window of Behaviour.VisitDays30 and ActiveDays:
+	// 30 UTC days up to LastSeen's.
 	VisitWindow = 30 * 24 * time.Hour
+	// MaxRecentOrders is how many order times Business.RecentOrders keeps;
+	// the reorder interval is the median gap among them.
+	MaxRecentOrders = 50
 )
 
 // behavioural reports whether an event is the customer moving through the
@@ -119,25 +123,16 @@ func decode(props json.RawMessage, v any) bool {
 // when it lies more than SessionGap from every time the profile still
 // knows (first and last seen, the recent path). That is exact while the
 // late event falls within the recent path; for older back-fills it may
-// count a visit that a full replay would have merged.
+// count a visit that a full replay would have merged. Visit days are exact
+// in any order: they are a set.
 func seen(b *memory.BehaviourProfile, t time.Time) {
 	switch {
 	case b.LastSeen.IsZero():
-		b.Visits, b.VisitDays30 = 1, 1
+		b.Visits = 1
 		b.FirstSeen, b.LastSeen = t, t
 	case !t.Before(b.LastSeen):
 		if t.Sub(b.LastSeen) > SessionGap {
 			b.Visits++
-		}
-		if day(t) != day(b.LastSeen) {
-			// An approximation kept without the list of days: it never
-			// forgets a day inside the window. memory/ingest replaces it
-			// with the exact count from stored events.
-			if t.Sub(b.LastSeen) >= VisitWindow {
-				b.VisitDays30 = 1
-			} else {
-				b.VisitDays30 = min(b.VisitDays30+1, 30)
-			}
 		}
 		b.LastSeen = t
 	default:
@@ -148,6 +143,30 @@ func seen(b *memory.BehaviourProfile, t time.Time) {
 			b.FirstSeen = t
 		}
 	}
+	addDay(b, t)
+}
+
+// addDay adds t's day to the active days and drops the days before the
+// VisitWindow up to LastSeen.
+func addDay(b *memory.BehaviourProfile, t time.Time) {
+	days := b.ActiveDays
+	first := windowStart(b.LastSeen)
+	if d := t.UTC().Format(time.DateOnly); d >= first {
+		if i, found := slices.BinarySearch(days, d); !found {
+			days = slices.Insert(days, i, d)
+		}
+	}
+	if i, _ := slices.BinarySearch(days, first); i > 0 {
+		days = slices.Delete(days, 0, i)
+	}
+	b.ActiveDays = days
+	b.VisitDays30 = len(days)
+}
+
+// windowStart is the first day ("2006-01-02") of the VisitWindow that ends
+// with last's day.
+func windowStart(last time.Time) string {
+	return last.UTC().AddDate(0, 0, 1-int(VisitWindow/(24*time.Hour))).Format(time.DateOnly)
 }
 
 func nearKnown(b *memory.BehaviourProfile, t time.Time) bool {
@@ -240,12 +259,18 @@ func order(b *memory.BusinessProfile, ev memory.Event) {
 	if ev.At.After(b.LastOrderAt) {
 		b.LastOrderAt = ev.At
 	}
-	// Without the order history at hand, the mean gap stands in for the
-	// median; memory/ingest sets the median from stored orders
-	// (ReorderInterval).
-	if b.Orders >= 2 {
-		b.ReorderIntervalDays = days(b.LastOrderAt.Sub(b.FirstOrderAt)) / float64(b.Orders-1)
+	addOrder(b, ev.At)
+}
+
+// addOrder inserts an order time into the recent orders, keeps the newest
+// MaxRecentOrders, and sets the reorder interval from them.
+func addOrder(b *memory.BusinessProfile, at time.Time) {
+	i, _ := slices.BinarySearchFunc(b.RecentOrders, at, func(e, t time.Time) int { return e.Compare(t) })
+	b.RecentOrders = slices.Insert(b.RecentOrders, i, at)
+	if n := len(b.RecentOrders); n > MaxRecentOrders {
+		b.RecentOrders = slices.Delete(b.RecentOrders, 0, n-MaxRecentOrders)
 	}
+	b.ReorderIntervalDays = ReorderInterval(b.RecentOrders)
 }
 
 func days(d time.Duration) float64 { return d.Hours() / 24 }
@@ -289,17 +314,28 @@ func ReorderInterval(orders []time.Time) float64 {
 	return (gaps[n/2-1] + gaps[n/2]) / 2
 }
 
-// VisitDays counts the distinct UTC days with activity in the VisitWindow
-// ending at now, from the times of behaviour events.
+// VisitDays counts the distinct UTC days with activity among the 30 days
+// ending with now's (activity after now aside), from the times of
+// behaviour events: what Behaviour.VisitDays30 holds when now is LastSeen.
 func VisitDays(times []time.Time, now time.Time) int {
-	seenDays := make(map[int64]struct{})
-	from := now.Add(-VisitWindow)
+	seenDays := make(map[string]struct{})
+	first := windowStart(now)
 	for _, t := range times {
-		if !t.Before(from) && !t.After(now) {
-			seenDays[day(t)] = struct{}{}
+		if d := t.UTC().Format(time.DateOnly); d >= first && !t.After(now) {
+			seenDays[d] = struct{}{}
 		}
 	}
 	return len(seenDays)
+}
+
+// NeedsHistory reports whether p was built before profiles kept their
+// active days and recent orders, so that its visit days and reorder
+// interval can only be made exact by replaying the customer's stored
+// events. A profile Apply built from its first event never does: it holds
+// the day of LastSeen and at least one order time once it has an order.
+func NeedsHistory(p *memory.Profile) bool {
+	return (!p.Behaviour.LastSeen.IsZero() && len(p.Behaviour.ActiveDays) == 0) ||
+		(p.Business.Orders > 0 && len(p.Business.RecentOrders) == 0)
 }
 
 // BehaviourTypes are the standard types that count as activity (visits,

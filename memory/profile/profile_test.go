@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -39,17 +40,17 @@ func apply(evs ...memory.Event) memory.Profile {
 }
 
 func TestOrders(t *testing.T) {
-	p := apply(orderAt(t0, 100), orderAt(t0.AddDate(0, 0, 30), 50),
-		ev(profile.TypeOrderPlaced, t0.AddDate(0, 0, 50), `{"order_id":"x","items":[{"sku":"a","qty":3,"price":10}]}`))
+	p := apply(orderAt(t0, 100), orderAt(t0.AddDate(0, 0, 30), 50), orderAt(t0.AddDate(0, 0, 100), 30),
+		ev(profile.TypeOrderPlaced, t0.AddDate(0, 0, 40), `{"order_id":"x","items":[{"sku":"a","qty":3,"price":10}]}`))
 	b := p.Business
-	if b.Orders != 3 || b.LifetimeValue != 180 {
-		t.Fatalf("orders %d ltv %v, want 3 and 180 (the last one summed from its items)", b.Orders, b.LifetimeValue)
+	if b.Orders != 4 || b.LifetimeValue != 210 {
+		t.Fatalf("orders %d ltv %v, want 4 and 210 (the last one summed from its items)", b.Orders, b.LifetimeValue)
 	}
-	if !b.FirstOrderAt.Equal(t0) || !b.LastOrderAt.Equal(t0.AddDate(0, 0, 50)) {
+	if !b.FirstOrderAt.Equal(t0) || !b.LastOrderAt.Equal(t0.AddDate(0, 0, 100)) {
 		t.Fatalf("first %v last %v", b.FirstOrderAt, b.LastOrderAt)
 	}
-	if b.ReorderIntervalDays != 25 {
-		t.Fatalf("interval %v, want the mean gap 25 without history", b.ReorderIntervalDays)
+	if b.ReorderIntervalDays != 30 {
+		t.Fatalf("interval %v, want the median gap 30 (gaps 30, 10, 60) from the kept order times", b.ReorderIntervalDays)
 	}
 	p = apply(ev(profile.TypeRefundRequested, t0, `{"order_id":"x"}`), ev(profile.TypeRefundSubmitted, t0, `{"order_id":"x","amount":30}`))
 	if p.Business.Refunds != 1 || p.Business.LifetimeValue != 0 {
@@ -69,20 +70,74 @@ func TestOutOfOrderMatchesInOrder(t *testing.T) {
 	evs = append(evs, orderAt(t0.AddDate(0, 0, 1), 10), orderAt(t0.AddDate(0, 0, 31), 20),
 		ev(profile.TypeTierChanged, t0, `{"tier":"gold"}`))
 	want := apply(evs...)
-	if want.Behaviour.Visits != 2 || want.Behaviour.PageViews != 12 {
-		t.Fatalf("in order: visits %d views %d, want 2 and 12", want.Behaviour.Visits, want.Behaviour.PageViews)
+	if want.Behaviour.Visits != 2 || want.Behaviour.PageViews != 12 || want.Business.ReorderIntervalDays != 30 {
+		t.Fatalf("in order: visits %d views %d interval %v, want 2, 12 and 30",
+			want.Behaviour.Visits, want.Behaviour.PageViews, want.Business.ReorderIntervalDays)
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range 20 {
 		shuffled := append([]memory.Event(nil), evs...)
 		r.Shuffle(len(shuffled), func(a, b int) { shuffled[a], shuffled[b] = shuffled[b], shuffled[a] })
 		got := apply(shuffled...)
-		got.Business.ReorderIntervalDays = want.Business.ReorderIntervalDays // order-dependent rounding aside
-		// VisitDays30 is an approximation out of order; ingest makes it exact.
-		got.Behaviour.VisitDays30 = want.Behaviour.VisitDays30
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("shuffle %d:\n got %+v\nwant %+v", i, got, want)
 		}
+	}
+}
+
+// The visit days and the reorder interval are exact in any order of
+// arrival, without the history: the profile keeps the days of the window
+// and the recent order times.
+func TestDaysAndIntervalExactInAnyOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range 50 {
+		var evs []memory.Event
+		var views, orders []time.Time
+		for range 1 + r.IntN(40) {
+			at := t0.Add(time.Duration(r.IntN(90*24)) * time.Hour)
+			views = append(views, at)
+			evs = append(evs, view(at, "/"))
+		}
+		for range r.IntN(profile.MaxRecentOrders + 20) {
+			at := t0.Add(time.Duration(r.IntN(400*24)) * time.Hour)
+			orders = append(orders, at)
+			evs = append(evs, orderAt(at, 1))
+		}
+		r.Shuffle(len(evs), func(a, b int) { evs[a], evs[b] = evs[b], evs[a] })
+		p := apply(evs...)
+		b, h := p.Business, p.Behaviour
+		slices.SortFunc(orders, func(a, b time.Time) int { return a.Compare(b) })
+		recent := orders[max(0, len(orders)-profile.MaxRecentOrders):]
+		if len(b.RecentOrders) != len(recent) || b.ReorderIntervalDays != profile.ReorderInterval(recent) {
+			t.Fatalf("case %d: %d recent orders, interval %v; want %d and %v", i, len(b.RecentOrders), b.ReorderIntervalDays,
+				len(recent), profile.ReorderInterval(recent))
+		}
+		if want := profile.VisitDays(views, h.LastSeen); h.VisitDays30 != want || len(h.ActiveDays) != want {
+			t.Fatalf("case %d: visit days %d (%v), want %d", i, h.VisitDays30, h.ActiveDays, want)
+		}
+		if profile.NeedsHistory(&p) {
+			t.Fatalf("case %d: a profile built by Apply needs history", i)
+		}
+	}
+}
+
+func TestNeedsHistory(t *testing.T) {
+	tests := []struct {
+		name string
+		p    memory.Profile
+		want bool
+	}{
+		{"empty", memory.Profile{}, false},
+		{"built by Apply", apply(view(t0, "/"), orderAt(t0, 1)), false},
+		{"visits without days", memory.Profile{Behaviour: memory.BehaviourProfile{LastSeen: t0, VisitDays30: 3}}, true},
+		{"orders without times", memory.Profile{Business: memory.BusinessProfile{Orders: 2, LastOrderAt: t0}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := profile.NeedsHistory(&tt.p); got != tt.want {
+				t.Fatalf("NeedsHistory = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -258,13 +258,6 @@ func (w *writer) finish(ctx context.Context, s *seeded) error {
 				}
 			}
 		}
-		if s.created {
-			// Exact figures from the whole history, which Apply can only
-			// approximate one event at a time.
-			orders, visits := timesOf(s.c.Events)
-			p.Business.ReorderIntervalDays = profile.ReorderInterval(orders)
-			p.Behaviour.VisitDays30 = profile.VisitDays(visits, end)
-		}
 		p.Business.Stage = profile.Stage(p, end)
 		p.UpdatedAt = end
 		return nil
@@ -273,19 +266,6 @@ func (w *writer) finish(ctx context.Context, s *seeded) error {
 		return fmt.Errorf("seed: profile of %s: %w", s.c.Key, err)
 	}
 	return nil
-}
-
-// timesOf returns the times of the orders and of the behaviour events.
-func timesOf(evs []memory.Event) (orders, visits []time.Time) {
-	for _, ev := range evs {
-		switch ev.Type {
-		case evOrderPlaced:
-			orders = append(orders, ev.At)
-		case evPageView, evProductView, evSearch, evCartAdd:
-			visits = append(visits, ev.At)
-		}
-	}
-	return orders, visits
 }
 
 func (w *writer) chat(ctx context.Context, s *seeded, ci int, ch Chat) error {

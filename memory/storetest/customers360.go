@@ -49,6 +49,9 @@ func RunCustomers(t *testing.T, open func(t *testing.T) CustomerStore) {
 	t.Run("SearchMemories", func(t *testing.T) { testSearchMemories(t, fresh) })
 	t.Run("SearchMemoriesKeyword", func(t *testing.T) { testSearchMemoriesKeyword(t, fresh) })
 	t.Run("DeleteMemory", func(t *testing.T) { testDeleteMemory(t, fresh) })
+	t.Run("CustomersBatch", func(t *testing.T) { testCustomersBatch(t, fresh) })
+	t.Run("StoredEvents", func(t *testing.T) { testStoredEvents(t, fresh) })
+	t.Run("MergeProfileState", func(t *testing.T) { testMergeProfileState(t, fresh) })
 }
 
 func identity(kind, value string) memory.Identity { return memory.Identity{Kind: kind, Value: value} }
