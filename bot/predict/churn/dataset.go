@@ -95,15 +95,20 @@ func AsOf(current memory.Profile, events []memory.Event, cutoff time.Time) memor
 
 // Label is one customer's known outcome.
 type Label struct {
-	CustomerID string    `json:"customer_id"`
-	Churned    bool      `json:"churned"`
-	ChurnedAt  time.Time `json:"churned_at,omitzero"` // when known
+	CustomerID string `json:"customer_id"`
+	// Key, when set, is a store-independent name of the customer (the
+	// seed's "<seed>-<index>"): Split groups by it, so the held-out
+	// customers are the same whichever store ids a seeding produced.
+	Key       string    `json:"key,omitempty"`
+	Churned   bool      `json:"churned"`
+	ChurnedAt time.Time `json:"churned_at,omitzero"` // when known
 }
 
 // Sample is one customer at one cut-off: what was known then, and whether
 // they churned within the horizon after it.
 type Sample struct {
 	CustomerID string
+	Key        string // Label.Key, or CustomerID
 	Cutoff     time.Time
 	Input      Input
 	Churned    bool
@@ -219,7 +224,7 @@ func samplesOf(ctx context.Context, r Reader, l Label, opts SampleOptions, last 
 		churned := l.Churned && (l.ChurnedAt.IsZero() || l.ChurnedAt.Before(cut.Add(opts.Horizon)))
 		// Only the recent events are needed for scoring.
 		from, _ := slices.BinarySearchFunc(before, cut.Add(-RecentWindow), func(ev memory.Event, t time.Time) int { return ev.At.Compare(t) })
-		out = append(out, Sample{CustomerID: l.CustomerID, Cutoff: cut, Churned: churned,
+		out = append(out, Sample{CustomerID: l.CustomerID, Key: cmp.Or(l.Key, l.CustomerID), Cutoff: cut, Churned: churned,
 			Input: Input{Profile: AsOf(cur, before, cut), Events: before[from:]}})
 		st.Samples++
 		if churned {
@@ -230,13 +235,13 @@ func samplesOf(ctx context.Context, r Reader, l Label, opts SampleOptions, last 
 }
 
 // Split divides samples into a training and a held-out set by customer
-// (all of a customer's samples fall on one side), testShare of the
+// (Sample.Key: all of a customer's samples fall on one side), testShare of the
 // customers held out, stratified by whether the customer ever churned so
 // both sides see churners. The same seed gives the same split.
 func Split(samples []Sample, testShare float64, seed uint64) (train, test []Sample) {
 	churner := map[string]bool{}
 	for _, s := range samples {
-		churner[s.CustomerID] = churner[s.CustomerID] || s.Churned
+		churner[s.Key] = churner[s.Key] || s.Churned
 	}
 	var pos, neg []string
 	for id, c := range churner {
@@ -256,7 +261,7 @@ func Split(samples []Sample, testShare float64, seed uint64) (train, test []Samp
 		}
 	}
 	for _, s := range samples {
-		if held[s.CustomerID] {
+		if held[s.Key] {
 			test = append(test, s)
 		} else {
 			train = append(train, s)

@@ -18,7 +18,7 @@ import (
 func LabelsFromTruth(t seed.TruthFile) []Label {
 	out := make([]Label, 0, len(t.Customers))
 	for id, e := range t.Customers {
-		out = append(out, Label{CustomerID: id, Churned: e.Churned, ChurnedAt: e.ChurnAt})
+		out = append(out, Label{CustomerID: id, Key: e.Key, Churned: e.Churned, ChurnedAt: e.ChurnAt})
 	}
 	slices.SortFunc(out, func(a, b Label) int { return strings.Compare(a.CustomerID, b.CustomerID) })
 	return out
