@@ -89,14 +89,15 @@ func notWanted(norm string, at int) bool {
 
 func (r *reading) scoreIntents(hits []hit) {
 	var seen [16]int
-	for i, h := range hits {
-		same := 1
-		for _, p := range hits[:i] {
-			if p.e == h.e {
-				same++
-			}
+	var same map[*entry]int
+	if len(hits) >= 3 {
+		same = make(map[*entry]int, len(hits))
+	}
+	for _, h := range hits {
+		if same != nil {
+			same[h.e]++
+			r.insist = max(r.insist, same[h.e])
 		}
-		r.insist = max(r.insist, same)
 		for _, f := range h.e.feats {
 			w := f.w
 			// Each further word for the same intent counts less: a long

@@ -14,22 +14,23 @@ const maxAnalyzed = 4 << 10
 // capText returns at most maxAnalyzed bytes of s, cut on rune boundaries,
 // and valid UTF-8 (invalid bytes become spaces).
 func capText(s string) string {
+	if len(s) > maxAnalyzed {
+		// Cut first: validating a megabyte to keep four kilobytes is waste.
+		half := maxAnalyzed / 2
+		head := half
+		for head > 0 && !utf8.RuneStart(s[head]) && half-head < utf8.UTFMax {
+			head--
+		}
+		tail := len(s) - half
+		for tail < len(s) && !utf8.RuneStart(s[tail]) && tail-(len(s)-half) < utf8.UTFMax {
+			tail++
+		}
+		s = s[:head] + " … " + s[tail:]
+	}
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, " ")
 	}
-	if len(s) <= maxAnalyzed {
-		return s
-	}
-	half := maxAnalyzed / 2
-	head := half
-	for head > 0 && !utf8.RuneStart(s[head]) {
-		head--
-	}
-	tail := len(s) - half
-	for tail < len(s) && !utf8.RuneStart(s[tail]) {
-		tail++
-	}
-	return s[:head] + " … " + s[tail:]
+	return s
 }
 
 // slang rewrites chat spellings to the words the lexicons list, so "咋还木有
