@@ -148,6 +148,15 @@ func addIntentWords() {
 	in(IntentComplaint, 2, "this is how you treat", "loyal customer", "quality is", "质量太差", "这质量", "破的",
 		"包装破", "态度", "不理人", "dark pattern")
 
+	in(IntentOrderStatus, 3, "物流停了", "物流一直不动", "一直没更新", "显示已签收", "没收到货", "派件", "还在路上吗",
+		"order hasn't shipped", "still processing", "has it been sent", "has it been shipped", "where's my stuff",
+		"tracking hasn't updated", "tracking not updating", "out for delivery")
+	in(IntentRefund, 3, "退款失败", "退款被拒", "退款状态", "退款怎么", "refund status", "money hasn't come back",
+		"haven't got my refund", "haven't received my refund", "refund hasn't")
+	in(IntentReturn, 3, "退货运费", "退货期", "return window", "return shipping", "return the item", "return it")
+	in(IntentTechSupport, 3, "页面空白", "blank page", "404", "卡住了", "加载不了", "报错了", "白屏了", "打不开网页",
+		"page is blank", "keeps logging me out", "logged out", "two factor", "won't sync", "can't upload", "上传不了")
+
 	// Small talk: reported only when no topical intent matched.
 	in(IntentThanks, 3, "谢谢", "感谢", "多谢", "谢啦", "谢了", "3q", "辛苦了", "太感谢", "非常感谢", "谢谢你", "谢谢您",
 		"thanks", "thank you", "appreciate", "cheers", "many thanks", "much appreciated", "thank u")
