@@ -1,9 +1,11 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -102,5 +104,81 @@ func TestWidgetIdentify(t *testing.T) {
 	bad, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.kairos.identify({userId: "42", ts: 1, sig: "nothex"})`))
 	if err != nil || bad {
 		t.Fatalf("identify with a malformed sig returned %v, %v; want false", bad, err)
+	}
+}
+
+// TestWidgetSignalsAndProactive types like a person (with deletions) and
+// checks the composition signals reach the engine; then a message that
+// answers nothing (Kairos reaching out) opens the closed chat, and after
+// "stop suggestions" the widget reports the opt-out and no longer pops open.
+func TestWidgetSignalsAndProactive(t *testing.T) {
+	ctx := browsertest.New(t)
+	e := newEnv(t, nil)
+	const shadow = `document.getElementById("kairos-widget").shadowRoot`
+	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		for _, a := range actions {
+			if _, err := chromedp.Run(ctx, a); err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+		}
+	}
+	browsertest.SetLanguage(ctx, t, "en-US")
+	run("open page", chromedp.Navigate(e.srv.URL+"/demo/"))
+	browsertest.WaitFor(ctx, t, "widget online", `!!window.kairos && window.kairos.status() === "online"`)
+	run("open chat", chromedp.Evaluate[chromedp.Void](shadow+`.getElementById("kairos-bubble").click()`))
+	input := shadow + `.getElementById("kairos-input")`
+	run("type", chromedp.Evaluate[chromedp.Void](input+`.focus()`),
+		chromedp.KeyEvent("where is my parcell"), chromedp.Sleep(300*time.Millisecond),
+		chromedp.KeyEvent("\b\b"), chromedp.KeyEvent("l?"), chromedp.KeyEvent("\r"))
+	eventually(t, "message received", func() bool {
+		e.engine.mu.Lock()
+		defer e.engine.mu.Unlock()
+		return len(e.engine.inbounds) == 1
+	})
+	e.engine.mu.Lock()
+	in := e.engine.inbounds[0]
+	e.engine.mu.Unlock()
+	if in.Text != "where is my parcel?" {
+		t.Fatalf("text %q", in.Text)
+	}
+	if in.ComposeMS < 300 || in.Deletions != 2 {
+		t.Errorf("compose_ms=%d deletions=%d, want ≥300 ms and 2 deletions", in.ComposeMS, in.Deletions)
+	}
+
+	// Close the chat; a proactive message opens it.
+	run("close chat", chromedp.Evaluate[chromedp.Void](shadow+`.getElementById("kairos-close").click()`))
+	conv := func() string {
+		e.engine.mu.Lock()
+		defer e.engine.mu.Unlock()
+		return in.ConversationID
+	}()
+	if _, err := e.engine.say(context.Background(), conv, "Still waiting for your parcel? It left our warehouse today.", 0); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.WaitFor(ctx, t, "panel opened by the proactive message", `!`+shadow+`.getElementById("kairos-panel").hidden`)
+
+	// Stop suggestions: the opt-out is reported, and the next proactive
+	// message only marks the bubble unread.
+	run("opt out", chromedp.Evaluate[chromedp.Void](shadow+`.getElementById("kairos-optout").click()`),
+		chromedp.Evaluate[chromedp.Void](shadow+`.getElementById("kairos-close").click()`))
+	eventually(t, "opt-out event", func() bool {
+		for _, ev := range e.engine.observed() {
+			if ev.Name == "proactive_opt_out" && strings.Contains(string(ev.Props), `"opted_out":true`) {
+				return true
+			}
+		}
+		return false
+	})
+	if _, err := e.engine.say(context.Background(), conv, "A coupon for you!", 0); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.WaitFor(ctx, t, "unread marked", shadow+`.getElementById("kairos-bubble").getAttribute("data-unread") === "true"`)
+	hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](shadow+`.getElementById("kairos-panel").hidden`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hidden {
+		t.Error("the chat opened by itself after the visitor stopped suggestions")
 	}
 }

@@ -23,6 +23,7 @@ type fakeEngine struct {
 	convs     map[string]*fakeConv // by conversation id
 	byCust    map[string]string    // customer id → conversation id
 	events    []channels.Event
+	inbounds  []channels.Inbound // every Receive call, as received
 	ackCalls  int
 	quiet     bool // when set, messages get no reply
 	// identifies records Identify calls; identifyErr, when set, fails them.
@@ -64,6 +65,7 @@ func (e *fakeEngine) Connect(_ context.Context, channel string, id channels.Iden
 
 func (e *fakeEngine) Receive(ctx context.Context, in channels.Inbound) (channels.Receipt, error) {
 	e.mu.Lock()
+	e.inbounds = append(e.inbounds, in)
 	c, ok := e.convs[in.ConversationID]
 	if !ok || c.customer != in.CustomerID {
 		e.mu.Unlock()

@@ -26,6 +26,7 @@
       title: "在线客服", open: "打开客服对话", close: "关闭", placeholder: "输入消息…", send: "发送",
       connecting: "连接中…", online: "在线", offline: "已断开，正在重连…", typing: "正在输入…",
       welcome: "您好！有什么可以帮您？", pending: "发送中", tooLong: "消息太长了（最多 4000 字）。",
+      optOut: "关闭推荐", optIn: "开启推荐", optedOut: "已关闭推荐，我们不会再主动打扰您。", optedIn: "已开启推荐。",
       errors: {
         rate_limited: "发送太快了，请稍等片刻。", invalid_message: "这条消息无法发送。",
         internal: "服务暂时出了点问题，我们会自动重试。", frame_too_large: "消息太长了。"
@@ -35,6 +36,7 @@
       title: "Customer service", open: "Open chat", close: "Close", placeholder: "Type a message…", send: "Send",
       connecting: "Connecting…", online: "Online", offline: "Disconnected, reconnecting…", typing: "Typing…",
       welcome: "Hi! How can we help you today?", pending: "sending", tooLong: "That message is too long (4000 characters at most).",
+      optOut: "Stop suggestions", optIn: "Allow suggestions", optedOut: "Suggestions are off; we won't reach out first again.", optedIn: "Suggestions are on.",
       errors: {
         rate_limited: "You're sending messages too fast; please wait a moment.",
         invalid_message: "That message couldn't be sent.",
@@ -61,6 +63,7 @@
     token: load("token", ""),
     lastSeq: load("lastSeq", 0),
     transcript: load("transcript", []), // {seq, role, text, at, id, pending}
+    optedOut: load("optedOut", false),   // the visitor turned proactive suggestions off
     outbox: load("outbox", []),         // unconfirmed messages {id, text, compose_ms, deletions}
     events: load("events", []),         // events waiting for a connection
     open: load("open", false)
@@ -91,6 +94,7 @@
     "#kairos-status::before{content:'';display:inline-block;width:8px;height:8px;border-radius:50%;margin-right:5px;background:#f0b72f}",
     "#kairos-status[data-state=online]::before{background:#3fb950}",
     "#kairos-status[data-state=offline]::before{background:#e5534b}",
+    "#kairos-optout{background:none;border:1px solid rgba(255,255,255,.6);border-radius:10px;color:#fff;font-size:11px;padding:1px 6px;margin-right:6px;cursor:pointer}",
     "#kairos-close{background:none;border:0;color:#fff;font-size:20px;cursor:pointer;line-height:1}",
     "#kairos-messages{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;background:#f6f8fa}",
     ".kairos-msg{max-width:80%;padding:8px 11px;border-radius:12px;font-size:14px;line-height:1.45;white-space:pre-wrap;word-wrap:break-word}",
@@ -132,6 +136,8 @@
     header.appendChild(el("h2", {}, T.title));
     els.status = el("span", { id: "kairos-status", "data-state": "connecting" }, T.connecting);
     header.appendChild(els.status);
+    els.optout = el("button", { id: "kairos-optout", type: "button", "data-off": String(!!state.optedOut) }, state.optedOut ? T.optIn : T.optOut);
+    header.appendChild(els.optout);
     els.close = el("button", { id: "kairos-close", type: "button", "aria-label": T.close }, "×");
     header.appendChild(els.close);
 
@@ -155,6 +161,7 @@
 
     els.bubble.addEventListener("click", function () { state.open ? closePanel() : openPanel(); });
     els.close.addEventListener("click", closePanel);
+    els.optout.addEventListener("click", function () { optOut(!state.optedOut); });
     els.form.addEventListener("submit", function (e) {
       e.preventDefault();
       if (send(els.input.value)) els.input.value = "";
@@ -337,7 +344,24 @@
     if (findSeq(f.seq)) return; // already shown (our own message, or a replay)
     if (f.role !== "customer") showTyping(false);
     insert({ seq: f.seq, role: f.role, text: f.text, at: f.at });
-    if (!state.open && f.role !== "customer") els.bubble.setAttribute("data-unread", "true");
+    if (state.open || f.role === "customer") return;
+    els.bubble.setAttribute("data-unread", "true");
+    // A message that answers nothing is Kairos (or an agent) reaching out
+    // first: open the chat so the customer sees it.
+    if (!f.reply_to && !state.optedOut) openPanel();
+  }
+
+  // ---- proactive suggestions ----
+  // The "stop suggestions" control. The choice is an event like any other
+  // behaviour signal, so it reaches the proactive engine through the events
+  // stream and is kept with the customer, on every device.
+  function optOut(off) {
+    state.optedOut = !!off;
+    save("optedOut", state.optedOut);
+    els.optout.textContent = off ? T.optIn : T.optOut;
+    els.optout.setAttribute("data-off", String(!!off));
+    event("proactive_opt_out", { opted_out: !!off });
+    notice(off ? T.optedOut : T.optedIn);
   }
 
   function onDelta(f) {
@@ -507,7 +531,8 @@
     send: function (text) { return send(text); },
     status: function () { return els.status ? els.status.getAttribute("data-state") : "connecting"; },
     identify: function (o) { return identify(o); },
-    customer: function () { return identity.customer; }
+    customer: function () { return identity.customer; },
+    optOut: function (off) { if (els.optout) optOut(off !== false); }
   };
   // The script loads async: pages that identify wait for this event when
   // window.kairos is not there yet.
