@@ -3,6 +3,8 @@ package llm
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -171,4 +173,27 @@ func TestNewValidates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newReasonerWith builds a reasoner on the fake with extra settings and its
+// own metrics.
+func newReasonerWith(t *testing.T, s *llmtest.Server, cfg Config) *Reasoner {
+	t.Helper()
+	p, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.BaseURL, cfg.APIKey, cfg.Model, cfg.Prompts = s.URL(), s.Key(), "gpt-4o-mini", p
+	if cfg.Metrics == nil {
+		cfg.Metrics, _ = NewMetrics(nil)
+	}
+	r, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func writeFile(dir, name, body string) error {
+	return os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
 }
