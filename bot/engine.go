@@ -84,8 +84,8 @@ type Config struct {
 	// Metrics registers the engine's metrics; nil registers none.
 	Metrics prometheus.Registerer
 	// Insight reads each customer turn with the conversation so far
-	// (intent, hidden need, mood and its trajectory); nil reads each
-	// message on its own with insight.Analyze.
+	// (intent, hidden need, mood and its trajectory); nil means the
+	// offline analyzer (insight.NewOffline).
 	Insight insight.Analyzer
 	// Memory configures long-term memory and the customer profile: each
 	// turn recalls the customer's memories and profile for the reasoner,
@@ -141,7 +141,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, errors.New("bot: config: Outbox is required")
 	}
 	if cfg.Insight == nil {
-		cfg.Insight = offlineAnalyzer{}
+		cfg.Insight = insight.NewOffline()
 	}
 	if cfg.TurnTimeout == 0 {
 		cfg.TurnTimeout = 30 * time.Second

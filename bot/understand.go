@@ -181,14 +181,3 @@ func lastCustomerSeq(history []reason.Turn) int64 {
 	}
 	return 0
 }
-
-// offlineAnalyzer reads each message on its own with insight.Analyze; the
-// engine's default until a conversation-aware analyzer is configured.
-type offlineAnalyzer struct{}
-
-func (offlineAnalyzer) Analyze(_ context.Context, turns []insight.Turn, _ []insight.Insight) (insight.Insight, error) {
-	if len(turns) == 0 {
-		return insight.Analyze(""), nil
-	}
-	return insight.Analyze(turns[len(turns)-1].Text), nil
-}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -11,8 +12,8 @@ import (
 )
 
 // riskAnalyzer records what the engine passes and raises the escalation
-// risk by 0.25 for every unresolved earlier turn, so the test controls when
-// the threshold is crossed.
+// risk by 0.25 for every earlier turn, so the test controls when the
+// threshold is crossed.
 type riskAnalyzer struct {
 	mu    sync.Mutex
 	calls [][]insight.Turn
@@ -25,13 +26,7 @@ func (a *riskAnalyzer) Analyze(_ context.Context, turns []insight.Turn, earlier 
 	a.prior = append(a.prior, len(earlier))
 	a.mu.Unlock()
 	in := insight.Analyze(turns[len(turns)-1].Text)
-	unresolved := 0
-	for _, t := range turns[:len(turns)-1] {
-		if !t.Resolved {
-			unresolved++
-		}
-	}
-	in.Trajectory.EscalationRisk = 0.25 * float64(unresolved)
+	in.Trajectory.EscalationRisk = 0.25 * float64(len(turns)-1)
 	in.Need = insight.NeedReassurance
 	return in, nil
 }
@@ -51,14 +46,14 @@ func TestEscalatingConversationChangesToneAndOffersAHuman(t *testing.T) {
 		msg, _ := h.out.next(t, channels.OutMessage)
 		return msg
 	}
-	// Nothing in the knowledge base: every answer is unresolved.
-	first := say("c1", "where is my parcel", 4000, 2)
+	// Every question is answered from the knowledge base (resolved).
+	first := say("c1", "when does my refund arrive", 4000, 2)
 	if strings.Contains(first.Text, "see it through") {
 		t.Fatalf("first reply already intervenes: %q", first.Text)
 	}
-	say("c2", "where is my parcel??", 0, 0)
-	say("c3", "WHERE IS MY PARCEL", 0, 0)
-	fourth := say("c4", "hello?? where is it", 0, 0)
+	say("c2", "when does my refund arrive??", 0, 0)
+	say("c3", "WHERE IS MY REFUND", 0, 0)
+	fourth := say("c4", "hello?? the refund??", 0, 0)
 
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -80,16 +75,16 @@ func TestEscalatingConversationChangesToneAndOffersAHuman(t *testing.T) {
 		}
 	}
 	for i, turn := range last[:3] {
-		if turn.Resolved || turn.BotReply == "" {
-			t.Errorf("turn %d: resolved=%v reply=%q; want the bot's unresolved reply recorded", i, turn.Resolved, turn.BotReply)
+		if !turn.Resolved || turn.BotReply == "" {
+			t.Errorf("turn %d: resolved=%v reply=%q; want the bot's grounded reply recorded as resolving it", i, turn.Resolved, turn.BotReply)
 		}
 	}
 	if a.prior[3] != 3 {
 		t.Errorf("fourth call got %d earlier insights, want 3", a.prior[3])
 	}
-	// Risk 0.75 ≥ threshold on the fourth turn: apology + offer of a human,
-	// in the language of the message.
-	if !strings.Contains(fourth.Text, "see it through") || !strings.Contains(fourth.Text, "human") {
+	// Risk 0.75 ≥ threshold on the fourth turn: the answer, then an
+	// apology and an offer of a human, in the language of the message.
+	if !strings.Contains(fourth.Text, "3-5 working days") || !strings.Contains(fourth.Text, "see it through") || !strings.Contains(fourth.Text, "human") {
 		t.Errorf("fourth reply = %q, want the reassurance intervention offering a human", fourth.Text)
 	}
 }
@@ -116,5 +111,30 @@ func TestConversationIsRebuiltFromHistoryOnAnotherEngine(t *testing.T) {
 	}
 	if !b.calls[0][0].Resolved {
 		t.Error("a rebuilt turn must count as resolved, so a rebuild never raises the risk")
+	}
+}
+
+// TestOfflineAnalyzerIntervenesBeforeAnger runs the default analyzer on a
+// customer who keeps asking the same thing with rising impatience: the bot
+// apologises and offers a human before the customer asks for one or turns
+// angry.
+func TestOfflineAnalyzerIntervenesBeforeAnger(t *testing.T) {
+	h := start(t, func(c *Config) { c.Knowledge = &kb{all: true} })
+	turns := []string{
+		"When will my refund arrive?",
+		"ok but when exactly will the refund arrive? it's been a week",
+		"I already asked this. When will my refund arrive??",
+	}
+	var replies []string
+	for i, text := range turns {
+		h.send(t, fmt.Sprintf("c%d", i), text)
+		msg, _ := h.out.next(t, channels.OutMessage)
+		replies = append(replies, msg.Text)
+	}
+	if strings.Contains(replies[0], "human colleague right now") {
+		t.Errorf("first, calm question already got an intervention: %q", replies[0])
+	}
+	if !strings.Contains(replies[2], "human colleague right now") {
+		t.Errorf("third ask of the same question: reply %q, want an apology and an offer of a human", replies[2])
 	}
 }
