@@ -33,9 +33,9 @@ type Turn struct {
 type Request struct {
 	ConversationID string
 	Question       string
-	Lang           string    // reply language: "zh" or "en"
-	Intent         string    // surface intent from bot/insight
-	Mood           string    // mood label from bot/insight
+	Lang           string // reply language: "zh" or "en"
+	Intent         string // surface intent from bot/insight
+	Mood           string // mood label from bot/insight
 	// Need and NeedReason are the hidden need behind the intent and why
 	// the analyzer thinks so (bot/insight).
 	Need       string
