@@ -58,10 +58,12 @@ const (
 )
 
 // NewAnalyzer returns an analyzer using cfg's API, model and "insight"
-// template. fallback is required: it is the offline analyzer whose result
-// is used whenever the model's is not. track computes the trajectory with
-// the model's moods; nil keeps the fallback's trajectory with this turn's
-// mood replaced by the model's.
+// template. fallback is required: the offline analyzer
+// (insight.NewOffline()), whose result is used whenever the model's is
+// not. track computes the trajectory from the model's moods; nil keeps the
+// fallback's trajectory (its signals, trend, forecast and risk, computed
+// with the earlier insights given) with this turn's mood replaced by the
+// model's.
 func NewAnalyzer(cfg Config, fallback insight.Analyzer, track TrajectoryFunc) (*Analyzer, error) {
 	r, err := New(cfg)
 	if err != nil {
@@ -322,25 +324,4 @@ func oneLine(s string, limit int) string {
 		s = string([]rune(s)[:limit]) + "…"
 	}
 	return s
-}
-
-// TextAnalyzer adapts the single-message insight.Analyze to the Analyzer
-// interface, as a fallback until the offline conversation analyzer is
-// wired: it reads only the last turn and leaves the trajectory to carry
-// just that turn's mood.
-type TextAnalyzer struct{}
-
-// Analyze reads the last turn's text.
-func (TextAnalyzer) Analyze(_ context.Context, turns []insight.Turn, _ []insight.Insight) (insight.Insight, error) {
-	if len(turns) == 0 {
-		return insight.Insight{Intent: insight.IntentOther, Mood: insight.MoodCalm, Need: insight.NeedNone}, nil
-	}
-	in := insight.Analyze(turns[len(turns)-1].Text)
-	if in.Need == "" {
-		in.Need = insight.NeedNone
-	}
-	in.Trajectory.Moods = []insight.MoodPoint{{Label: in.Mood, Valence: in.Valence, Arousal: in.Arousal}}
-	in.Trajectory.Trend = insight.TrendStable
-	in.Trajectory.Forecast = in.Trajectory.Moods[0]
-	return in, nil
 }

@@ -27,7 +27,7 @@ func newAnalyzer(t *testing.T, s *llmtest.Server, cfg Config) *Analyzer {
 	if cfg.Metrics == nil {
 		cfg.Metrics, _ = NewMetrics(nil)
 	}
-	a, err := NewAnalyzer(cfg, TextAnalyzer{}, nil)
+	a, err := NewAnalyzer(cfg, insight.NewOffline(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,9 +101,9 @@ func TestAnalyzeRetriesOnceThenFallsBack(t *testing.T) {
 	}{
 		{"valid after retry", []string{`{"intent":"shopping","mood":"anxious"}`, goodInsight}, 2, "anxious", "retried"},
 		{"no call then valid", []string{"", goodInsight}, 2, "anxious", "retried"},
-		{"invalid twice", []string{`{"intent":"order_status"}`, strings.Replace(goodInsight, `"valence":-0.5`, `"valence":3`, 1)}, 2, "frustrated", "fallback"},
-		{"not JSON", []string{`{"intent":`, `[]`}, 2, "frustrated", "fallback"},
-		{"need without reason", []string{strings.Replace(goodInsight, `"第三次问包裹在哪，很焦虑"`, `""`, 1), strings.Replace(goodInsight, `"anxious"`, `"furious"`, 1)}, 2, "frustrated", "fallback"},
+		{"invalid twice", []string{`{"intent":"order_status"}`, strings.Replace(goodInsight, `"valence":-0.5`, `"valence":3`, 1)}, 2, "", "fallback"},
+		{"not JSON", []string{`{"intent":`, `[]`}, 2, "", "fallback"},
+		{"need without reason", []string{strings.Replace(goodInsight, `"第三次问包裹在哪，很焦虑"`, `""`, 1), strings.Replace(goodInsight, `"anxious"`, `"furious"`, 1)}, 2, "", "fallback"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -121,8 +121,13 @@ func TestAnalyzeRetriesOnceThenFallsBack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Mood != c.wantMood {
-				t.Errorf("mood = %q, want %q", got.Mood, c.wantMood)
+			want := c.wantMood
+			if want == "" {
+				off, _ := insight.NewOffline().Analyze(context.Background(), []insight.Turn{{Text: "还没到，等了一周了，真的很失望"}}, nil)
+				want = off.Mood
+			}
+			if got.Mood != want {
+				t.Errorf("mood = %q, want %q", got.Mood, want)
 			}
 			reqs := s.ChatRequests()
 			if len(reqs) != c.wantCalls {
@@ -162,7 +167,7 @@ func TestAnalyzeFallsBackOnAPIFailures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := insight.Analyze("where is my order??? this is ridiculous")
+			want, _ := insight.NewOffline().Analyze(context.Background(), []insight.Turn{{Text: "where is my order??? this is ridiculous"}}, nil)
 			if got.Intent != want.Intent || got.Mood != want.Mood {
 				t.Errorf("got %s/%s, want the offline %s/%s", got.Intent, got.Mood, want.Intent, want.Mood)
 			}
@@ -212,11 +217,45 @@ func count(c prometheus.Counter) float64 {
 	return m.GetCounter().GetValue()
 }
 
-// injectionSpotter is an offline analyzer that flags "忽略以上指令".
+// injectionSpotter is the offline analyzer, sure that "忽略以上指令" is an
+// injection.
 type injectionSpotter struct{}
 
 func (injectionSpotter) Analyze(ctx context.Context, turns []insight.Turn, earlier []insight.Insight) (insight.Insight, error) {
-	in, err := TextAnalyzer{}.Analyze(ctx, turns, earlier)
+	in, err := insight.NewOffline().Analyze(ctx, turns, earlier)
 	in.Injection = len(turns) > 0 && strings.Contains(turns[len(turns)-1].Text, "忽略以上指令")
 	return in, err
+}
+
+func TestAnalyzeKeepsTheSignalsBeyondWords(t *testing.T) {
+	s := llmtest.NewServer(t, llmtest.WithResponder(func(*llmtest.ChatRequest) llmtest.Response { return insightCall(goodInsight) }))
+	a := newAnalyzer(t, s, Config{})
+	turns := []insight.Turn{
+		{Text: "我的包裹到哪了？"},
+		{Text: "我的包裹到哪了？？", GapMS: 5000, BotReply: "正在配送中。"},
+		{Text: "我的包裹到底到哪了？？？", GapMS: 4000, Deletions: 15, BotReply: "正在配送中。"},
+	}
+	turns[0].BotReply = "正在配送中。"
+	off, _ := insight.NewOffline().Analyze(context.Background(), turns, nil)
+	got, err := a.Analyze(context.Background(), turns, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := got.Trajectory
+	if tr.Signals != off.Trajectory.Signals || tr.Signals.Deletions != 15 {
+		t.Errorf("signals = %+v, want the offline analyzer's %+v", tr.Signals, off.Trajectory.Signals)
+	}
+	if len(tr.Moods) != 3 || tr.Moods[2].Label != "anxious" || tr.Moods[2].Arousal != 0.7 {
+		t.Errorf("moods = %+v, want three with the model's last", tr.Moods)
+	}
+	// A TrajectoryFunc, when given, computes from the model's moods.
+	var seen []insight.MoodPoint
+	a.track = func(_ []insight.Turn, moods []insight.MoodPoint) insight.Trajectory {
+		seen = moods
+		return insight.Trajectory{Moods: moods, EscalationRisk: 0.9}
+	}
+	got, _ = a.Analyze(context.Background(), turns, nil)
+	if len(seen) != 3 || seen[2].Label != "anxious" || !got.Trajectory.Escalate() {
+		t.Errorf("track saw %+v; trajectory %+v", seen, got.Trajectory)
+	}
 }
