@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -24,6 +25,27 @@ type Report struct {
 	Mood     Confusion // utterance moods and every dialogue turn's mood
 	Escalate Confusion // labels "true" and "false", one per dialogue
 	Misses   []Miss
+	// ByLang splits the intent and mood figures by language ("zh", "en";
+	// the utterance's lang label, else the language its text is written in).
+	ByLang map[string]*LangReport
+}
+
+// LangReport is the intent and mood confusion of one language's examples.
+type LangReport struct {
+	Intent, Mood Confusion
+}
+
+func (r *Report) lang(l string) *LangReport {
+	if l == "" {
+		l = "none"
+	}
+	if r.ByLang == nil {
+		r.ByLang = make(map[string]*LangReport)
+	}
+	if r.ByLang[l] == nil {
+		r.ByLang[l] = &LangReport{}
+	}
+	return r.ByLang[l]
 }
 
 // Miss is one wrong prediction.
@@ -60,11 +82,17 @@ func Run(ctx context.Context, a insight.Analyzer, set Set) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("eval: line %d: %w", u.Line, err)
 		}
+		lang := u.Lang
+		if lang == "" {
+			lang = insight.Lang(u.Text)
+		}
 		if u.Intent != "" {
 			r.add(&r.Intent, FieldIntent, u.Line, 0, u.Text, u.Intent, in.Intent)
+			r.lang(lang).Intent.Add(u.Intent, in.Intent)
 		}
 		if u.Mood != "" {
 			r.add(&r.Mood, FieldMood, u.Line, 0, u.Text, u.Mood, in.Mood)
+			r.lang(lang).Mood.Add(u.Mood, in.Mood)
 		}
 	}
 	for _, d := range set.Dialogues {
@@ -98,6 +126,7 @@ func (r *Report) dialogue(ctx context.Context, a insight.Analyzer, d Dialogue) e
 		earlier = append(earlier, in)
 		if d.Moods != nil {
 			r.add(&r.Mood, FieldMood, d.Line, i+1, t.Text, d.Moods[i], in.Mood)
+			r.lang(insight.Lang(d.Turns[0].Text)).Mood.Add(d.Moods[i], in.Mood)
 		}
 		escalated = escalated || in.Trajectory.Escalate()
 	}
@@ -162,7 +191,7 @@ func score(c *Confusion) *Score {
 }
 
 // Write prints the figures of each scored field as text; verbose adds each
-// field's confusion matrix.
+// field's confusion matrix and the intent and mood figures per language.
 func (r *Report) Write(w io.Writer, verbose bool) error {
 	fields := []struct {
 		name  string
@@ -193,6 +222,25 @@ func (r *Report) Write(w io.Writer, verbose bool) error {
 				return err
 			}
 			fmt.Fprintln(w)
+		}
+	}
+	if verbose && len(r.ByLang) > 0 {
+		langs := make([]string, 0, len(r.ByLang))
+		for l := range r.ByLang {
+			langs = append(langs, l)
+		}
+		slices.Sort(langs)
+		fmt.Fprintln(w, "by language:")
+		for _, l := range langs {
+			lr := r.ByLang[l]
+			for _, f := range []struct {
+				name string
+				c    *Confusion
+			}{{FieldIntent, &lr.Intent}, {FieldMood, &lr.Mood}} {
+				if f.c.N() > 0 {
+					fmt.Fprintf(w, "  %-4s %-7s n=%-4d accuracy=%.3f macro_f1=%.3f\n", l, f.name, f.c.N(), f.c.Accuracy(), f.c.MacroF1())
+				}
+			}
 		}
 	}
 	return nil

@@ -216,3 +216,32 @@ func TestWriteReport(t *testing.T) {
 		t.Errorf("confusion matrix should appear only when verbose:\n%s", long.String())
 	}
 }
+
+func TestReportByLanguage(t *testing.T) {
+	set := read(t, `{"text": "你好", "intent": "greeting", "mood": "calm"}
+{"text": "where?", "intent": "order_status", "mood": "calm", "lang": "en"}
+{"text": "hi", "intent": "thanks", "mood": "happy"}
+{"turns": [{"text": "在吗!"}, {"text": "hello"}], "mood": ["angry", "calm"]}
+`)
+	r, err := Run(context.Background(), &fake{}, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zh, en := r.ByLang["zh"], r.ByLang["en"]
+	if zh == nil || en == nil || len(r.ByLang) != 2 {
+		t.Fatalf("languages = %v", r.ByLang)
+	}
+	// zh: one utterance (right) and the dialogue's two turns (both right).
+	if zh.Intent.N() != 1 || zh.Mood.N() != 3 || zh.Mood.Accuracy() != 1 {
+		t.Errorf("zh: intent n %d, mood n %d, mood accuracy %.3f", zh.Intent.N(), zh.Mood.N(), zh.Mood.Accuracy())
+	}
+	// en: order_status right, thanks predicted greeting; moods calm right, happy wrong.
+	if en.Intent.N() != 2 || en.Intent.Accuracy() != 0.5 || en.Mood.Accuracy() != 0.5 {
+		t.Errorf("en: intent n %d, intent accuracy %.3f, mood accuracy %.3f", en.Intent.N(), en.Intent.Accuracy(), en.Mood.Accuracy())
+	}
+	var b strings.Builder
+	r.Write(&b, true)
+	if !strings.Contains(b.String(), "by language:") || !strings.Contains(b.String(), "zh") {
+		t.Errorf("verbose report lacks the per-language figures:\n%s", b.String())
+	}
+}
