@@ -162,7 +162,7 @@ func (g *Guard) Check(reply string, known *Known) Verdict {
 }
 
 func (g *Guard) checkPrompt(reply string) Verdict {
-	if m := revealing.FindString(reply); m != "" {
+	if m := findIf(reply, revealingCues, revealing); m != "" {
 		return Verdict{BlockSystemPrompt, "says it reveals its instructions: " + m}
 	}
 	norm := normalize(reply)
@@ -194,6 +194,26 @@ var complying = regexp.MustCompile(`(?i)\bI(?:'m| am) (?:now )?(?:DAN|an? (?:unr
 	`(?:已经?|我会|我将)?(?:忽略|无视)了?(?:之前|以上|上面|前面|先前)的?(?:所有)?(?:指令|规则|设定|说明)|` +
 	`我(?:现在)?(?:没有|不受)任何(?:限制|约束|规则)`)
 
+// Cheap cues: a regexp runs only when the lower-cased reply contains one of
+// its cues, which keeps the guard's cost on an ordinary reply to a few
+// substring searches.
+var (
+	revealingCues = []string{"system", "instructions", "提示", "指令"}
+	complyingCues = []string{"dan", "jailbr", "developer mode", "no restrictions", "no rules", "no limits", "no filters",
+		"ignor", "unrestricted", "unfiltered", "模式", "忽略", "无视", "限制", "约束"}
+)
+
+// findIf returns re's first match in s when s contains one of cues.
+func findIf(s string, cues []string, re *regexp.Regexp) string {
+	lower := strings.ToLower(s)
+	for _, c := range cues {
+		if strings.Contains(lower, c) {
+			return re.FindString(s)
+		}
+	}
+	return ""
+}
+
 // personaRe finds the role a message tells the assistant to take.
 var personaRe = regexp.MustCompile(`(?i)\byou are now (?:a |an |the )?([\p{L}\p{N} _-]{2,30})|(?:你现在是|你从现在起是|现在你是|你扮演)\s*([\p{L}\p{N}_-]{2,12})`)
 
@@ -213,8 +233,11 @@ func personas(text string) []string {
 }
 
 func checkInjection(reply string, known *Known) Verdict {
-	if m := complying.FindString(reply); m != "" {
+	if m := findIf(reply, complyingCues, complying); m != "" {
 		return Verdict{BlockInjection, "follows injected instructions: " + m}
+	}
+	if len(known.personas) == 0 {
+		return Verdict{}
 	}
 	lower := strings.ToLower(reply)
 	for _, p := range known.personas {
@@ -229,16 +252,16 @@ func checkInjection(reply string, known *Known) Verdict {
 
 var (
 	emailRe = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
-	phoneRe = regexp.MustCompile(`\+?\d[\d \-()]{6,}\d`)
-	// idRe is a token with letters, digits and separators; it is an
-	// identifier when it holds at least six digits.
-	idRe   = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9_\-#/]*[A-Za-z0-9]`)
-	dateRe = regexp.MustCompile(`^\d{4}[-/]\d{1,2}[-/]\d{1,2}$`)
+	dateRe  = regexp.MustCompile(`^\d{4}[-/]\d{1,2}[-/]\d{1,2}$`)
 )
 
 // checkIdentifiers blocks e-mail addresses, phone numbers and ids that this
 // customer's context does not contain.
 func checkIdentifiers(reply string, known *Known) Verdict {
+	at := strings.Contains(reply, "@")
+	if !at && digits(reply) < 6 {
+		return Verdict{}
+	}
 	var haveLower, haveKey string
 	ensure := func() {
 		if haveKey == "" {
@@ -246,14 +269,18 @@ func checkIdentifiers(reply string, known *Known) Verdict {
 			haveLower, haveKey = strings.ToLower(joined), idKey(joined)
 		}
 	}
-	for _, e := range emailRe.FindAllString(reply, -1) {
-		ensure()
-		if !strings.Contains(haveLower, strings.ToLower(e)) {
-			return Verdict{BlockForeignData, "unknown e-mail address " + e}
+	if at {
+		for _, e := range emailRe.FindAllString(reply, -1) {
+			ensure()
+			if !strings.Contains(haveLower, strings.ToLower(e)) {
+				return Verdict{BlockForeignData, "unknown e-mail address " + e}
+			}
 		}
 	}
-	for _, p := range phoneRe.FindAllString(reply, -1) {
-		if digits(p) < 8 || dateRe.MatchString(strings.TrimSpace(p)) {
+	// Phone numbers: digits with spaces, dashes and brackets between them.
+	for _, p := range spans(reply, func(r rune) bool { return r >= '0' && r <= '9' || strings.ContainsRune("+-() ", r) }) {
+		p = strings.Trim(p, " -()")
+		if digits(p) < 8 || dateRe.MatchString(p) {
 			continue
 		}
 		ensure()
@@ -261,8 +288,11 @@ func checkIdentifiers(reply string, known *Known) Verdict {
 			return Verdict{BlockForeignData, "unknown phone number " + p}
 		}
 	}
-	for _, id := range idRe.FindAllString(reply, -1) {
-		if digits(id) < 6 || dateRe.MatchString(id) || strings.Contains(id, "@") {
+	// Order numbers and ids: letters, digits and separators with at least
+	// six digits.
+	for _, id := range spans(reply, func(r rune) bool { return r < utf8.RuneSelf && (isAlnum(r) || strings.ContainsRune("_-#/", r)) }) {
+		id = strings.Trim(id, "_-#/")
+		if digits(id) < 6 || dateRe.MatchString(id) {
 			continue
 		}
 		ensure()
@@ -271,6 +301,34 @@ func checkIdentifiers(reply string, known *Known) Verdict {
 		}
 	}
 	return Verdict{}
+}
+
+func isAlnum(r rune) bool {
+	return r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+}
+
+// spans returns the maximal runs of s whose runes satisfy in and that hold
+// a digit.
+func spans(s string, in func(rune) bool) []string {
+	var out []string
+	start, hasDigit := -1, false
+	for i, r := range s {
+		if in(r) {
+			if start < 0 {
+				start, hasDigit = i, false
+			}
+			hasDigit = hasDigit || r >= '0' && r <= '9'
+			continue
+		}
+		if start >= 0 && hasDigit {
+			out = append(out, s[start:i])
+		}
+		start = -1
+	}
+	if start >= 0 && hasDigit {
+		out = append(out, s[start:])
+	}
+	return out
 }
 
 func digits(s string) int {
