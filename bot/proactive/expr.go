@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -45,7 +46,14 @@ type Env struct {
 	// Churn is the customer's churn risk 0..1 (0 when no model is wired).
 	Churn float64 `expr:"churn"`
 
-	win *window
+	win   *window
+	cache []recentCache // recent() results of this evaluation
+}
+
+type recentCache struct {
+	typ string
+	d   time.Duration
+	evs []Event
 }
 
 // uses records which costly parts of the environment a program reads.
@@ -138,7 +146,15 @@ func compile(fileName, field string, line int, src string, asBool bool) (*progra
 	return p, nil
 }
 
-func (p *program) run(env *Env) (any, error) { return expr.Run(p.prog, env) }
+// vms are reused: a VM's stack is most of an evaluation's allocations.
+var vms = sync.Pool{New: func() any { return new(vm.VM) }}
+
+func (p *program) run(env *Env) (any, error) {
+	v := vms.Get().(*vm.VM)
+	out, err := v.Run(p.prog, env)
+	vms.Put(v)
+	return out, err
+}
 
 func (p *program) bool(env *Env) (bool, error) {
 	out, err := p.run(env)
@@ -174,7 +190,16 @@ func fnRecent(params ...any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return env.win.recent(typ, env.Now.Add(-d), env.Now), nil
+	for _, c := range env.cache {
+		if c.typ == typ && c.d == d {
+			return c.evs, nil
+		}
+	}
+	evs := env.win.recent(typ, env.Now.Add(-d), env.Now)
+	if len(env.cache) < 16 {
+		env.cache = append(env.cache, recentCache{typ, d, evs})
+	}
+	return evs, nil
 }
 
 // fnThen is then(a, b, within): an a was followed by a b within the window
@@ -273,16 +298,40 @@ func fnFalling(params ...any) (any, error) {
 	return true, nil
 }
 
-// fnPath is path(url): the path of a URL, lower-cased ("" for nil).
+// fnPath is path(url): the path of a URL, lower-cased, without query or
+// fragment ("" for nil). It is called for every event of a window, so it
+// cuts the string rather than parsing it.
 func fnPath(params ...any) (any, error) {
 	s, _ := params[0].(string)
-	if s == "" {
-		return "", nil
+	return urlPath(s), nil
+}
+
+func urlPath(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		s = s[i+3:]
+		if j := strings.IndexByte(s, '/'); j >= 0 {
+			s = s[j:]
+		} else {
+			s = "/"
+		}
 	}
-	if u, err := url.Parse(s); err == nil {
-		return strings.ToLower(u.Path), nil
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		s = s[:i]
 	}
-	return strings.ToLower(s), nil
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+			if u, err := url.PathUnescape(s); err == nil {
+				s = u
+			}
+			return strings.ToLower(s)
+		}
+	}
+	if strings.IndexByte(s, '%') >= 0 {
+		if u, err := url.PathUnescape(s); err == nil {
+			return strings.ToLower(u)
+		}
+	}
+	return s
 }
 
 func fnUnit(unit time.Duration) func(params ...any) (any, error) {

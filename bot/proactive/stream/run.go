@@ -205,7 +205,7 @@ type routed struct {
 }
 
 func (r *Runner) route(ctx context.Context, cons jetstream.Consumer) error {
-	iter, err := cons.Messages(jetstream.PullMaxMessages(1000))
+	iter, err := cons.Messages(jetstream.PullMaxMessages(2 * routeBatch))
 	if err != nil {
 		return fmt.Errorf("proactive stream: route: %w", err)
 	}
@@ -213,19 +213,66 @@ func (r *Runner) route(ctx context.Context, cons jetstream.Consumer) error {
 		<-ctx.Done()
 		iter.Stop()
 	}()
-	for {
-		m, err := iter.Next()
-		if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-			return nil
+	msgs := make(chan jetstream.Msg, routeBatch)
+	go func() {
+		defer close(msgs)
+		for {
+			m, err := iter.Next()
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return
+			}
+			if err != nil {
+				r.logger.Debug("router pull", "err", err)
+				continue
+			}
+			msgs <- m
 		}
-		if err != nil {
-			r.logger.Warn("router pull", "err", err)
-			continue
+	}()
+	for batch := collect(msgs, routeBatch); batch != nil; batch = collect(msgs, routeBatch) {
+		r.routeBatch(ctx, batch)
+	}
+	return nil
+}
+
+// routeBatch is how many events are re-published before waiting for the
+// stream's acknowledgements.
+const routeBatch = 500
+
+// collect waits for one message, then takes what else is waiting, up to
+// n; nil means closed.
+func collect(msgs <-chan jetstream.Msg, n int) []jetstream.Msg {
+	m, ok := <-msgs
+	if !ok {
+		return nil
+	}
+	batch := []jetstream.Msg{m}
+	for len(batch) < n {
+		select {
+		case m, ok := <-msgs:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, m)
+		default:
+			return batch
 		}
+	}
+	return batch
+}
+
+// routeBatch re-publishes a batch asynchronously and acknowledges each
+// source message once its copy is in the work stream.
+func (r *Runner) routeBatch(ctx context.Context, batch []jetstream.Msg) {
+	type pending struct {
+		m jetstream.Msg
+		f jetstream.PubAckFuture
+	}
+	var ps []pending
+	for _, m := range batch {
 		ev, err := r.decode(ctx, m)
 		if err != nil {
 			if errors.Is(err, memory.ErrInvalid) {
-				_ = m.Term() // the ingest consumer logs it too
+				_ = m.Term() // the ingest consumer logs it
 				continue
 			}
 			r.logger.Warn("route event; redelivering", "subject", m.Subject(), "err", err)
@@ -233,13 +280,25 @@ func (r *Runner) route(ctx context.Context, cons jetstream.Consumer) error {
 			continue
 		}
 		b, _ := json.Marshal(routed{V: 1, Event: ev})
-		p := Partition(ev.CustomerID, r.cfg.Partitions)
-		if _, err := r.cfg.JS.Publish(ctx, eventSubject(p), b, jetstream.WithMsgID(ev.ID)); err != nil {
+		f, err := r.cfg.JS.PublishAsync(eventSubject(Partition(ev.CustomerID, r.cfg.Partitions)), b, jetstream.WithMsgID(ev.ID))
+		if err != nil {
 			r.logger.Warn("route event; redelivering", "id", ev.ID, "err", err)
 			_ = m.NakWithDelay(time.Second)
 			continue
 		}
-		_ = m.Ack()
+		ps = append(ps, pending{m, f})
+	}
+	timeout := time.After(30 * time.Second)
+	for _, p := range ps {
+		select {
+		case <-p.f.Ok():
+			_ = p.m.Ack()
+		case err := <-p.f.Err():
+			r.logger.Warn("route event; redelivering", "err", err)
+			_ = p.m.NakWithDelay(time.Second)
+		case <-timeout:
+			_ = p.m.NakWithDelay(time.Second)
+		}
 	}
 }
 

@@ -1,0 +1,320 @@
+package stream_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kairoscx/kairos/bot/proactive"
+	"github.com/kairoscx/kairos/bot/proactive/sample"
+	"github.com/kairoscx/kairos/bot/proactive/stream"
+	"github.com/kairoscx/kairos/channels"
+	"github.com/kairoscx/kairos/channels/relay"
+	"github.com/kairoscx/kairos/memory"
+)
+
+// matrix50 is the sample matrix plus generated triggers up to 50, woken by
+// the page and product views the benchmark sends.
+func matrix50(tb testing.TB) *proactive.Matrix {
+	tb.Helper()
+	files := map[string][]byte{}
+	ents, _ := sample.FS.ReadDir(".")
+	for _, e := range ents {
+		if b, err := sample.FS.ReadFile(e.Name()); err == nil && len(e.Name()) > 5 && e.Name()[len(e.Name())-5:] == ".yaml" {
+			files[e.Name()] = b
+		}
+	}
+	for i := len(files); i < 50; i++ {
+		typ := []string{"page_view", "product_view"}[i%2]
+		cond := fmt.Sprintf(`count(recent("%s", "30m"), path(.props.url) contains "p%d") >= 3 && len(recent("order_placed", "1d")) == 0`, typ, i)
+		if typ == "product_view" {
+			cond = fmt.Sprintf(`event.props.sku == "SKU-%d" && num(event.props.stock) == 0 && then("page_view", "product_view", "10m")`, i)
+		}
+		src := fmt.Sprintf("id: gen_%d\non: [%s]\npriority: %d\nholdout: 0.1\ncondition: '%s'\nactions:\n  - type: tag\n    tag: gen%d\nguardrails:\n  cooldown: 1d\n", i, typ, i, cond, i)
+		files[fmt.Sprintf("gen_%d.yaml", i)] = []byte(src)
+	}
+	m, err := proactive.Compile(files)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(m.Triggers()) != 50 {
+		tb.Fatalf("%d triggers", len(m.Triggers()))
+	}
+	return m
+}
+
+func benchEvents(n, customers int, at time.Time) []memory.Event {
+	rng := rand.New(rand.NewPCG(1, 2))
+	out := make([]memory.Event, n)
+	for i := range out {
+		c := fmt.Sprintf("cus_%06d", rng.IntN(customers))
+		var props []byte
+		typ := "page_view"
+		if i%3 == 2 {
+			typ = "product_view"
+			props, _ = json.Marshal(map[string]any{"sku": fmt.Sprintf("SKU-%d", rng.IntN(60)), "stock": rng.IntN(3)})
+		} else {
+			props, _ = json.Marshal(map[string]any{"url": fmt.Sprintf("https://shop.example.com/p%d/item", rng.IntN(60)), "title": "x"})
+		}
+		out[i] = memory.Event{ID: fmt.Sprintf("b%d", i), CustomerID: c, Type: typ, Source: "web", Props: props,
+			At: at.Add(time.Duration(i) * time.Millisecond)}
+	}
+	return out
+}
+
+// BenchmarkEngineEvaluate is the engine alone: events/s evaluated against
+// 50 triggers (no NATS), on however many goroutines GOMAXPROCS allows.
+func BenchmarkEngineEvaluate(b *testing.B) {
+	now := time.Now()
+	eng, err := proactive.New(proactive.Config{State: proactive.NewMemState(), Now: func() time.Time { return now }, MaxLag: -1}, matrix50(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	evs := benchEvents(200_000, 20_000, now.Add(-time.Hour))
+	var i atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			ev := evs[int(i.Add(1))%len(evs)]
+			ev.ID = fmt.Sprint(ev.ID, "-", i.Load())
+			if err := eng.HandleEvent(context.Background(), ev); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+func startNATS(tb testing.TB) (*nats.Conn, jetstream.JetStream, *relay.Relay) {
+	tb.Helper()
+	ns, err := relay.StartEmbedded(relay.EmbeddedOptions{Dir: tb.TempDir()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(ns.Shutdown)
+	nc, err := ns.Connect("bench")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(nc.Close)
+	rel, err := relay.New(nc, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := relay.EnsureStreams(context.Background(), js); err != nil {
+		tb.Fatal(err)
+	}
+	return nc, js, rel
+}
+
+func channelPayloads(evs []memory.Event) [][]byte {
+	out := make([][]byte, len(evs))
+	for i, ev := range evs {
+		out[i], _ = json.Marshal(channels.Event{V: 1, ID: ev.ID, Name: ev.Type, CustomerID: ev.CustomerID, Channel: "web", Props: ev.Props, At: ev.At})
+	}
+	return out
+}
+
+func publishAll(tb testing.TB, js jetstream.JetStream, subjects []string, payloads [][]byte, ids []string) {
+	tb.Helper()
+	for i, p := range payloads {
+		if _, err := js.PublishAsync(subjects[i], p, jetstream.WithMsgID(ids[i])); err != nil {
+			tb.Fatal(err)
+		}
+		if i%2000 == 1999 || i == len(payloads)-1 {
+			select {
+			case <-js.PublishAsyncComplete():
+			case <-time.After(time.Minute):
+				tb.Fatal("publish did not complete")
+			}
+		}
+	}
+}
+
+// BenchmarkPipelineVsBareJetStream sends the same events through (a) a
+// bare JetStream publish + durable pull-consume + ack loop and (b) the
+// proactive pipeline (KAIROS_EVENTS → router → partition consumers →
+// engine with 50 triggers, state in NATS KV), and reports both rates and
+// their ratio.
+func BenchmarkPipelineVsBareJetStream(b *testing.B) {
+	const n = 50_000
+	for range b.N {
+		now := time.Now().UTC()
+		evs := benchEvents(n, 10_000, now.Add(-time.Minute))
+		payloads := channelPayloads(evs)
+		ids, subjects := make([]string, n), make([]string, n)
+		for i, ev := range evs {
+			ids[i], subjects[i] = ev.ID, relay.EventSubject("web", ev.Type)
+		}
+
+		// (a) bare loop on a stream of its own.
+		_, js, _ := startNATS(b)
+		ctx := context.Background()
+		if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "BARE", Subjects: []string{"bare.>"}, Duplicates: 2 * time.Minute}); err != nil {
+			b.Fatal(err)
+		}
+		bareSubjects := make([]string, n)
+		for i := range bareSubjects {
+			bareSubjects[i] = "bare.web." + evs[i].Type
+		}
+		cons, err := js.CreateOrUpdateConsumer(ctx, "BARE", jetstream.ConsumerConfig{Durable: "bare", AckPolicy: jetstream.AckExplicitPolicy, MaxAckPending: 10000})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var got atomic.Int64
+		done := make(chan struct{})
+		cc, err := cons.Consume(func(m jetstream.Msg) {
+			var ev channels.Event
+			_ = json.Unmarshal(m.Data(), &ev)
+			_ = m.Ack()
+			if got.Add(1) == n {
+				close(done)
+			}
+		}, jetstream.PullMaxMessages(1000))
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		publishAll(b, js, bareSubjects, payloads, ids)
+		<-done
+		bare := time.Since(start)
+		cc.Stop()
+
+		// (b) the pipeline.
+		_, js2, _ := startNATS(b)
+		st, err := stream.NewState(ctx, js2, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var timers timerProxy
+		eng, err := proactive.New(proactive.Config{State: st, Timers: &timers}, matrix50(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		run, err := stream.New(stream.Config{JS: js2, Engine: eng})
+		if err != nil {
+			b.Fatal(err)
+		}
+		timers.r = run
+		rctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { _ = run.Run(rctx) })
+		for {
+			if _, err := js2.Consumer(ctx, stream.EventsStream, stream.RouterDurable); err == nil {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		start = time.Now()
+		publishAll(b, js2, subjects, payloads, ids)
+		deadline := time.Now().Add(5 * time.Minute)
+		for eng.Evaluated.Load() < n {
+			if time.Now().After(deadline) {
+				b.Fatalf("pipeline evaluated %d of %d", eng.Evaluated.Load(), n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		pipe := time.Since(start)
+		cancel()
+		wg.Wait()
+		eng.Wait()
+		b.ReportMetric(n/bare.Seconds(), "bare-events/s")
+		b.ReportMetric(n/pipe.Seconds(), "pipeline-events/s")
+		b.ReportMetric(bare.Seconds()/pipe.Seconds(), "ratio")
+		b.ReportMetric(float64(eng.Fired.Load()), "firings")
+	}
+}
+
+// relayDeliverer is the web path of a Deliverer as the gateway wires it:
+// the message is published on the conversation's subject, where the node
+// holding the widget's connection delivers it.
+type relayDeliverer struct{ rel *relay.Relay }
+
+func (d relayDeliverer) Deliver(ctx context.Context, m proactive.Message) (proactive.Delivery, error) {
+	conv := "conv_" + m.Customer
+	err := d.rel.Publish(ctx, channels.Outbound{Kind: channels.OutMessage, ConversationID: conv, Seq: 1, Role: "bot", Text: m.Text, At: time.Now()})
+	return proactive.Delivery{Channel: "web", ConversationID: conv}, err
+}
+
+// BenchmarkPageViewToWidget measures the time from the third refund-policy
+// page view being published (relay.PublishEvent, as the web channel does)
+// to the proactive message arriving on the conversation's NATS subject
+// (where the connected widget's node receives it), through router,
+// partition consumer, engine, KV claim and customer state, firing log.
+func BenchmarkPageViewToWidget(b *testing.B) {
+	nc, js, rel := startNATS(b)
+	ctx := context.Background()
+	st, err := stream.NewState(ctx, js, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := sample.Matrix()
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng, err := proactive.New(proactive.Config{State: st, Deliverer: relayDeliverer{rel}, NoHoldout: true,
+		Guard: proactive.Guard{QuietStart: 3, QuietEnd: 3}}, m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	run, err := stream.New(stream.Config{JS: js, Engine: eng})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { _ = run.Run(rctx) }()
+	for {
+		if _, err := js.Consumer(ctx, stream.EventsStream, stream.RouterDurable); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	got := make(chan string, 16)
+	sub, err := nc.Subscribe("kairos.conv.*.out", func(m *nats.Msg) { got <- m.Subject })
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	view := func(id, cus string) {
+		props, _ := json.Marshal(map[string]any{"url": "https://shop.example.com/demo/refund-policy.html"})
+		if err := rel.PublishEvent(ctx, channels.Event{ID: id, Name: "page_view", CustomerID: cus, Channel: "web", Props: props, At: time.Now().UTC()}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var lat []time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		cus := fmt.Sprintf("cus_lat%d_%d", b.N, i)
+		view(cus+"-1", cus)
+		view(cus+"-2", cus)
+		time.Sleep(2 * time.Millisecond) // the first two are routed and evaluated
+		start := time.Now()
+		view(cus+"-3", cus)
+		select {
+		case <-got:
+			lat = append(lat, time.Since(start))
+		case <-time.After(10 * time.Second):
+			b.Fatal("no proactive message")
+		}
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(pct(0.5), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+}
