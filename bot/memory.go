@@ -156,10 +156,12 @@ func newMemories(cfg MemoryConfig, store memory.Store, log *slog.Logger, now fun
 const recallTimeout = 2 * time.Second
 
 // customerContext loads the profile and recalls memories for a question.
+// The full profile is returned too (nil when it could not be loaded), for
+// the next-best-action decision.
 // Failures are logged: a reply without memory beats no reply.
-func (m *memories) customerContext(ctx context.Context, log *slog.Logger, customerID, question string) (*reason.ProfileSummary, []reason.Memory) {
+func (m *memories) customerContext(ctx context.Context, log *slog.Logger, customerID, question string) (*reason.ProfileSummary, []reason.Memory, *memory.Profile) {
 	if m == nil || customerID == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, recallTimeout)
 	defer cancel()
@@ -184,10 +186,12 @@ func (m *memories) customerContext(ctx context.Context, log *slog.Logger, custom
 		log.Warn("recall memories", "err", rErr)
 	}
 	var summary *reason.ProfileSummary
+	var full *memory.Profile
 	if pErr == nil {
 		summary = summarizeProfile(p)
+		full = &p
 	}
-	return summary, toReasonMemories(recalled)
+	return summary, toReasonMemories(recalled), full
 }
 
 func toReasonMemories(rs []longterm.Recalled) []reason.Memory {

@@ -119,6 +119,7 @@ type customer struct {
 	id       string
 	profile  *reason.ProfileSummary
 	memories []reason.Memory
+	full     *memory.Profile // nil when not loaded
 }
 
 // customer resolves the conversation's customer (from the store, not the
@@ -133,8 +134,8 @@ func (e *Engine) customer(ctx context.Context, log *slog.Logger, msg memory.Mess
 		log.Warn("load conversation for memory", "err", err)
 		return customer{}
 	}
-	p, ms := e.mem.customerContext(ctx, log, conv.CustomerID, msg.Text)
-	return customer{id: conv.CustomerID, profile: p, memories: ms}
+	p, ms, full := e.mem.customerContext(ctx, log, conv.CustomerID, msg.Text)
+	return customer{id: conv.CustomerID, profile: p, memories: ms, full: full}
 }
 
 // firstCustomerTurn reports whether no customer message precedes this one
