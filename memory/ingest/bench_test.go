@@ -52,6 +52,10 @@ func BenchmarkIngest(b *testing.B) {
 	}
 }
 
+// stallWait lets a publisher wait for acknowledgements on a loaded
+// machine instead of failing the run.
+var stallWait = jetstream.WithStallWait(time.Minute)
+
 type benchEnv struct {
 	nc *nats.Conn
 	js jetstream.JetStream
@@ -104,7 +108,7 @@ func benchBare(b *testing.B) float64 {
 		}
 	}()
 	for i := range b.N {
-		if _, err := n.js.PublishAsync(ingest.SubjectIn, payload, jetstream.WithMsgID(fmt.Sprint("b", i))); err != nil {
+		if _, err := n.js.PublishAsync(ingest.SubjectIn, payload, jetstream.WithMsgID(fmt.Sprint("b", i)), stallWait); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -210,7 +214,7 @@ func benchPipeline(b *testing.B, storeKind, via, shape string) float64 {
 	} else {
 		for _, ev := range evs {
 			data, _ := json.Marshal(ev)
-			if _, err := n.js.PublishAsync(ingest.SubjectIn, data, jetstream.WithMsgID(ev.ID)); err != nil {
+			if _, err := n.js.PublishAsync(ingest.SubjectIn, data, jetstream.WithMsgID(ev.ID), stallWait); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -219,7 +219,9 @@ func (in *Ingest) publish(ctx context.Context, ps []pending, results []Result) e
 		}
 		msg := &nats.Msg{Subject: SubjectIn, Data: data, Header: nats.Header{}}
 		msg.Header.Set(jetstream.MsgIDHeader, p.ev.ID)
-		if futures[k], err = in.js.PublishMsgAsync(msg); err != nil {
+		// Under load the stream acknowledges late; wait for room as long
+		// as the request may wait rather than fail it.
+		if futures[k], err = in.js.PublishMsgAsync(msg, jetstream.WithStallWait(publishTimeout)); err != nil {
 			return fmt.Errorf("ingest: publish event %s: %w", p.ev.ID, err)
 		}
 	}
