@@ -121,12 +121,12 @@ func clip(s string, n int) string {
 // reasoner and names it for the report. It is a variable so tests can score
 // a fake.
 //
-// Offline (no llm.base_url) it is the offline analyzer. With an LLM
-// configured it must be the LLM analyzer of bot/llm, falling back to the
+// Offline (no llm.base_url) it is bot/insight's offline analyzer. With an
+// LLM configured it must be the LLM analyzer of bot/llm, falling back to the
 // offline one as the engine does; until that is wired this refuses rather
 // than report offline figures as the LLM's.
 var newInsightAnalyzer = func(ctx context.Context, cfg config.Config, logger *slog.Logger) (insight.Analyzer, string, error) {
-	offline := offlineAnalyzer{}
+	offline := insight.NewOffline()
 	if cfg.LLM.BaseURL == "" {
 		return offline, "offline", nil
 	}
@@ -134,16 +134,4 @@ var newInsightAnalyzer = func(ctx context.Context, cfg config.Config, logger *sl
 	// key, model, timeout, prompts) with offline as its fallback, and return
 	// it with the name "llm (" + cfg.LLM.Model + ")".
 	return nil, "", errors.New("the LLM insight analyzer is not wired into eval yet; unset llm.base_url (KAIROS_LLM_BASE_URL) to score the offline analyzer")
-}
-
-// offlineAnalyzer reads each turn on its own with the offline lexicons and
-// predicts no escalation. It stands in until bot/insight's offline Analyzer
-// (with the mood trajectory) lands; then newInsightAnalyzer returns that.
-type offlineAnalyzer struct{}
-
-func (offlineAnalyzer) Analyze(_ context.Context, turns []insight.Turn, _ []insight.Insight) (insight.Insight, error) {
-	if len(turns) == 0 {
-		return insight.Insight{}, errors.New("no turn to analyze")
-	}
-	return insight.Analyze(turns[len(turns)-1].Text), nil
 }
