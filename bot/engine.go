@@ -87,6 +87,11 @@ type Config struct {
 	// (intent, hidden need, mood and its trajectory); nil means the
 	// offline analyzer (insight.NewOffline).
 	Insight insight.Analyzer
+	// NextBest chooses an action to offer each turn and learns from the
+	// customer's response; nil offers nothing. Churn scores the churn risk
+	// it decides with (nil: 0). Both need memory (the customer's profile).
+	NextBest NextBest
+	Churn    ChurnModel
 	// Memory configures long-term memory and the customer profile: each
 	// turn recalls the customer's memories and profile for the reasoner,
 	// updates the profile, and memories are extracted every few turns and
@@ -109,6 +114,8 @@ type Engine struct {
 	mem *memories
 	// moods holds recent conversations' analysed turns.
 	moods moodBook
+	// offers holds the action each conversation's last reply offered.
+	offers offerBook
 
 	// ctx lives as long as the engine: turns run on it, not on the
 	// context of the request that started them.

@@ -69,6 +69,7 @@ func (e *Engine) answer(ctx context.Context, log *slog.Logger, j job) (string, e
 	}()
 	passages := e.retrieve(ctx, log, searchQuery(msg.Text, history))
 	<-fetched
+	next, _ := e.decideNext(ctx, log, msg.ConversationID, who, in, msg.Text)
 	req := reason.Request{
 		ConversationID: msg.ConversationID,
 		Question:       msg.Text,
@@ -79,6 +80,7 @@ func (e *Engine) answer(ctx context.Context, log *slog.Logger, j job) (string, e
 		NeedReason:     in.NeedReason,
 		EscalationRisk: in.Trajectory.EscalationRisk,
 		Intervene:      in.Trajectory.Escalate() && in.Intent != insight.IntentHumanRequest,
+		NextAction:     next.Action,
 		History:        history,
 		Passages:       passages,
 		CustomerID:     who.id,
@@ -99,6 +101,10 @@ func (e *Engine) answer(ctx context.Context, log *slog.Logger, j job) (string, e
 		return "", fmt.Errorf("record reply: %w", err)
 	}
 	e.remember(msg.ConversationID, mood, reply, in.Intent)
+	if offered(next.Action) && reply.Offered != next.Action {
+		// The reply did not show the offer: there is nothing to respond to.
+		e.offers.swap(msg.ConversationID, nil)
+	}
 	e.acks.saw(stored.ConversationID, stored.Seq)
 	out := messageOut(stored)
 	if err := e.cfg.Outbox.Publish(ctx, out); err != nil {

@@ -54,10 +54,13 @@ type AnswerData struct {
 // "no_answer", "greeting", "thanks" and "human_request".
 type ReplyData struct {
 	Lang    string
-	Apology bool   // the customer sounds upset: open with an apology
+	Apology bool // the customer sounds upset: open with an apology
 	// Need is the customer's hidden need (bot/insight), for templates that
 	// adapt to it (intervene).
 	Need string
+	// Action is the next best action to offer (offer): coupon, tutorial,
+	// replenishment_reminder, instalment_plan, exchange_offer, human_agent.
+	Action  string
 	Title   string // offline_answer: the source document's title
 	Heading string // offline_answer: section path or FAQ question
 	Text    string // offline_answer: the passage excerpt to give

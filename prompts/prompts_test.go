@@ -13,7 +13,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
-var wantNames = []string{"answer", "extract", "greeting", "greeting_back", "human_request", "insight", "intervene", "memory_answer", "memory_none", "no_answer", "offline_answer", "review", "revise", "safe_reply", "system", "thanks", "tools"}
+var wantNames = []string{"answer", "extract", "greeting", "greeting_back", "human_request", "insight", "intervene", "memory_answer", "memory_none", "no_answer", "offer", "offline_answer", "review", "revise", "safe_reply", "system", "thanks", "tools"}
 
 func load(t *testing.T, dir string) *Set {
 	t.Helper()
@@ -62,6 +62,8 @@ func sample(name, lang string) any {
 			return ReplyData{Lang: lang, Memory: "您的宝宝8个月大（3周前告诉我们的）"}
 		}
 		return ReplyData{Lang: lang, Memory: "your baby is 8 months old (you told us 3 weeks ago)"}
+	case "offer":
+		return ReplyData{Lang: lang, Action: "exchange_offer"}
 	case "intervene":
 		return ReplyData{Lang: lang, Apology: true, Need: "reassurance"}
 	default:

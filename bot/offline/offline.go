@@ -100,6 +100,17 @@ func (r *Reasoner) Answer(ctx context.Context, req reason.Request, emit func(pie
 		}
 		text = joinReply(text, extra, lang)
 	}
+	if offerable(name, req) {
+		data.Action = req.NextAction
+		extra, err := r.prompts.Render("offer", data)
+		if err != nil {
+			return reason.Reply{}, fmt.Errorf("offline: answer: %w", err)
+		}
+		if extra != "" {
+			text = joinReply(text, extra, lang)
+			reply.Offered = req.NextAction
+		}
+	}
 	reply.Text = text
 	if emit == nil {
 		return reply, nil
@@ -118,6 +129,22 @@ func (r *Reasoner) Answer(ctx context.Context, req reason.Request, emit func(pie
 // sooner, so the dialogue engine sends it as one message, without the
 // deltas and the sequence number reserved for them.
 func (r *Reasoner) Instant() bool { return true }
+
+// offerable reports whether the reply rendered with template name may end
+// with an offer of req.NextAction: after a real answer or thanks, never
+// after "I don't know" or a request for a human, and a human is not offered
+// twice when the intervention already offers one.
+func offerable(name string, req reason.Request) bool {
+	switch req.NextAction {
+	case "", "answer_only", "do_nothing":
+		return false
+	case "human_agent":
+		if req.Intervene {
+			return false
+		}
+	}
+	return name == "offline_answer" || name == "memory_answer" || name == "thanks"
+}
 
 // joinReply appends extra to text as a new sentence.
 func joinReply(text, extra, lang string) string {

@@ -46,8 +46,13 @@ type Request struct {
 	// shorter and concrete) and offer a human before the customer asks.
 	EscalationRisk float64
 	Intervene      bool
-	History        []Turn    // recent messages, oldest first, not including Question
-	Passages       []Passage // best first, as the knowledge base ranked them
+	// NextAction is the next best action chosen for the turn
+	// (bot/predict/nba: coupon, tutorial, replenishment_reminder,
+	// instalment_plan, exchange_offer, human_agent, answer_only,
+	// do_nothing), or empty. The reply offers it after answering.
+	NextAction string
+	History    []Turn    // recent messages, oldest first, not including Question
+	Passages   []Passage // best first, as the knowledge base ranked them
 
 	// CustomerID is who asks; empty when unknown.
 	CustomerID string
@@ -109,6 +114,9 @@ type Reply struct {
 	Sources []string
 	// Reasoner names who produced it ("offline", "llm").
 	Reasoner string
+	// Offered is the Request's NextAction when the reply offers it, else
+	// empty: only an offer the customer saw can be accepted or declined.
+	Offered string
 }
 
 // Reasoner answers a customer. Answer may call emit with successive pieces of
