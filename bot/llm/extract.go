@@ -27,6 +27,7 @@ type Extractor struct {
 	cfg      Config
 	fallback longterm.Extractor
 	log      *slog.Logger
+	metrics  *Metrics
 }
 
 // NewExtractor returns an extractor using cfg's API, model and "extract"
@@ -39,7 +40,7 @@ func NewExtractor(cfg Config, fallback longterm.Extractor) (*Extractor, error) {
 	if fallback == nil {
 		return nil, errors.New("llm: extractor: a fallback extractor is required")
 	}
-	return &Extractor{client: r.client, cfg: r.cfg, fallback: fallback, log: r.log.With("part", "extract")}, nil
+	return &Extractor{client: r.client, cfg: r.cfg, fallback: fallback, log: r.log.With("part", "extract"), metrics: r.metrics}, nil
 }
 
 // ToolName is the function the model is made to call.
@@ -112,7 +113,16 @@ func (x *Extractor) Extract(ctx context.Context, in longterm.ExtractInput) ([]lo
 		lastErr = err
 		x.log.Warn("memory extraction attempt failed", "attempt", attempt+1, "err", err)
 	}
-	x.log.Warn("memory extraction falls back to the offline rules", "err", lastErr)
+	reason := reasonInvalid
+	var apiErr *openai.APIError
+	switch {
+	case errors.As(lastErr, &apiErr):
+		reason = failureReason(&Error{Status: apiErr.HTTPStatusCode, Err: lastErr})
+	case lastErr != nil && strings.HasPrefix(lastErr.Error(), "chat completion:"):
+		reason = reasonError // the request failed: connection, malformed answer
+	}
+	x.metrics.fallbacks.WithLabelValues("extract", reason).Inc()
+	x.log.Warn("memory extraction falls back to the offline rules", "reason", reason, "err", lastErr)
 	return x.fallback.Extract(ctx, in)
 }
 
