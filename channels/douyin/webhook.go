@@ -146,15 +146,17 @@ func (e Envelope) DecodeContent() (Content, error) {
 	if raw[0] != '{' {
 		return Content{}, fmt.Errorf("%w: content is neither an object nor a string holding one", ErrMalformed)
 	}
-	var c Content
-	if err := json.Unmarshal(raw, &c); err != nil {
+	// text comes as a string, or as {"text": "..."} in some deliveries;
+	// the outer Text field shadows Content.Text while decoding.
+	var wire struct {
+		Content
+		Text json.RawMessage `json:"text"`
+	}
+	if err := json.Unmarshal(raw, &wire); err != nil {
 		return Content{}, fmt.Errorf("%w: content: %w", ErrMalformed, err)
 	}
-	if c.MessageType == TypeText {
-		if t, ok := nestedText(raw); ok {
-			c.Text = t
-		}
-	}
+	c := wire.Content
+	c.Text = textOf(wire.Text)
 	for _, id := range []string{c.ConversationShortID, c.ServerMessageID, c.Source, c.ObjectID} {
 		if len(id) > maxIDLen {
 			return Content{}, fmt.Errorf("%w: content id longer than %d bytes", ErrMalformed, maxIDLen)
@@ -163,22 +165,24 @@ func (e Envelope) DecodeContent() (Content, error) {
 	return c, nil
 }
 
-// nestedText reads a text carried as {"text": {"text": "..."}}, a form some
-// deliveries use; ok is false when text is a plain string or absent.
-func nestedText(raw []byte) (string, bool) {
-	var probe struct {
-		Text json.RawMessage `json:"text"`
+// textOf reads a text given as a JSON string or as an object holding
+// one under "text"; anything else is no text.
+func textOf(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return ""
 	}
-	if json.Unmarshal(raw, &probe) != nil || len(probe.Text) == 0 || probe.Text[0] != '{' {
-		return "", false
+	var s string
+	if raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
+		return s
 	}
 	var inner struct {
 		Text string `json:"text"`
 	}
-	if json.Unmarshal(probe.Text, &inner) != nil {
-		return "", false
+	if raw[0] == '{' && json.Unmarshal(raw, &inner) == nil {
+		return inner.Text
 	}
-	return inner.Text, true
+	return ""
 }
 
 // challengeReply is the answer to verify_webhook: the challenge echoed as
