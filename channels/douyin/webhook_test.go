@@ -25,7 +25,7 @@ var seeds = []string{
 func TestDecodeContent(t *testing.T) {
 	tests := []struct {
 		name, body, text, smid string
-		wantErr               bool
+		wantErr                bool
 	}{
 		{"object", seeds[1], "你好", "@c29bfc000+MNggFhRkwGuX1n==", false},
 		{"string", seeds[2], "", "@9Vxc1==", false},
