@@ -3,16 +3,20 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/kairoscx/kairos/bot/insight"
 	"github.com/kairoscx/kairos/bot/insight/eval"
+	"github.com/kairoscx/kairos/bot/llm"
 	"github.com/kairoscx/kairos/cmd/kairos/internal/config"
+	"github.com/kairoscx/kairos/prompts"
 )
 
 // evalCmd runs "kairos eval insight FILE.jsonl [-v] [--json] [--errors]":
@@ -52,7 +56,7 @@ func evalCmd(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	analyzer, name, err := newInsightAnalyzer(ctx, cfg, logger)
+	analyzer, err := newInsightAnalyzer(ctx, cfg, logger)
 	if err != nil {
 		return fmt.Errorf("eval insight: %w", err)
 	}
@@ -62,10 +66,17 @@ func evalCmd(ctx context.Context, env Env, args []string) error {
 	}
 
 	if *asJSON {
+		if analyzer.outcomes != nil {
+			// stdout holds the JSON object and nothing else.
+			fmt.Fprintf(env.Stderr, "analyzer: %s; analyses: %s\n", analyzer.name, analyzer.outcomes())
+		}
 		return json.NewEncoder(env.Stdout).Encode(report.Scores())
 	}
 	fmt.Fprintf(env.Stdout, "%s: %d utterances, %d dialogues; analyzer: %s\n",
-		path, len(set.Utterances), len(set.Dialogues), name)
+		path, len(set.Utterances), len(set.Dialogues), analyzer.name)
+	if analyzer.outcomes != nil {
+		fmt.Fprintf(env.Stdout, "analyses: %s\n", analyzer.outcomes())
+	}
 	if err := report.Write(env.Stdout, *verbose); err != nil {
 		return err
 	}
@@ -117,21 +128,73 @@ func clip(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
+// scoredAnalyzer is the analyzer eval scores, its name for the report and,
+// for a language model, how its analyses ended (answered, retried, fell back
+// to offline), so figures mostly made by the fallback are not taken for the
+// model's.
+type scoredAnalyzer struct {
+	insight.Analyzer
+	name     string
+	outcomes func() string // nil: nothing to report
+}
+
 // newInsightAnalyzer builds the insight analyzer of the configured
-// reasoner and names it for the report. It is a variable so tests can score
-// a fake.
-//
-// Offline (no llm.base_url) it is bot/insight's offline analyzer. With an
-// LLM configured it must be the LLM analyzer of bot/llm, falling back to the
-// offline one as the engine does; until that is wired this refuses rather
-// than report offline figures as the LLM's.
-var newInsightAnalyzer = func(ctx context.Context, cfg config.Config, logger *slog.Logger) (insight.Analyzer, string, error) {
+// reasoner: bot/insight's offline analyzer, or with llm.base_url set the
+// LLM analyzer of bot/llm with the offline one as its fallback, as the
+// engine runs them. It is a variable so tests can score a fake.
+var newInsightAnalyzer = func(ctx context.Context, cfg config.Config, logger *slog.Logger) (scoredAnalyzer, error) {
 	offline := insight.NewOffline()
 	if cfg.LLM.BaseURL == "" {
-		return offline, "offline", nil
+		return scoredAnalyzer{Analyzer: offline, name: "offline"}, nil
 	}
-	// Lead: build the bot/llm insight analyzer here from cfg.LLM (base URL,
-	// key, model, timeout, prompts) with offline as its fallback, and return
-	// it with the name "llm (" + cfg.LLM.Model + ")".
-	return nil, "", errors.New("the LLM insight analyzer is not wired into eval yet; unset llm.base_url (KAIROS_LLM_BASE_URL) to score the offline analyzer")
+	pset, err := prompts.Load(cfg.PromptsDir)
+	if err != nil {
+		return scoredAnalyzer{}, err
+	}
+	reg := prometheus.NewRegistry()
+	metrics, err := llm.NewMetrics(reg)
+	if err != nil {
+		return scoredAnalyzer{}, err
+	}
+	a, err := llm.NewAnalyzer(llm.Config{
+		BaseURL:        cfg.LLM.BaseURL,
+		APIKey:         cfg.LLM.APIKey,
+		Model:          cfg.LLM.Model,
+		Temperature:    float32(cfg.LLM.Temperature),
+		Prompts:        pset,
+		Logger:         logger,
+		Metrics:        metrics,
+		InsightTimeout: cfg.LLM.Timeout.D(),
+	}, offline, nil)
+	if err != nil {
+		return scoredAnalyzer{}, err
+	}
+	return scoredAnalyzer{Analyzer: a, name: "llm " + cfg.LLM.Model + " (offline fallback)",
+		outcomes: func() string { return counts(reg, "kairos_llm_insight_total", "outcome") }}, nil
+}
+
+// counts renders a counter vector of reg as "label=value ...", sorted.
+func counts(reg *prometheus.Registry, name, label string) string {
+	families, err := reg.Gather()
+	if err != nil {
+		return err.Error()
+	}
+	var parts []string
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label {
+					parts = append(parts, fmt.Sprintf("%s=%.0f", l.GetValue(), m.GetCounter().GetValue()))
+				}
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, " ")
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/kairoscx/kairos/bot/insight"
+	"github.com/kairoscx/kairos/bot/llm"
+	"github.com/kairoscx/kairos/bot/llm/llmtest"
 	"github.com/kairoscx/kairos/cmd/kairos/internal/config"
 )
 
@@ -95,8 +97,8 @@ func (scripted) Analyze(_ context.Context, turns []insight.Turn, _ []insight.Ins
 func TestEvalInsightFigures(t *testing.T) {
 	saved := newInsightAnalyzer
 	t.Cleanup(func() { newInsightAnalyzer = saved })
-	newInsightAnalyzer = func(context.Context, config.Config, *slog.Logger) (insight.Analyzer, string, error) {
-		return scripted{}, "scripted", nil
+	newInsightAnalyzer = func(context.Context, config.Config, *slog.Logger) (scoredAnalyzer, error) {
+		return scoredAnalyzer{Analyzer: scripted{}, name: "scripted"}, nil
 	}
 	path := writeFile(t, evalData)
 	out, _, err := run(t, nil, "eval", "insight", "--json", path)
@@ -180,3 +182,54 @@ func TestEvalInsightBadInput(t *testing.T) {
 }
 
 func ptr(f float64) *float64 { return &f }
+
+func llmEnv(s *llmtest.Server) []string {
+	return []string{"KAIROS_LLM_BASE_URL=" + s.URL(), "KAIROS_LLM_API_KEY=" + s.Key(), "KAIROS_LLM_MODEL=gpt-4o-mini"}
+}
+
+func TestEvalInsightLLM(t *testing.T) {
+	path := writeFile(t, evalData)
+	// The model calls every message a calm greeting.
+	greeting := `{"intent":"greeting","intent_confidence":0.9,"need":"none","need_reason":"-","mood":"calm","valence":0,"arousal":0.1,"confidence":0.9,"injection":false}`
+	s := llmtest.NewServer(t, llmtest.WithResponder(func(*llmtest.ChatRequest) llmtest.Response {
+		return llmtest.Response{ToolCalls: []llmtest.ToolCall{{Function: llmtest.FunctionCall{Name: llm.InsightToolName, Arguments: greeting}}}}
+	}))
+	out, stderr, err := run(t, llmEnv(s), "eval", "insight", path, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := evalJSON(t, out)
+	// No gold intent is greeting; 5 of the 8 gold moods are calm.
+	if a := got["intent"].Accuracy; a == nil || *a != 0 {
+		t.Errorf("intent accuracy = %v, want 0 from the model's answers", a)
+	}
+	if a := got["mood"].Accuracy; a == nil || *a != 5.0/8 {
+		t.Errorf("mood accuracy = %v, want 5/8 from the model's answers", a)
+	}
+	// One analysis per utterance and per dialogue turn, all by the model.
+	if !strings.Contains(stderr, "llm=8") || strings.Contains(stderr, "fallback=") {
+		t.Errorf("stderr = %q, want 8 analyses answered by the model", stderr)
+	}
+	if n := len(s.ChatRequests()); n != 8 {
+		t.Errorf("%d chat requests, want 8", n)
+	}
+}
+
+func TestEvalInsightLLMFallsBackToOffline(t *testing.T) {
+	path := writeFile(t, evalData)
+	offline, _, err := run(t, nil, "eval", "insight", path, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := llmtest.NewServer(t, llmtest.WithResponder(llmtest.Fail(500, "server_error")))
+	out, stderr, err := run(t, llmEnv(s), "eval", "insight", path, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != offline {
+		t.Errorf("with the model always failing the figures should be the offline analyzer's:\n got %s\nwant %s", out, offline)
+	}
+	if !strings.Contains(stderr, "fallback=8") {
+		t.Errorf("stderr = %q, want 8 fallbacks reported", stderr)
+	}
+}
