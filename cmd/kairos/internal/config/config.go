@@ -45,6 +45,18 @@ type Config struct {
 	LLM        LLM        `yaml:"llm"`
 	Embeddings Embeddings `yaml:"embeddings"`
 	Memory     Memory     `yaml:"memory"`
+	Offers     Offers     `yaml:"offers"`
+}
+
+// Offers configures the next best action the bot may offer after an
+// answer (coupon, tutorial, replenishment reminder, instalment plan,
+// exchange, human agent), learnt from what customers accept.
+type Offers struct {
+	Disabled             bool    `yaml:"disabled" doc:"Offer nothing after answers (the churn model still scores customers)."`
+	AllowCouponWhenAngry bool    `yaml:"allow_coupon_when_angry" doc:"Allow coupon offers to an angry or frustrated customer mid-complaint (off: never)."`
+	NoCoupons            bool    `yaml:"no_coupons" doc:"Never offer coupons (no coupon budget)."`
+	NoInstalments        bool    `yaml:"no_instalments" doc:"Never offer instalment plans (no such product)."`
+	MaxExploreShare      float64 `yaml:"max_explore_share" doc:"Largest share of offers chosen to explore rather than exploit (0..1)."`
 }
 
 // Memory configures long-term memory: what the bot remembers about each
@@ -94,6 +106,7 @@ func Default() Config {
 		},
 		Embeddings: Embeddings{Dim: 256},
 		Memory:     Memory{EveryTurns: 4, IdleAfter: Duration(10 * time.Minute), Recall: 5},
+		Offers:     Offers{MaxExploreShare: 0.15},
 	}
 }
 
@@ -160,6 +173,9 @@ func (c Config) Validate() error {
 	}
 	if !c.Memory.Disabled && (c.Memory.EveryTurns <= 0 || c.Memory.IdleAfter <= 0 || c.Memory.Recall <= 0 || c.Memory.Recall > 50) {
 		problems = append(problems, "memory.every_turns and memory.idle_after must be positive, memory.recall between 1 and 50")
+	}
+	if c.Offers.MaxExploreShare < 0 || c.Offers.MaxExploreShare > 1 {
+		problems = append(problems, "offers.max_explore_share must be between 0 and 1")
 	}
 	if c.TurnTimeout <= 0 {
 		problems = append(problems, "turn_timeout must be positive")

@@ -146,7 +146,13 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
 	}
+	churnModel, nextBest, err := openPrediction(ctx, cfg, js, g.store, logger)
+	if err != nil {
+		return nil, err
+	}
 	g.engine, err = bot.New(bot.Config{
+		NextBest:        nextBest,
+		Churn:           churnModel,
 		Store:           g.store,
 		Knowledge:       g.knowledge,
 		Reasoner:        primary,
