@@ -281,13 +281,14 @@ func (c *Channel) delivered(ctx context.Context, conversationID string) int64 {
 // (and before upto, when not 0) that never reached the user: messages
 // kept while the window was closed, answers whose node stopped. It stops at
 // the first it cannot deliver or that a webhook still waits for, and
-// records how far everything was delivered.
-func (c *Channel) flush(ctx context.Context, a *account, rt route, conversationID string, upto int64) {
+// records how far everything was delivered. busy is true when it stopped
+// at a message another node is sending right now.
+func (c *Channel) flush(ctx context.Context, a *account, rt route, conversationID string, upto int64) (busy bool) {
 	after := c.delivered(ctx, conversationID)
 	page, err := c.o.Engine.Replay(ctx, conversationID, after, 200)
 	if err != nil {
 		c.logger.Warn("flush: replay", "conversation", conversationID, "err", err)
-		return
+		return false
 	}
 	done := after
 	for _, out := range page {
@@ -303,7 +304,8 @@ func (c *Channel) flush(ctx context.Context, a *account, rt route, conversationI
 			var cl claim
 			_ = json.Unmarshal(e.Value(), &cl)
 			if cl.State == outSending && c.now().Sub(cl.At) < staleSending {
-				break // another node is on it
+				busy = true // another node is on it
+				break
 			}
 			done = out.Seq
 			continue
@@ -325,6 +327,7 @@ func (c *Channel) flush(ctx context.Context, a *account, rt route, conversationI
 			c.logger.Warn("flush: record delivered", "conversation", conversationID, "err", err)
 		}
 	}
+	return busy
 }
 
 // deliveryWorkers bound the node's concurrent queue deliveries.
