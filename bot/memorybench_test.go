@@ -124,6 +124,42 @@ var heldOut = [][]fact{
 		{"I'm based in London", "Remember where I'm based?", []string{"London"}},
 		{"we have an 11-month-old", "Do you remember the age of my baby?", []string{"11 months"}},
 	},
+	// Added with the fixes for the three misses above, before tuning
+	// anything against them.
+	{
+		{"我儿子今年4岁了", "还记得我儿子几岁吗？", []string{"4岁"}},
+		{"收货请用中通", "我之前说用哪家快递？", []string{"中通"}},
+		{"我闺女对鸡蛋过敏", "我说过我闺女对什么过敏吗？", []string{"鸡蛋"}},
+		{"我现在住在武汉", "还记得我住在哪吗？", []string{"武汉"}},
+		{"别打电话，发短信就行", "我说过怎么联系我比较好吗？", []string{"短信"}},
+	},
+	{
+		{"Our twins are 2 years old", "How old did I say our twins are?", []string{"2 years"}},
+		{"I'm located in Toronto", "Do you remember where I'm located?", []string{"Toronto"}},
+		{"Please use FedEx for my orders", "Which courier did I ask for?", []string{"FedEx"}},
+		{"I wear a size 8 shoe", "What shoe size did I mention?", []string{"8"}},
+		{"I'm allergic to shellfish", "Any allergies I told you about?", []string{"shellfish"}},
+	},
+}
+
+// heldOutFresh are phrasings written after the fixes for heldOut's misses
+// (some of which the last two heldOut customers informed) and never
+// tuned against: the untouched figure.
+var heldOutFresh = [][]fact{
+	{
+		{"我家老大今年六岁", "我家老大几岁来着？", []string{"6岁"}},
+		{"快递请发EMS", "我上次说要发什么快递？", []string{"EMS"}},
+		{"我住北京朝阳区", "我之前说过我住在哪个城市吗？", []string{"北京"}},
+		{"我对芒果过敏", "还记得我对什么过敏吗？", []string{"芒果"}},
+		{"上午别联系我，下午可以", "我说过什么时候联系我方便吗？", []string{"下午"}},
+	},
+	{
+		{"My son just turned 7", "Do you remember my son's age?", []string{"7 years"}},
+		{"I'm a size small", "What size did I tell you I am?", []string{"size S"}},
+		{"Ship everything with UPS please", "Do you remember which carrier I want?", []string{"UPS"}},
+		{"I live in Melbourne", "Where did I say I live?", []string{"Melbourne"}},
+		{"I can't eat gluten", "Do you remember what I can't eat?", []string{"gluten"}},
+	},
 }
 
 // memoryFloor is the share of facts the offline reasoner must answer from
@@ -132,9 +168,13 @@ var heldOut = [][]fact{
 // written to the rules; docs/benchmarks.md says so.
 const memoryFloor = 0.9
 
-// heldOutFloor is the floor for the held-out phrasings (see heldOut),
-// below what was measured when they were first run (17/20 = 0.85).
+// heldOutFloor is the floor for the held-out phrasings (see heldOut and
+// heldOutFresh), below what was measured when they were first run (17/20
+// = 0.85; heldOut's last ten 6/10 before the fixes they informed).
 const heldOutFloor = 0.75
+
+// freshFloor is the floor for heldOutFresh, below its first run (7/10).
+const freshFloor = 0.6
 
 // TestMultiSessionMemory tells 50 facts in a first session on the web,
 // lets the conversations go idle (extraction and episode summary), and asks
@@ -145,7 +185,8 @@ func TestMultiSessionMemory(t *testing.T) {
 		name   string
 		script [][]fact
 		floor  float64
-	}{{"scripted", memoryScript, memoryFloor}, {"held-out phrasings", heldOut, heldOutFloor}} {
+	}{{"scripted", memoryScript, memoryFloor}, {"held-out phrasings", heldOut, heldOutFloor},
+		{"fresh held-out phrasings", heldOutFresh, freshFloor}} {
 		t.Run(set.name, func(t *testing.T) {
 			right, total := multiSession(t, set.script)
 			share := float64(right) / float64(total)

@@ -57,3 +57,30 @@ func TestAnswersFromMemory(t *testing.T) {
 		}
 	})
 }
+
+// Recall questions are told apart from requests that mention the past.
+func TestIsRecallQuestion(t *testing.T) {
+	tests := []struct {
+		q    string
+		want bool
+	}{
+		{"我上次说宝宝多大了？", true},
+		{"我之前要求发哪个快递？", true},
+		{"上次我选的是什么颜色来着", true},
+		{"我以前跟你们说过我住哪吗", true},
+		{"Which courier did I ask for?", true},
+		{"What size did I pick last time?", true},
+		{"Do you remember my diet?", true},
+		{"我之前要求退款，怎么还没到账？", false},
+		{"我上次买的奶粉什么时候发货", false},
+		{"我之前要求退款怎么还没处理", false},
+		{"Did I ask for a refund too early?", false},
+		{"What did the delivery guy want?", false},
+		{"退款多久到账？", false},
+	}
+	for _, tt := range tests {
+		if got := isRecallQuestion(tt.q); got != tt.want {
+			t.Errorf("isRecallQuestion(%q) = %v, want %v", tt.q, got, tt.want)
+		}
+	}
+}

@@ -72,6 +72,21 @@ func TestRulesCustomerFacts(t *testing.T) {
 		{"en no longer", "I no longer live in Shanghai", "!location.city=Shanghai"},
 		{"en lower-case not a city", "I live in a flat", ""},
 		{"mixed city", "I'm in 上海", "location.city=Shanghai"},
+		{"en based in", "I'm based in London", "location.city=London"},
+		{"en located in", "we're located in Toronto", "location.city=Toronto"},
+		{"en based, no longer", "I'm not based in London anymore", "!location.city=London"},
+		{"en based in a country is not a city", "I'm based in the UK", ""},
+		// Plural and twin kids; the kid named after 我 owns the allergy.
+		{"en twins", "Our twins are 2 years old", "child.age=2 years"},
+		{"en kids are", "my kids are 4", "child.age=4 years"},
+		{"zh daughter's allergy", "我闺女对鸡蛋过敏", "baby.allergy.egg=鸡蛋"},
+		{"zh own allergy", "我对花生过敏", "allergy.peanut=花生"},
+		// Shoes named before the size; a channel that is enough.
+		{"zh shoe first", "鞋子一般穿38码", "shoe.size=38"},
+		{"zh sneakers", "运动鞋要42的", "shoe.size=42"},
+		{"zh shoe year is no size", "这双鞋是2023年买的", ""},
+		{"zh shoe not a size", "鞋子有点小", ""},
+		{"zh channel is enough", "发短信就行", "contact.channel=sms"},
 		// Sizes: preferences are not taken from questions.
 		{"zh size", "我穿L码", "clothing.size=L"},
 		{"zh size usual", "我平时穿XL的", "clothing.size=XL"},

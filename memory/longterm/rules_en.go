@@ -7,7 +7,7 @@ import (
 )
 
 const (
-	enKid   = `(baby|son|daughter|kid|child|boy|girl|little one|toddler|newborn|infant)`
+	enKid   = `(baby|son|sons|daughter|daughters|kid|kids|child|children|boy|boys|girl|girls|twins|little one|little ones|toddler|toddlers|newborn|infant)`
 	enUnit  = `(months?|monthes|moths|mnths?|mths?|mos?|weeks?|wks?|years?|yrs?|yo|y/o)`
 	enPets  = `(dogs?|puppy|puppies|cats?|kittens?|kitty|hamsters?|rabbits?|bunny|bunnies|parrots?|fish)`
 	enTimes = `(morning|afternoon|evening|weekends?|weekdays?|daytime|noon|lunchtime|(?:after|before)\s+\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)?)`
@@ -16,7 +16,7 @@ const (
 
 var enRules = []rule{
 	// Ages: "my baby is 8 months old", "my daughter's 3", "my 8-month-old".
-	{re: re(`\b(?:my|our)\s+(?:little\s+|baby\s+|youngest\s+|eldest\s+|oldest\s+)?` + enKid + `\b(?:\s+[a-z]+)?(?:\s+is|'s|\s+turned|\s+just turned|\s+turns|\s+will be)\s+(?:now\s+|just\s+|about\s+|almost\s+|nearly\s+|only\s+|already\s+)*{enum}\s*(?:-\s*)?(?:` + enUnit + `\b)?`), presupposed: true,
+	{re: re(`\b(?:my|our)\s+(?:little\s+|baby\s+|youngest\s+|eldest\s+|oldest\s+)?` + enKid + `\b(?:\s+[a-z]+)?(?:\s+is|\s+are|'s|\s+turned|\s+just turned|\s+turns|\s+will be)\s+(?:now\s+|just\s+|about\s+|almost\s+|nearly\s+|only\s+|already\s+)*{enum}\s*(?:-\s*)?(?:` + enUnit + `\b)?`), presupposed: true,
 		build: func(g []string, b buildCtx) []Candidate { return ageCandidate(g[1], g[2], g[3], false) }},
 	{re: re(`^(?:the\s+)?baby\s+is\s+(?:now\s+|just\s+|about\s+)*{enum}\s*` + enUnit + `\b`), presupposed: true,
 		build: func(g []string, b buildCtx) []Candidate { return ageCandidate("baby", g[1], g[2], false) }},
@@ -55,6 +55,9 @@ var enRules = []rule{
 		build: func(g []string, b buildCtx) []Candidate { return enCityCandidate(g[2], true) }},
 	{re: re(`\b(?:i'm|i am|we're|we are)\s+(?:currently\s+|now\s+)?(?:in|from)\s+{city}`), presupposed: true, retractable: true,
 		build: func(g []string, b buildCtx) []Candidate { return cityCandidate(g[1]) }},
+	// "I'm based in London", "we're located in Toronto", "I am living in Leeds".
+	{re: re(`\b(?:i'm|i am|we're|we are)\s+(?:not\s+|no longer\s+)?(?:currently\s+|now\s+|still\s+)?(based|located|living|staying|settled)\s+(?:in|near)\s+([a-z\p{Han}][a-z'\p{Han}]*(?:\s+[a-z][a-z']+)?)`), presupposed: true, retractable: true,
+		build: func(g []string, b buildCtx) []Candidate { return enCityCandidate(g[2], true) }},
 	// Sizes.
 	{re: re(`\bi(?:\s+[a-z']+){0,2}?\s+(?:wear|take|buy|get|fit)\s+(?:a\s+)?(?:size\s+)?{size}\b`), retractable: true,
 		build: func(g []string, b buildCtx) []Candidate { return sizeCandidate(g[1]) }},

@@ -1,6 +1,7 @@
 package longterm
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 )
@@ -57,6 +58,9 @@ var zhRules = []rule{
 		build: func(g []string, b buildCtx) []Candidate { return one("shoe.size", g[1]) }},
 	{re: re(`(?:我|平时|一般)[^，。]{0,4}?穿\s*(\d{2}(?:\.5)?)\s*(?:码|号)的?鞋`), retractable: true,
 		build: func(g []string, b buildCtx) []Candidate { return one("shoe.size", g[1]) }},
+	// The shoe named first: "鞋子一般穿38码", "运动鞋要42的", "鞋是37.5码".
+	{re: re(`(?:鞋子?|球鞋|运动鞋|皮鞋|靴子|拖鞋)[^，。\d]{0,4}?(?:穿|是|要|买)\s*(\d{2}(?:\.5)?)\s*(?:码|号|的)?`), retractable: true,
+		build: func(g []string, b buildCtx) []Candidate { return shoeSizeCandidate(g[1]) }},
 	// Body.
 	{re: re(`身高\s*(\d{3}(?:\.\d)?|1\.\d{1,2})\s*(cm|厘米|公分|米|m)?`), presupposed: true,
 		build: func(g []string, b buildCtx) []Candidate { return heightCandidate(g[1], g[2]) }},
@@ -80,6 +84,9 @@ var zhRules = []rule{
 		build: func(g []string, b buildCtx) []Candidate { return channelCandidate(g[1]) }},
 	{re: re(`(?:联系我|通知我)(?:请|最好)?(?:用|通过|发)(微信|短信|邮件|邮箱)`),
 		build: func(g []string, b buildCtx) []Candidate { return channelCandidate(g[1]) }},
+	// A channel that is enough: "发短信就行", "微信联系就好".
+	{re: re(`(?:用|通过|发|走|加)?(微信|短信|邮件|邮箱|QQ)(?:联系|通知|留言|沟通)?(?:就行|就好|就可以|即可|就够了)`),
+		build: func(g []string, b buildCtx) []Candidate { return channelCandidate(g[1]) }},
 	{re: re(`(?:请|麻烦)?(?:用|说)(英文|英语|中文|汉语|普通话)(?:回复|回答|沟通|交流|和我说)`),
 		build: func(g []string, b buildCtx) []Candidate {
 			if strings.HasPrefix(g[1], "英") {
@@ -88,8 +95,9 @@ var zhRules = []rule{
 			return one("contact.language", "zh")
 		}},
 	// Allergies: "我对花生过敏", "宝宝牛奶蛋白过敏"; "对牛奶不过敏了" retracts.
-	{re: re(`(我|本人|宝宝|宝贝|孩子|儿子|女儿|娃|小孩)?[^，。对]{0,3}?对\s*([^，。！？\s对]{1,8}?)\s*(?:不再|已经不|不)?过敏`), presupposed: true, retractable: true,
-		build: func(g []string, b buildCtx) []Candidate { return allergyCandidate(g[1], g[2], b) }},
+	// "我闺女对鸡蛋过敏" is about the daughter: a kid named after "我" wins.
+	{re: re(`(?:(我|本人)(?:家的?|的)?)?(宝宝|宝贝|小宝|大宝|二宝|孩子|儿子|女儿|闺女|娃|小孩)?[^，。对]{0,3}?对\s*([^，。！？\s对]{1,8}?)\s*(?:不再|已经不|不)?过敏`), presupposed: true, retractable: true,
+		build: func(g []string, b buildCtx) []Candidate { return allergyCandidate(cmp.Or(g[2], g[1]), g[3], b) }},
 	{re: re(`(我|宝宝|宝贝|孩子|儿子|女儿|娃)[^，。对]{0,2}?([\p{Han}A-Za-z]{1,6}?)(?:不再|已经不|不)?过敏`), presupposed: true, retractable: true,
 		build: func(g []string, b buildCtx) []Candidate { return allergyCandidate(g[1], g[2], b) }},
 	// Diet.
@@ -213,6 +221,15 @@ func sizeCandidate(s string) []Candidate {
 	return one("clothing.size", v)
 }
 
+// shoeSizeCandidate accepts the shoe sizes people give in China (EU sizes,
+// 20-50) and US/UK ones up to 16 in half sizes.
+func shoeSizeCandidate(n string) []Candidate {
+	if v := number(n); v < 1 || v > 50 || v > 16 && v < 20 {
+		return nil
+	}
+	return one("shoe.size", n)
+}
+
 func heightCandidate(num, unit string) []Candidate {
 	n := number(num)
 	if n > 0 && n < 3 {
@@ -302,8 +319,8 @@ var notAllergens = map[string]bool{"会": true, "容易": true, "易": true, "�
 
 func allergyCandidate(subject, allergen string, b buildCtx) []Candidate {
 	a := strings.TrimSpace(allergen)
-	if strings.HasPrefix(a, "对") {
-		return nil // the 对 rule reads this one
+	if strings.Contains(a, "对") {
+		return nil // "闺女对鸡蛋": the 对 rule reads this one
 	}
 	for _, p := range []string{"不再", "已经不", "不"} {
 		a = strings.TrimSuffix(a, p)
