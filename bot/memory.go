@@ -470,3 +470,19 @@ func (m *memories) close(ctx context.Context) {
 	case <-ctx.Done():
 	}
 }
+
+// Recall returns the customer's long-term memories relevant to query, best
+// first: what the LLM reasoner's recall_memory tool gives the model. It
+// returns nothing when memory is off.
+func (e *Engine) Recall(ctx context.Context, customerID, query string) ([]reason.Memory, error) {
+	if e.mem == nil || customerID == "" {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, recallTimeout)
+	defer cancel()
+	rs, err := e.mem.keeper.Recall(ctx, customerID, query, e.mem.cfg.RecallK)
+	if err != nil {
+		return nil, fmt.Errorf("bot: recall: %w", err)
+	}
+	return toReasonMemories(rs), nil
+}

@@ -46,6 +46,7 @@ type Config struct {
 	Embeddings Embeddings `yaml:"embeddings"`
 	Memory     Memory     `yaml:"memory"`
 	Offers     Offers     `yaml:"offers"`
+	Orders     Orders     `yaml:"orders"`
 }
 
 // Offers configures the next best action the bot may offer after an
@@ -77,6 +78,19 @@ type LLM struct {
 	Timeout     Duration `yaml:"timeout" doc:"Longest wait for the model within a turn; past it the offline answer is sent."`
 	MaxTokens   int      `yaml:"max_tokens" doc:"Upper bound of tokens in one reply."`
 	Temperature float64  `yaml:"temperature" doc:"Sampling temperature."`
+
+	InsightTimeout Duration `yaml:"insight_timeout" doc:"Longest wait for the model's reading of a turn (intent, need, mood), retry included; past it the offline reading is used."`
+	SlowThinking   bool     `yaml:"slow_thinking" doc:"Draft, self-check and revise high-stakes replies (complaints, refunds, cancellations, escalating moods) and every proactive message."`
+	SlowMaxTokens  int      `yaml:"slow_max_tokens" doc:"Token budget of one slow-thinking deliberation, all its calls together."`
+	SlowTimeout    Duration `yaml:"slow_timeout" doc:"Time budget of one slow-thinking deliberation."`
+}
+
+// Orders configures the business system's order-lookup webhook, offered to
+// the LLM as a tool.
+type Orders struct {
+	WebhookURL     string   `yaml:"webhook_url" doc:"Order-lookup endpoint (HTTP POST, JSON, HMAC-SHA256 signed). Empty: the LLM has no order tool."`
+	WebhookSecret  string   `yaml:"webhook_secret" doc:"Key the order-lookup requests are signed with (at least 16 characters)."`
+	WebhookTimeout Duration `yaml:"webhook_timeout" doc:"Longest wait for one order lookup."`
 }
 
 // Embeddings configures the embeddings endpoint. With an empty BaseURL and
@@ -100,10 +114,15 @@ func Default() Config {
 		LogLevel:         "info",
 		LogFormat:        "text",
 		LLM: LLM{
-			Timeout:     Duration(20 * time.Second),
-			MaxTokens:   800,
-			Temperature: 0.2,
+			Timeout:        Duration(20 * time.Second),
+			MaxTokens:      800,
+			Temperature:    0.2,
+			InsightTimeout: Duration(4 * time.Second),
+			SlowThinking:   true,
+			SlowMaxTokens:  6000,
+			SlowTimeout:    Duration(15 * time.Second),
 		},
+		Orders:     Orders{WebhookTimeout: Duration(3 * time.Second)},
 		Embeddings: Embeddings{Dim: 256},
 		Memory:     Memory{EveryTurns: 4, IdleAfter: Duration(10 * time.Minute), Recall: 5},
 		Offers:     Offers{MaxExploreShare: 0.15},
@@ -173,6 +192,12 @@ func (c Config) Validate() error {
 	}
 	if !c.Memory.Disabled && (c.Memory.EveryTurns <= 0 || c.Memory.IdleAfter <= 0 || c.Memory.Recall <= 0 || c.Memory.Recall > 50) {
 		problems = append(problems, "memory.every_turns and memory.idle_after must be positive, memory.recall between 1 and 50")
+	}
+	if c.Orders.WebhookURL != "" && len(c.Orders.WebhookSecret) < 16 {
+		problems = append(problems, "orders.webhook_secret of at least 16 characters is required with orders.webhook_url")
+	}
+	if c.LLM.BaseURL != "" && c.LLM.SlowThinking && (c.LLM.SlowTimeout <= 0 || c.LLM.SlowTimeout > c.LLM.Timeout || c.LLM.SlowMaxTokens <= 0) {
+		problems = append(problems, "llm.slow_timeout must be positive and at most llm.timeout, llm.slow_max_tokens positive")
 	}
 	if c.Offers.MaxExploreShare < 0 || c.Offers.MaxExploreShare > 1 {
 		problems = append(problems, "offers.max_explore_share must be between 0 and 1")

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kairoscx/kairos/bot"
+	"github.com/kairoscx/kairos/bot/insight"
 	"github.com/kairoscx/kairos/bot/llm"
 	"github.com/kairoscx/kairos/bot/offline"
 	"github.com/kairoscx/kairos/bot/reason"
@@ -127,15 +128,40 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 	fallback := offline.New(pset)
 	var primary reason.Reasoner = fallback
 	var extractor longterm.Extractor // nil: the offline rules
+	var analyzer insight.Analyzer = insight.NewOffline()
+	// The LLM's tools reach the engine, which is built after the reasoner.
+	var engine *bot.Engine
 	if cfg.LLM.BaseURL != "" {
+		lmetrics, err := llm.NewMetrics(g.registry)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
 		lc := llm.Config{
-			BaseURL:     cfg.LLM.BaseURL,
-			APIKey:      cfg.LLM.APIKey,
-			Model:       cfg.LLM.Model,
-			MaxTokens:   cfg.LLM.MaxTokens,
-			Temperature: float32(cfg.LLM.Temperature),
-			Prompts:     pset,
-			Logger:      logger,
+			BaseURL:        cfg.LLM.BaseURL,
+			APIKey:         cfg.LLM.APIKey,
+			Model:          cfg.LLM.Model,
+			MaxTokens:      cfg.LLM.MaxTokens,
+			Temperature:    float32(cfg.LLM.Temperature),
+			Prompts:        pset,
+			Logger:         logger,
+			Metrics:        lmetrics,
+			InsightTimeout: cfg.LLM.InsightTimeout.D(),
+			Slow: llm.SlowConfig{
+				Enabled:   cfg.LLM.SlowThinking,
+				MaxTokens: cfg.LLM.SlowMaxTokens,
+				Timeout:   cfg.LLM.SlowTimeout.D(),
+			},
+			Tools: llm.Tools{
+				Search: func(ctx context.Context, query, _ string) ([]reason.Passage, error) {
+					return searchPassages(ctx, g.knowledge, query)
+				},
+				Recall: func(ctx context.Context, customerID, query string) ([]reason.Memory, error) {
+					return engine.Recall(ctx, customerID, query)
+				},
+			},
+		}
+		if cfg.Orders.WebhookURL != "" {
+			lc.Tools.Orders = &llm.OrderWebhook{URL: cfg.Orders.WebhookURL, Secret: cfg.Orders.WebhookSecret, Timeout: cfg.Orders.WebhookTimeout.D()}
 		}
 		r, err := llm.New(lc)
 		if err != nil {
@@ -145,12 +171,16 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 		if extractor, err = llm.NewExtractor(lc, longterm.NewRules(nil)); err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
+		if analyzer, err = llm.NewAnalyzer(lc, insight.NewOffline(), insight.Track); err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
 	}
 	churnModel, nextBest, err := openPrediction(ctx, cfg, js, g.store, logger)
 	if err != nil {
 		return nil, err
 	}
-	g.engine, err = bot.New(bot.Config{
+	engine, err = bot.New(bot.Config{
+		Insight:         analyzer,
 		NextBest:        nextBest,
 		Churn:           churnModel,
 		Store:           g.store,
@@ -176,6 +206,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
+	g.engine = engine
 	g.web, err = web.New(web.Config{
 		Engine:         g.engine,
 		Relay:          rel,

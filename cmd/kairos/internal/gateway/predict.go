@@ -10,7 +10,9 @@ import (
 	"github.com/kairoscx/kairos/bot"
 	"github.com/kairoscx/kairos/bot/predict/churn"
 	"github.com/kairoscx/kairos/bot/predict/nba"
+	"github.com/kairoscx/kairos/bot/reason"
 	"github.com/kairoscx/kairos/cmd/kairos/internal/config"
+	"github.com/kairoscx/kairos/knowledge"
 	"github.com/kairoscx/kairos/memory"
 )
 
@@ -41,4 +43,18 @@ func openPrediction(ctx context.Context, cfg config.Config, js jetstream.JetStre
 		return nil, nil, fmt.Errorf("gateway: next best action: %w", err)
 	}
 	return model, bandit, nil
+}
+
+// searchPassages is the LLM's search_knowledge tool: the knowledge base's
+// hybrid search as reasoner passages.
+func searchPassages(ctx context.Context, kb *knowledge.Base, query string) ([]reason.Passage, error) {
+	hits, err := kb.Search(ctx, query, 5)
+	if err != nil {
+		return nil, err
+	}
+	ps := make([]reason.Passage, 0, len(hits))
+	for _, h := range hits {
+		ps = append(ps, reason.Passage{Title: h.Title, Heading: h.Heading, Text: h.Text, Lang: h.Lang, Score: h.Score, Relevant: h.Relevant})
+	}
+	return ps, nil
 }
