@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -309,6 +308,10 @@ func clientID(a *account, m Message) string {
 	return "wx-" + wxapi.Token(a.cfg.Name+"-"+m.DedupeKey())
 }
 
-func waitKey(conversationID string, seq int64) string {
-	return wxapi.Key(ChannelName, "wait", conversationID, strconv.FormatInt(seq, 10))
+// waitKey marks a callback waiting for the answer to its message. It is
+// keyed by the message's client id, not its seq, because it must exist
+// before the engine records the message (a fast engine answers before
+// Receive returns).
+func waitKey(conversationID, clientID string) string {
+	return wxapi.Key(ChannelName, "wait", conversationID, clientID)
 }

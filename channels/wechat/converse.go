@@ -96,12 +96,20 @@ func (c *Channel) converse(ctx context.Context, a *account, m Message, sess chan
 	if err != nil {
 		return "", err
 	}
+	cid := clientID(a, m)
+	wk := waitKey(sess.ConversationID, cid)
+	until, _ := json.Marshal(waitClaim{Until: c.now().Add(c.o.ReplyBudget + c.o.ReplyTimeout)})
+	if _, err := c.store.Claims.Put(ctx, wk, until); err != nil {
+		_ = sub.Close()
+		return "", err
+	}
 	receipt, err := c.o.Engine.Receive(ctx, channels.Inbound{
 		ConversationID: sess.ConversationID, CustomerID: sess.CustomerID, Channel: ChannelName,
-		ClientID: clientID(a, m), Text: text, At: m.At(),
+		ClientID: cid, Text: text, At: m.At(),
 	})
 	if err != nil {
 		_ = sub.Close()
+		c.releaseWait(wk)
 		if errors.Is(err, channels.ErrInvalid) {
 			// The message itself is refused (too long, ...): answering
 			// "success" stops WeChat repeating it.
@@ -109,11 +117,6 @@ func (c *Channel) converse(ctx context.Context, a *account, m Message, sess chan
 			return "", nil
 		}
 		return "", err
-	}
-	wk := waitKey(sess.ConversationID, receipt.Seq)
-	until, _ := json.Marshal(waitClaim{Until: c.now().Add(c.o.ReplyBudget + c.o.ReplyTimeout)})
-	if _, err := c.store.Claims.Put(ctx, wk, until); err != nil {
-		c.logger.Warn("record wait", "err", err)
 	}
 	// Messages kept for the user (their window was closed) go first.
 	c.goBackground(func(bg context.Context) { c.flush(bg, a, rt, sess.ConversationID, sess.AckedSeq, receipt.Seq) })

@@ -174,7 +174,7 @@ func (c *Channel) flush(ctx context.Context, a *account, rt route, conversationI
 		if !errors.Is(err, jetstream.ErrKeyNotFound) {
 			break
 		}
-		if out.ReplyTo != 0 && c.waited(ctx, conversationID, out.ReplyTo) {
+		if out.ReplyTo != 0 && c.waited(ctx, conversationID) {
 			break
 		}
 		status, err := c.deliver(ctx, a, rt, out, out.ReplyTo == 0)
@@ -194,14 +194,27 @@ func (c *Channel) flush(ctx context.Context, a *account, rt route, conversationI
 	}
 }
 
-// waited reports whether a callback is still waiting for the answer to seq.
-func (c *Channel) waited(ctx context.Context, conversationID string, seq int64) bool {
-	e, err := c.store.Claims.Get(ctx, waitKey(conversationID, seq))
+// waited reports whether a callback is still waiting for an answer in the
+// conversation; answers are then left to it.
+func (c *Channel) waited(ctx context.Context, conversationID string) bool {
+	lister, err := c.store.Claims.ListKeysFiltered(ctx, wxapi.Key(ChannelName, "wait", conversationID)+".*")
 	if err != nil {
 		return false
 	}
-	var wc waitClaim
-	return json.Unmarshal(e.Value(), &wc) == nil && c.now().Before(wc.Until)
+	defer func() { _ = lister.Stop() }()
+	live := false
+	for key := range lister.Keys() {
+		if live {
+			continue // drain the lister
+		}
+		e, err := c.store.Claims.Get(ctx, key)
+		if err != nil {
+			continue
+		}
+		var wc waitClaim
+		live = json.Unmarshal(e.Value(), &wc) == nil && c.now().Before(wc.Until)
+	}
+	return live
 }
 
 // deliveryWorkers bound the node's concurrent queue deliveries.
@@ -256,7 +269,7 @@ func (c *Channel) queued(ctx context.Context, m *nats.Msg) {
 	if out.ReplyTo != 0 {
 		// A callback may be waiting for this answer: leave it to that
 		// callback while it waits.
-		for c.waited(ctx, out.ConversationID, out.ReplyTo) {
+		for c.waited(ctx, out.ConversationID) {
 			select {
 			case <-ctx.Done():
 				return

@@ -33,8 +33,8 @@ func routeKey(conversationID string) string { return wxapi.Key(ChannelName, "con
 func userKey(rt route) string {
 	return wxapi.Key(ChannelName, rt.Account, "user", rt.OpenKfID, rt.User)
 }
-func waitKey(conversationID string, seq int64) string {
-	return wxapi.Key(ChannelName, "wait", conversationID, strconv.FormatInt(seq, 10))
+func waitKey(conversationID, clientID string) string {
+	return wxapi.Key(ChannelName, "wait", conversationID, clientID)
 }
 func outKey(conversationID string, seq int64) string {
 	return wxapi.Key(ChannelName, "out", conversationID, strconv.FormatInt(seq, 10))
@@ -231,7 +231,7 @@ func (c *Channel) queued(ctx context.Context, m *nats.Msg) {
 		return
 	}
 	if out.ReplyTo != 0 {
-		for c.waited(ctx, out.ConversationID, out.ReplyTo) {
+		for c.waited(ctx, out.ConversationID) {
 			select {
 			case <-ctx.Done():
 				return
@@ -244,13 +244,27 @@ func (c *Channel) queued(ctx context.Context, m *nats.Msg) {
 	}
 }
 
-func (c *Channel) waited(ctx context.Context, conversationID string, seq int64) bool {
-	e, err := c.store.Claims.Get(ctx, waitKey(conversationID, seq))
+// waited reports whether an answer in the conversation is awaited by the
+// node that took the customer's message.
+func (c *Channel) waited(ctx context.Context, conversationID string) bool {
+	lister, err := c.store.Claims.ListKeysFiltered(ctx, wxapi.Key(ChannelName, "wait", conversationID)+".*")
 	if err != nil {
 		return false
 	}
-	var until time.Time
-	return json.Unmarshal(e.Value(), &until) == nil && c.now().Before(until)
+	defer func() { _ = lister.Stop() }()
+	live := false
+	for key := range lister.Keys() {
+		if live {
+			continue
+		}
+		e, err := c.store.Claims.Get(ctx, key)
+		if err != nil {
+			continue
+		}
+		var until time.Time
+		live = json.Unmarshal(e.Value(), &until) == nil && c.now().Before(until)
+	}
+	return live
 }
 
 // ServiceState returns the WeCom service state (StateNew ... StateEnded)

@@ -261,18 +261,26 @@ func (c *Channel) customerMessage(ctx context.Context, a *account, m kfMessage) 
 	if err != nil {
 		return err
 	}
+	cid := "wecom-" + wxapi.Token(m.MsgID)
+	// The wait is recorded before the engine sees the message: a fast
+	// engine answers before Receive returns, and the delivery queue must
+	// already leave that answer to us.
+	wk := waitKey(sess.ConversationID, cid)
+	until, _ := json.Marshal(c.now().Add(c.o.ReplyTimeout))
+	if _, err := c.store.Claims.Put(ctx, wk, until); err != nil {
+		_ = sub.Close()
+		return err
+	}
 	receipt, err := c.o.Engine.Receive(ctx, channels.Inbound{ConversationID: sess.ConversationID, CustomerID: sess.CustomerID,
-		Channel: ChannelName, ClientID: "wecom-" + wxapi.Token(m.MsgID), Text: text, At: time.Unix(m.SendTime, 0)})
+		Channel: ChannelName, ClientID: cid, Text: text, At: time.Unix(m.SendTime, 0)})
 	if err != nil {
 		_ = sub.Close()
+		_ = c.store.Release(context.Background(), wk)
 		if errors.Is(err, channels.ErrInvalid) {
 			return nil
 		}
 		return err
 	}
-	wk := waitKey(sess.ConversationID, receipt.Seq)
-	until, _ := json.Marshal(c.now().Add(c.o.ReplyTimeout))
-	_, _ = c.store.Claims.Put(ctx, wk, until)
 	c.goBackground(func(bg context.Context) {
 		defer sub.Close()
 		defer func() { _ = c.store.Release(context.Background(), wk) }()
