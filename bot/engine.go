@@ -116,6 +116,8 @@ type Engine struct {
 	moods moodBook
 	// offers holds the action each conversation's last reply offered.
 	offers offerBook
+	// optOuts receives opt-out events (SetOptOuts); nil ignores them.
+	optOuts OptOuts
 
 	// ctx lives as long as the engine: turns run on it, not on the
 	// context of the request that started them.

@@ -81,6 +81,9 @@ func (e *Engine) Observe(ctx context.Context, ev channels.Event) error {
 		ev.At = e.now()
 	}
 	ev.V = channels.Version
+	if err := e.optOut(ctx, ev); err != nil {
+		return fmt.Errorf("bot: observe %s: %w", ev.Name, err)
+	}
 	if e.cfg.Events == nil {
 		return nil
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // quiet hours need time zones also where the system has none
 
 	"github.com/kairoscx/kairos/cmd/kairos/internal/cli"
 )

@@ -47,6 +47,23 @@ type Config struct {
 	Memory     Memory     `yaml:"memory"`
 	Offers     Offers     `yaml:"offers"`
 	Orders     Orders     `yaml:"orders"`
+	Triggers   Triggers   `yaml:"triggers"`
+}
+
+// Triggers configures the proactive engine: the trigger matrix and its
+// guardrails.
+type Triggers struct {
+	Dir           string `yaml:"dir" doc:"Folder of trigger *.yaml files, hot-reloaded. Empty: the built-in sample matrix (the demo shop's scenarios)."`
+	Disabled      bool   `yaml:"disabled" doc:"Run no proactive engine on this node."`
+	PerDay        int    `yaml:"per_day" doc:"Most proactive contacts per customer in any 24 hours (all triggers together)."`
+	PerWeek       int    `yaml:"per_week" doc:"Most proactive contacts per customer in any 7 days."`
+	QuietStart    int    `yaml:"quiet_start" doc:"Local hour (0-23) from which no proactive contact is made."`
+	QuietEnd      int    `yaml:"quiet_end" doc:"Local hour (0-23) at which proactive contact may resume; equal to quiet_start: no quiet hours."`
+	TimeZone      string `yaml:"time_zone" doc:"Time zone of customers whose own zone is unknown (IANA name)."`
+	DefaultLang   string `yaml:"default_lang" doc:"Language of proactive messages when the customer's is unknown (zh or en)."`
+	Partitions    int    `yaml:"partitions" doc:"Customer partitions of the events stream; the same on every node."`
+	WebhookSecret string `yaml:"webhook_secret" doc:"Key that signs webhook actions whose trigger names no secret_env."`
+	NoHoldout     bool   `yaml:"no_holdout" doc:"Act on every customer, keeping no holdout group (no uplift can then be measured). The built-in sample matrix always runs without holdout, so every demo visitor sees it act."`
 }
 
 // Offers configures the next best action the bot may offer after an
@@ -123,6 +140,7 @@ func Default() Config {
 			SlowTimeout:    Duration(15 * time.Second),
 		},
 		Orders:     Orders{WebhookTimeout: Duration(3 * time.Second)},
+		Triggers:   Triggers{PerDay: 2, PerWeek: 5, QuietStart: 21, QuietEnd: 9, TimeZone: "Asia/Shanghai", DefaultLang: "zh", Partitions: 16},
 		Embeddings: Embeddings{Dim: 256},
 		Memory:     Memory{EveryTurns: 4, IdleAfter: Duration(10 * time.Minute), Recall: 5},
 		Offers:     Offers{MaxExploreShare: 0.15},
@@ -198,6 +216,18 @@ func (c Config) Validate() error {
 	}
 	if c.LLM.BaseURL != "" && c.LLM.SlowThinking && (c.LLM.SlowTimeout <= 0 || c.LLM.SlowTimeout > c.LLM.Timeout || c.LLM.SlowMaxTokens <= 0) {
 		problems = append(problems, "llm.slow_timeout must be positive and at most llm.timeout, llm.slow_max_tokens positive")
+	}
+	if c.Triggers.QuietStart < 0 || c.Triggers.QuietStart > 23 || c.Triggers.QuietEnd < 0 || c.Triggers.QuietEnd > 23 {
+		problems = append(problems, "triggers.quiet_start and triggers.quiet_end must be hours 0-23")
+	}
+	if _, err := time.LoadLocation(c.Triggers.TimeZone); err != nil {
+		problems = append(problems, fmt.Sprintf("triggers.time_zone %q is not a known time zone", c.Triggers.TimeZone))
+	}
+	if c.Triggers.DefaultLang != "zh" && c.Triggers.DefaultLang != "en" {
+		problems = append(problems, "triggers.default_lang must be zh or en")
+	}
+	if c.Triggers.Partitions < 1 || c.Triggers.Partitions > 1024 || c.Triggers.PerDay < 0 || c.Triggers.PerWeek < 0 {
+		problems = append(problems, "triggers.partitions must be 1-1024, triggers.per_day and per_week not negative")
 	}
 	if c.Offers.MaxExploreShare < 0 || c.Offers.MaxExploreShare > 1 {
 		problems = append(problems, "offers.max_explore_share must be between 0 and 1")

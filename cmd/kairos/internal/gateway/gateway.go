@@ -50,10 +50,15 @@ type Gateway struct {
 	web       *web.Handler
 	ingest    *ingest.Ingest
 	customers *customerapi.Handler
+	proactive *proactiveParts // nil when triggers.disabled
 
 	// ingestStop ends the event consumer; ingestDone reports its end.
 	ingestStop context.CancelFunc
 	ingestDone chan error
+	// proactiveStop ends the trigger engine's runner; proactiveDone
+	// reports its end.
+	proactiveStop context.CancelFunc
+	proactiveDone chan error
 
 	listener net.Listener
 	http     *http.Server
@@ -131,6 +136,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 	var analyzer insight.Analyzer = insight.NewOffline()
 	// The LLM's tools reach the engine, which is built after the reasoner.
 	var engine *bot.Engine
+	var llmReasoner *llm.Reasoner
 	if cfg.LLM.BaseURL != "" {
 		lmetrics, err := llm.NewMetrics(g.registry)
 		if err != nil {
@@ -167,7 +173,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 		if err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
-		primary = r
+		primary, llmReasoner = r, r
 		if extractor, err = llm.NewExtractor(lc, longterm.NewRules(nil)); err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
@@ -207,6 +213,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	g.engine = engine
+	if !cfg.Triggers.Disabled {
+		if g.proactive, err = openProactive(ctx, cfg, js, g.store, rel, churnModel, llmReasoner, logger); err != nil {
+			return nil, err
+		}
+		engine.SetOptOuts(g.proactive.engine)
+	}
 	g.web, err = web.New(web.Config{
 		Engine:         g.engine,
 		Relay:          rel,
@@ -244,6 +256,11 @@ func (g *Gateway) Serve(ctx context.Context) error {
 	ictx, stop := context.WithCancel(context.Background())
 	g.ingestStop, g.ingestDone = stop, make(chan error, 1)
 	go func() { g.ingestDone <- g.ingest.Run(ictx) }()
+	if g.proactive != nil {
+		pctx, stop := context.WithCancel(context.Background())
+		g.proactiveStop, g.proactiveDone = stop, make(chan error, 1)
+		go func() { g.proactiveDone <- g.proactive.run(pctx) }()
+	}
 	g.log.Info("kairos is serving", "addr", g.Addr(), "demo", "http://"+displayAddr(g.Addr())+"/demo/")
 	select {
 	case err := <-errc:
@@ -283,6 +300,12 @@ func (g *Gateway) closeParts(ctx context.Context) error {
 		g.ingestStop()
 		if err := <-g.ingestDone; err != nil && !errors.Is(err, context.Canceled) {
 			errs = append(errs, fmt.Errorf("ingest: %w", err))
+		}
+	}
+	if g.proactiveStop != nil {
+		g.proactiveStop()
+		if err := <-g.proactiveDone; err != nil {
+			errs = append(errs, fmt.Errorf("proactive: %w", err))
 		}
 	}
 	if g.engine != nil {

@@ -104,6 +104,7 @@ type frame struct {
 	ID             string `json:"id"`
 	Code           string `json:"code"`
 	Message        string `json:"message"`
+	ReplyTo        int64  `json:"reply_to"`
 }
 
 func dial(t *testing.T, base, query string) (*chat, frame) {

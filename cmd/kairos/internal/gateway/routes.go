@@ -23,6 +23,11 @@ func (g *Gateway) routes() http.Handler {
 	mux.Handle("/api/v1/knowledge/", g.adminOnly(g.knowledge.Handler()))
 	mux.Handle("/api/v1/events", g.adminOnly(g.ingest.Handler()))
 	mux.Handle("/api/v1/customers/", g.adminOnly(g.customers))
+	if g.proactive != nil {
+		mux.Handle("/api/v1/triggers", g.adminOnly(g.proactive.handler))
+		mux.Handle("/api/v1/triggers/", g.adminOnly(g.proactive.handler))
+		mux.Handle("/api/v1/proactive/", g.adminOnly(g.proactive.handler))
+	}
 	mux.Handle("/api/v1/", g.adminOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API endpoint")
 	})))
