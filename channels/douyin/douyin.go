@@ -127,7 +127,7 @@ type Account struct {
 
 // Config is the channels.douyin section.
 type Config struct {
-	Accounts []Account `yaml:"accounts"`
+	Accounts []Account `yaml:"accounts" doc:"Douyin private-message accounts: [{name, client_key, client_secret, open_id, refresh_token, api_base, max_text}]; callback /channels/douyin/{name}. See docs/channels-douyin.md."`
 }
 
 var namePattern = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)

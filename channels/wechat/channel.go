@@ -121,7 +121,7 @@ type AccountConfig struct {
 
 // Config is the channels.wechat section.
 type Config struct {
-	Accounts []AccountConfig `yaml:"accounts"`
+	Accounts []AccountConfig `yaml:"accounts" doc:"WeChat Official Accounts: [{name, app_id, app_secret, token, encoding_aes_key, api_base, welcome}]; callback /channels/wechat/{name}. See docs/channels-wechat.md."`
 }
 
 // DefaultWelcome greets a new follower.

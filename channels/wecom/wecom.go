@@ -95,7 +95,7 @@ type AccountConfig struct {
 
 // Config is the channels.wecom section.
 type Config struct {
-	Accounts []AccountConfig `yaml:"accounts"`
+	Accounts []AccountConfig `yaml:"accounts" doc:"WeCom customer-service (微信客服) accounts: [{name, corp_id, secret, token, encoding_aes_key, api_base, welcome}]; callback /channels/wecom/{name}. See docs/channels-wechat.md."`
 }
 
 // Engine is what the channel needs from the dialogue engine (a subset of

@@ -8,6 +8,10 @@
 package config
 
 import (
+	"github.com/kairoscx/kairos/channels/douyin"
+	"github.com/kairoscx/kairos/channels/wechat"
+	"github.com/kairoscx/kairos/channels/wecom"
+
 	"bytes"
 	"errors"
 	"fmt"
@@ -48,6 +52,15 @@ type Config struct {
 	Offers     Offers     `yaml:"offers"`
 	Orders     Orders     `yaml:"orders"`
 	Triggers   Triggers   `yaml:"triggers"`
+	Channels   Channels   `yaml:"channels"`
+}
+
+// Channels configures the messaging platforms' accounts; each account's
+// callback URL is /channels/{wechat|wecom|douyin}/{name}.
+type Channels struct {
+	Wechat wechat.Config `yaml:"wechat"`
+	Wecom  wecom.Config  `yaml:"wecom"`
+	Douyin douyin.Config `yaml:"douyin"`
 }
 
 // Triggers configures the proactive engine: the trigger matrix and its
@@ -229,6 +242,7 @@ func (c Config) Validate() error {
 	if c.Triggers.Partitions < 1 || c.Triggers.Partitions > 1024 || c.Triggers.PerDay < 0 || c.Triggers.PerWeek < 0 {
 		problems = append(problems, "triggers.partitions must be 1-1024, triggers.per_day and per_week not negative")
 	}
+	problems = append(problems, c.Channels.problems()...)
 	if c.Offers.MaxExploreShare < 0 || c.Offers.MaxExploreShare > 1 {
 		problems = append(problems, "offers.max_explore_share must be between 0 and 1")
 	}
@@ -292,3 +306,28 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 
 // MarshalYAML writes the duration as a string.
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// problems checks every account and that names are unique per channel.
+func (c Channels) problems() []string {
+	var out []string
+	seen := map[string]bool{}
+	check := func(channel, name string, err error) {
+		if err != nil {
+			out = append(out, err.Error())
+		}
+		if seen[channel+"/"+name] {
+			out = append(out, fmt.Sprintf("channels.%s: account name %q is used twice", channel, name))
+		}
+		seen[channel+"/"+name] = true
+	}
+	for _, a := range c.Wechat.Accounts {
+		check("wechat", a.Name, a.Validate())
+	}
+	for _, a := range c.Wecom.Accounts {
+		check("wecom", a.Name, a.Validate())
+	}
+	for _, a := range c.Douyin.Accounts {
+		check("douyin", a.Name, a.Validate())
+	}
+	return out
+}

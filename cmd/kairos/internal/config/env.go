@@ -23,14 +23,27 @@ func Fields() []Field {
 	var out []Field
 	def := reflect.ValueOf(Default())
 	walk(def, "", func(path string, v reflect.Value, sf reflect.StructField) {
+		env := envName(path)
+		if fileOnly(v) {
+			env = FileOnly
+		}
 		out = append(out, Field{
 			Path:    path,
-			Env:     envName(path),
+			Env:     env,
 			Doc:     sf.Tag.Get("doc"),
 			Default: formatValue(v),
 		})
 	})
 	return out
+}
+
+// FileOnly is the Env of settings that only the YAML file can give: lists
+// of accounts, whose entries have fields of their own.
+const FileOnly = "(file only)"
+
+// fileOnly reports whether v is a list of structs.
+func fileOnly(v reflect.Value) bool {
+	return v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Struct
 }
 
 func envName(path string) string {
@@ -71,6 +84,9 @@ func applyEnv(c *Config, environ []string) (warnings []string, err error) {
 	known := map[string]bool{}
 	var errs []string
 	walk(reflect.ValueOf(c).Elem(), "", func(path string, fv reflect.Value, _ reflect.StructField) {
+		if fileOnly(fv) {
+			return
+		}
 		name := envName(path)
 		known[name] = true
 		raw, ok := vars[name]
@@ -144,6 +160,11 @@ func formatValue(v reflect.Value) string {
 		return strings.Join(x, ",")
 	case string:
 		return x
+	}
+	if fileOnly(v) {
+		return "[]"
+	}
+	switch x := v.Interface().(type) {
 	default:
 		return fmt.Sprint(x)
 	}

@@ -51,6 +51,7 @@ type Gateway struct {
 	ingest    *ingest.Ingest
 	customers *customerapi.Handler
 	proactive *proactiveParts // nil when triggers.disabled
+	platforms []platform      // messaging platforms with accounts
 
 	// ingestStop ends the event consumer; ingestDone reports its end.
 	ingestStop context.CancelFunc
@@ -219,6 +220,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 		}
 		engine.SetOptOuts(g.proactive.engine)
 	}
+	if g.platforms, err = openPlatforms(ctx, cfg.Channels, engine, rel, g.nc, logger); err != nil {
+		return nil, err
+	}
 	g.web, err = web.New(web.Config{
 		Engine:         g.engine,
 		Relay:          rel,
@@ -307,6 +311,9 @@ func (g *Gateway) closeParts(ctx context.Context) error {
 		if err := <-g.proactiveDone; err != nil {
 			errs = append(errs, fmt.Errorf("proactive: %w", err))
 		}
+	}
+	if err := closePlatforms(g.platforms); err != nil {
+		errs = append(errs, fmt.Errorf("channels: %w", err))
 	}
 	if g.engine != nil {
 		if err := g.engine.Close(ctx); err != nil {

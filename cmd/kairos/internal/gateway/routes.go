@@ -32,6 +32,9 @@ func (g *Gateway) routes() http.Handler {
 		writeError(w, http.StatusNotFound, "not_found", "no such API endpoint")
 	})))
 	g.web.Register(mux)
+	for _, p := range g.platforms {
+		mux.Handle(p.path, p.handler)
+	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/demo/", http.StatusFound)
 	})

@@ -1,0 +1,70 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/kairoscx/kairos/bot"
+	"github.com/kairoscx/kairos/channels/douyin"
+	"github.com/kairoscx/kairos/channels/relay"
+	"github.com/kairoscx/kairos/channels/wechat"
+	"github.com/kairoscx/kairos/channels/wecom"
+	"github.com/kairoscx/kairos/cmd/kairos/internal/config"
+)
+
+// platform is a messaging platform's channel: its callbacks and its share
+// of delivering outbound messages.
+type platform struct {
+	path    string // mux pattern of its callbacks
+	handler http.Handler
+	closer  io.Closer
+}
+
+// openPlatforms starts the channels of every configured messaging account
+// (WeChat Official Accounts, WeCom customer service, Douyin private
+// messages); a channel with no accounts is not started.
+func openPlatforms(ctx context.Context, cfg config.Channels, engine *bot.Engine, rel *relay.Relay, nc *nats.Conn, logger *slog.Logger) ([]platform, error) {
+	var out []platform
+	fail := func(err error) ([]platform, error) {
+		closePlatforms(out)
+		return nil, err
+	}
+	if len(cfg.Wechat.Accounts) > 0 {
+		c, err := wechat.New(ctx, cfg.Wechat, wechat.Options{Engine: engine, Relay: rel, NATS: nc, Logger: logger})
+		if err != nil {
+			return fail(fmt.Errorf("gateway: wechat: %w", err))
+		}
+		out = append(out, platform{path: "/channels/wechat/{name}", handler: c, closer: c})
+	}
+	if len(cfg.Wecom.Accounts) > 0 {
+		c, err := wecom.New(ctx, cfg.Wecom, wecom.Options{Engine: engine, Relay: rel, NATS: nc, Logger: logger})
+		if err != nil {
+			return fail(fmt.Errorf("gateway: wecom: %w", err))
+		}
+		out = append(out, platform{path: "/channels/wecom/{name}", handler: c, closer: c})
+	}
+	if len(cfg.Douyin.Accounts) > 0 {
+		c, err := douyin.New(ctx, cfg.Douyin, douyin.Options{Engine: engine, Relay: rel, NATS: nc, Logger: logger})
+		if err != nil {
+			return fail(fmt.Errorf("gateway: douyin: %w", err))
+		}
+		out = append(out, platform{path: "/channels/douyin/{name}", handler: c, closer: c})
+	}
+	return out, nil
+}
+
+func closePlatforms(ps []platform) error {
+	var errs []error
+	for _, p := range ps {
+		if err := p.closer.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
