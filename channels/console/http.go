@@ -273,7 +273,6 @@ func (c *Console) me(w http.ResponseWriter, _ *http.Request, a authedRequest) {
 		"approvals": c.cfg.APIBase != "" && a.agent.IsAdmin()})
 }
 
-
 // apiCall forwards a request to the gateway's admin API.
 func (c *Console) apiCall(ctx context.Context, method, path string, body any) (int, []byte, error) {
 	if c.cfg.APIBase == "" {

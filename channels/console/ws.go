@@ -302,10 +302,15 @@ func (cl *client) fetch(ctx context.Context, f inFrame) {
 
 // publish stores a desk message in the KAIROS_CONV stream, with its
 // client id as the deduplication key, and waits for the stream's ack.
-func (cl *client) publish(ctx context.Context, subject string, v any, clientID string) error {
+//
+// A resend with the same client id within the stream's dedupe window is
+// acknowledged as a duplicate and stored nothing: the original's outcome
+// comes on .agent.result, or is in the transcript when it came while the
+// browser was away.
+func (cl *client) publish(ctx context.Context, subject string, v any, clientID string) (dup bool, err error) {
 	data, err := json.Marshal(v)
 	if err != nil {
-		return err
+		return false, err
 	}
 	m := nats.NewMsg(subject)
 	m.Data = data
@@ -314,8 +319,11 @@ func (cl *client) publish(ctx context.Context, subject string, v any, clientID s
 	}
 	ctx, cancel := context.WithTimeout(ctx, cl.h.c.cfg.RequestTimeout)
 	defer cancel()
-	_, err = cl.h.c.cfg.JS.PublishMsg(ctx, m)
-	return err
+	ack, err := cl.h.c.cfg.JS.PublishMsg(ctx, m)
+	if err != nil {
+		return false, err
+	}
+	return ack.Duplicate, nil
 }
 
 func validClientID(s string) bool { return s != "" && len(s) <= 128 && idRE.MatchString(s) }
@@ -335,12 +343,13 @@ func (cl *client) reply(ctx context.Context, f inFrame) {
 		return
 	}
 	msg := AgentMessage{V: Version, AgentID: cl.agent.Name, Text: text, ClientID: f.ClientID}
-	if err := cl.publish(ctx, ConvSubject(r.ConversationID, "agent"), msg, f.ClientID); err != nil {
+	dup, err := cl.publish(ctx, ConvSubject(r.ConversationID, "agent"), msg, f.ClientID)
+	if err != nil {
 		cl.h.c.logger.Warn("agent reply", "conversation", r.ConversationID, "err", err)
 		cl.fail(f, "unavailable", "not sent; it will be retried")
 		return
 	}
-	cl.send(frame{"type": "sent", "conversation_id": r.ConversationID, "client_id": f.ClientID})
+	cl.send(frame{"type": "sent", "conversation_id": r.ConversationID, "client_id": f.ClientID, "duplicate": dup})
 }
 
 func (cl *client) typing(f inFrame) {
@@ -369,7 +378,7 @@ func (cl *client) note(ctx context.Context, f inFrame) {
 	if !ok {
 		return
 	}
-	if err := cl.publish(ctx, ConvSubject(r.ConversationID, "note"), Note{V: Version, AgentID: cl.agent.Name, Text: text, ClientID: f.ClientID}, f.ClientID); err != nil {
+	if _, err := cl.publish(ctx, ConvSubject(r.ConversationID, "note"), Note{V: Version, AgentID: cl.agent.Name, Text: text, ClientID: f.ClientID}, f.ClientID); err != nil {
 		cl.h.c.logger.Warn("note", "conversation", r.ConversationID, "err", err)
 		cl.fail(f, "unavailable", "note not saved; try again")
 		return
@@ -435,7 +444,7 @@ func (cl *client) resolve(ctx context.Context, f inFrame) {
 		return
 	}
 	res := Resolution{V: Version, AgentID: cl.agent.Name, HandoffID: r.HandoffID, Summary: summary, Settled: settled, ClientID: f.ClientID}
-	if err := cl.publish(ctx, ConvSubject(r.ConversationID, "resolved"), res, f.ClientID); err != nil {
+	if _, err := cl.publish(ctx, ConvSubject(r.ConversationID, "resolved"), res, f.ClientID); err != nil {
 		cl.h.c.logger.Warn("resolve", "conversation", r.ConversationID, "err", err)
 		cl.fail(f, "unavailable", "not resolved; try again")
 		return
