@@ -29,6 +29,13 @@ const (
 	cueRepeat          // says they already asked
 	cueThreat          // threatens to leave, review badly, go to a regulator
 	cuePolite          // asks politely ("麻烦", "please")
+	cueRhetoric        // an accusing rhetorical question ("你们到底…", "are you kidding")
+	cuePatience        // says their patience is gone ("more than patient", "受够")
+	cueDemand          // demands it at once ("立刻", "right now")
+	cueAccuse          // accuses of cheating ("骗子", "scam")
+	cueWorry           // worries about the outcome ("会不会", "is that normal")
+	cueContrast        // sets what they see against what they expect ("明明", "but I")
+	cueReport          // quotes what a page or message says ("显示", "says")
 	numCues
 )
 
@@ -130,6 +137,7 @@ func init() {
 	addIntentWords()
 	addMoodWords()
 	addCueWords()
+	addIntensityWords()
 	for _, m := range []*matcher{intentLex, moodLex, cueLex} {
 		m.compile()
 	}

@@ -42,6 +42,7 @@ func severity(m string) float64 {
 // scoreMoods adds the mood hits up, each scaled by the degree adverbs and
 // flipped by the negators just before it.
 func (r *reading) scoreMoods(hits []hit) {
+	weakHappy := 0.0
 	for i, h := range hits {
 		if h.e.has(kSarcasm) {
 			r.sarcasm += h.e.weight(kSarcasm)
@@ -70,6 +71,12 @@ func (r *reading) scoreMoods(hits []hit) {
 				}
 				continue
 			}
+			if f.label == mHappy && f.w > 0 && f.w < 1 && negs == 0 {
+				// Politeness ("ok", "好的", "谢谢") is not joy however
+				// much of it there is: "ok 明白了 谢谢" is calm.
+				weakHappy += w
+				continue
+			}
 			r.moods[f.label] += w
 			if f.label == mHappy && f.w > 0 {
 				if isEmoji(h.e.text) {
@@ -80,6 +87,8 @@ func (r *reading) scoreMoods(hits []hit) {
 			}
 		}
 	}
+	r.moods[mHappy] += min(weakHappy, 0.8)
+	r.scoreCues()
 	n := r.t.norm
 	r.exclaimRuns, r.questionRuns, r.longestRun = runs(n)
 	r.shout = shouting(r.t.orig)
@@ -126,8 +135,8 @@ func (r *reading) scoreMoods(hits []hit) {
 	}
 	// Politeness softens annoyance into worry: "麻烦查一下…谢谢" after a
 	// delay is pressing, not hostile.
-	if r.cues[cuePolite] > 0 && r.moods[mAngry] == 0 && r.moods[mFrustrated] > 0 && r.moods[mFrustrated] < 3 &&
-		r.questionRuns == 0 && r.exclaimRuns == 0 {
+	if r.cues[cuePolite] >= 2 && r.moods[mAngry] == 0 && r.moods[mFrustrated] > 0 && r.moods[mFrustrated] < 3 &&
+		r.questionRuns == 0 && r.exclaimRuns == 0 && r.intensity < pointsRhetoric {
 		r.moods[mAnxious] += r.moods[mFrustrated] * 0.8
 		r.moods[mFrustrated] *= 0.4
 	}
@@ -273,6 +282,12 @@ func (r *reading) decideMood() {
 	if neg := m[mFrustrated] + m[mAnxious]; r.exclaimRuns > 0 && r.longestRun >= 3 && neg >= 2 {
 		m[mAngry] = max(m[mAngry], neg)
 	}
+	// Intense annoyance is anger: a count of times asked with an accusing
+	// question, a lost patience, a threat ("这都第四次了，你们到底有没有人管",
+	// "I have been more than patient").
+	if r.intensity >= angerAt && m[mFrustrated]+m[mAngry] >= moodAt && m[mFrustrated]+m[mAngry] >= m[mAnxious] {
+		m[mAngry] = max(m[mAngry], m[mFrustrated]+0.1)
+	}
 	top, second, best := 0.0, 0.0, -1
 	for i, s := range m {
 		switch {
@@ -336,4 +351,41 @@ func (r *reading) place() (v, a float64) {
 		v = min(v, -0.1)
 	}
 	return clamp(v, -1, 1), clamp(a, 0, 1)
+}
+
+// scoreCues adds what the message's cues say about its mood beyond its
+// feeling words: the intensity cues read as impatience, a wait as
+// impatience, worry cues as anxiety, a contradiction the customer reports
+// as confusion.
+func (r *reading) scoreCues() {
+	m := &r.moods
+	if r.demand && m[mAngry]+m[mFrustrated] > 0 {
+		r.intensity += pointsDemand
+	}
+	// Impatience goes to the negative mood the words already lean to:
+	// anger when they are angry, worry when the customer stays polite
+	// ("sorry to bother you again, it's been 12 days" is pressing, not
+	// hostile), annoyance otherwise ("could someone please look into this?
+	// it's been two weeks").
+	to := mFrustrated
+	switch {
+	case m[mAngry] > 0 && m[mAngry] >= m[mFrustrated]:
+		to = mAngry
+	case r.cues[cuePolite] >= 2 && r.intensity < pointsRhetoric && m[mAngry] == 0:
+		to = mAnxious
+	}
+	switch {
+	case r.waited >= 7:
+		m[to] += 0.8
+	case r.waited >= 1:
+		m[to] += 0.5
+	}
+	m[to] += 0.5 * r.intensity
+	if w := r.cues[cueWorry]; w > 0 {
+		m[mAnxious] += min(w, 2) * 0.9
+	}
+	if r.cues[cueContrast] > 0 && (r.cues[cueReport] > 0 || strings.ContainsAny(r.t.norm, "?吗")) &&
+		m[mAngry]+m[mFrustrated] < 2 && r.intensity == 0 {
+		m[mConfused] += 1.2
+	}
 }

@@ -126,7 +126,7 @@ func step(turns []Turn, states []turnState) Insight {
 		// Annoyance that shouts, threatens or repeats after answers that
 		// did not help has turned to anger.
 		if mood == MoodFrustrated && sig.Unresolved >= 2 && prev.point.Label == MoodFrustrated &&
-			(r.shout > 0 || r.exclaimRuns > 0 || r.cues[cueThreat] >= 2 || r.moods[mAngry] >= 1.5) {
+			(r.shout > 0 || r.exclaimRuns > 0 || r.intensity >= pointsRhetoric || r.moods[mAngry] >= 1.5) {
 			mood, conf = MoodAngry, 0.55
 		}
 		if mood != r.mood {

@@ -20,8 +20,15 @@ type reading struct {
 	shout                                 int
 	insist                                int // most repeats of one intent phrase
 	elongated                             bool
-	positiveEmoji                         bool
-	positiveWords                         bool // a clear positive word, not just an emoji
+	// intensity is how far a negative message has gone (intensity.go);
+	// waited the longest time waited it mentions, in days; ordinal that
+	// it counts the times asked; demand that it demands it at once.
+	intensity     float64
+	waited        float64
+	ordinal       bool
+	demand        bool
+	positiveEmoji bool
+	positiveWords bool // a clear positive word, not just an emoji
 
 	intent     string
 	intentConf float64
@@ -52,6 +59,7 @@ func read(s string) *reading {
 		}
 	}
 	r.inject += roleMarkers(r.t.norm)
+	r.scoreIntensity()
 	hits = moodLex.find(r.t, hits[:0])
 	r.scoreMoods(hits)
 	r.decideMood()

@@ -177,8 +177,11 @@ func addCueWords() {
 		"bad review", "report you", "bbb", "lawyer", "sue", "chargeback", "complaint", "switch to", "cancel everything",
 		"last time i", "one star")
 
-	cue(cuePolite, 1, "请问", "麻烦", "能帮我", "帮我查", "不好意思", "打扰", "劳驾", "辛苦", "please", "could you",
-		"would you", "sorry to bother", "kindly", "if possible", "when you get a chance")
+	cue(cuePolite, 1, "请问", "能帮我", "帮我查", "辛苦", "please", "could you", "would you", "kindly", "if possible",
+		"when you get a chance")
+	// Apologetic politeness: the customer excuses themselves for asking.
+	cue(cuePolite, 2, "麻烦", "不好意思", "打扰", "劳驾", "sorry to bother", "sorry to ask", "sorry for bothering",
+		"sorry to chase", "sorry to be a pain", "apologies for")
 	cue(cueWronged, 2, "被偷", "偷了", "stolen")
 
 	inj := func(w float64, words ...string) { add(kInject, 0, w, words...) }
