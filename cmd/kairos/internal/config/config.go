@@ -58,6 +58,8 @@ type Config struct {
 // Channels configures the messaging platforms' accounts; each account's
 // callback URL is /channels/{wechat|wecom|douyin}/{name}.
 type Channels struct {
+	WechatReplyBudget Duration `yaml:"wechat_reply_budget" doc:"How long a WeChat callback waits for the answer before replying success and sending it through the customer-service API instead (WeChat allows 5 s; at most 4.5s)."`
+
 	Wechat wechat.Config `yaml:"wechat"`
 	Wecom  wecom.Config  `yaml:"wecom"`
 	Douyin douyin.Config `yaml:"douyin"`
@@ -153,6 +155,7 @@ func Default() Config {
 			SlowTimeout:    Duration(15 * time.Second),
 		},
 		Orders:     Orders{WebhookTimeout: Duration(3 * time.Second)},
+		Channels:   Channels{WechatReplyBudget: Duration(4 * time.Second)},
 		Triggers:   Triggers{PerDay: 2, PerWeek: 5, QuietStart: 21, QuietEnd: 9, TimeZone: "Asia/Shanghai", DefaultLang: "zh", Partitions: 16},
 		Embeddings: Embeddings{Dim: 256},
 		Memory:     Memory{EveryTurns: 4, IdleAfter: Duration(10 * time.Minute), Recall: 5},
@@ -243,6 +246,9 @@ func (c Config) Validate() error {
 		problems = append(problems, "triggers.partitions must be 1-1024, triggers.per_day and per_week not negative")
 	}
 	problems = append(problems, c.Channels.problems()...)
+	if c.Channels.WechatReplyBudget <= 0 || c.Channels.WechatReplyBudget > Duration(4500*time.Millisecond) {
+		problems = append(problems, "channels.wechat_reply_budget must be positive and at most 4.5s (WeChat waits 5 s)")
+	}
 	if c.Offers.MaxExploreShare < 0 || c.Offers.MaxExploreShare > 1 {
 		problems = append(problems, "offers.max_explore_share must be between 0 and 1")
 	}

@@ -36,7 +36,7 @@ func openPlatforms(ctx context.Context, cfg config.Channels, engine *bot.Engine,
 		return nil, err
 	}
 	if len(cfg.Wechat.Accounts) > 0 {
-		c, err := wechat.New(ctx, cfg.Wechat, wechat.Options{Engine: engine, Relay: rel, NATS: nc, Logger: logger})
+		c, err := wechat.New(ctx, cfg.Wechat, wechat.Options{Engine: engine, Relay: rel, NATS: nc, Logger: logger, ReplyBudget: cfg.WechatReplyBudget.D()})
 		if err != nil {
 			return fail(fmt.Errorf("gateway: wechat: %w", err))
 		}
