@@ -60,9 +60,21 @@ func (e *Engine) Receive(ctx context.Context, in channels.Inbound) (channels.Rec
 	if at.IsZero() || at.After(now) {
 		at = now
 	}
-	msg, created, err := e.cfg.Store.AppendMessage(ctx, memory.Message{
+	record := memory.Message{
 		ConversationID: in.ConversationID, Role: memory.RoleCustomer, Text: in.Text, ClientID: in.ClientID, CreatedAt: at,
-	})
+	}
+	if k := e.handoff(); k != nil {
+		// While a human owns the conversation the message goes to them,
+		// not to a turn.
+		if r, ok := k.h.Owner(in.ConversationID); ok {
+			receipt, err := e.receiveForHuman(ctx, k, r, in, record)
+			if err != nil {
+				return channels.Receipt{}, fmt.Errorf("bot: receive: record message: %w", err)
+			}
+			return receipt, nil
+		}
+	}
+	msg, created, err := e.cfg.Store.AppendMessage(ctx, record)
 	if err != nil {
 		return channels.Receipt{}, fmt.Errorf("bot: receive: record message: %w", err)
 	}
@@ -162,7 +174,12 @@ func (e *Engine) drain(conversationID string, q *queue) {
 		q.jobs = q.jobs[1:]
 		e.mu.Unlock()
 
-		e.turn(j)
+		// A human may own the conversation (or the message may call for
+		// one): then the message goes to them instead of a turn.
+		if !e.handoffBefore(j) {
+			e.turn(j)
+			e.handoffAfter(j)
+		}
 
 		e.mu.Lock()
 		delete(e.busy, turnKey{j.msg.ConversationID, j.msg.Seq})
