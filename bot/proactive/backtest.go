@@ -284,7 +284,7 @@ func (e *Engine) replay(ctx context.Context, customer string, from, to time.Time
 func (e *Engine) warm(ctx context.Context, mev memory.Event) {
 	ev, _ := DecodeEvent(mev)
 	e.wins.with(mev.CustomerID, mev.At, func(w *window) {
-		if !w.add(ev, true) {
+		if !w.add(&ev, true) {
 			return
 		}
 		w.trim(e.cfg.Lookback, e.cfg.MaxEvents)

@@ -212,7 +212,7 @@ func (e *Engine) HandleEvent(ctx context.Context, mev memory.Event) error {
 	var outErr error
 	e.wins.with(mev.CustomerID, e.now(), func(w *window) {
 		e.loadHistory(ctx, w, mev.CustomerID, ev.At)
-		if !w.add(ev, true) {
+		if !w.add(&ev, true) {
 			return // a duplicate or a redelivery: evaluated already
 		}
 		w.trim(e.cfg.Lookback, e.cfg.MaxEvents)
@@ -310,7 +310,7 @@ func (e *Engine) loadHistory(ctx context.Context, w *window, customer string, at
 	w.loaded = true
 	for _, mev := range evs {
 		ev, _ := DecodeEvent(mev)
-		w.add(ev, false)
+		w.add(&ev, false)
 	}
 }
 

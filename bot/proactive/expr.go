@@ -13,6 +13,7 @@ import (
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
+	"github.com/expr-lang/expr/vm/runtime"
 )
 
 // Event is an event as conditions see it: event.type, event.at,
@@ -24,6 +25,10 @@ type Event struct {
 	At     time.Time      `expr:"at"`
 	Source string         `expr:"source"`
 	Props  map[string]any `expr:"props"`
+
+	// memo holds the results of element predicates evaluated on this
+	// event while it sits in a window (see memoize).
+	memo []memoEntry
 }
 
 // Customer is what conditions see of the customer beyond the profile.
@@ -46,14 +51,16 @@ type Env struct {
 	// Churn is the customer's churn risk 0..1 (0 when no model is wired).
 	Churn float64 `expr:"churn"`
 
-	win   *window
-	cache []recentCache // recent() results of this evaluation
+	win      *window
+	item     [1]*Event     // the element a memoized predicate is evaluated on
+	cache    []recentCache // recent() results of this evaluation
+	cacheBuf [8]recentCache
 }
 
 type recentCache struct {
 	typ string
 	d   time.Duration
-	evs []Event
+	evs []*Event
 }
 
 // uses records which costly parts of the environment a program reads.
@@ -73,6 +80,28 @@ type inject struct{ u *uses }
 
 func (v inject) Visit(n *ast.Node) {
 	switch x := (*n).(type) {
+	case *ast.MemberNode:
+		// x.props.name is read by a direct map lookup instead of two
+		// reflective fetches (the hottest path of window predicates);
+		// event.props.name reads the environment's event in place.
+		inner, ok := x.Node.(*ast.MemberNode)
+		if !ok || x.Optional || inner.Optional || x.Method || inner.Method {
+			return
+		}
+		name, ok1 := x.Property.(*ast.StringNode)
+		props, ok2 := inner.Property.(*ast.StringNode)
+		if !ok1 || !ok2 || props.Value != "props" {
+			return
+		}
+		if id, ok := inner.Node.(*ast.IdentifierNode); ok && id.Value == "event" {
+			ast.Patch(n, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "__eprop"},
+				Arguments: []ast.Node{&ast.IdentifierNode{Value: "$env"}, &ast.StringNode{Value: name.Value}}})
+			return
+		}
+		ast.Patch(n, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "__prop"},
+			Arguments: []ast.Node{inner.Node, &ast.StringNode{Value: name.Value}}})
+	case *ast.BuiltinNode:
+		memoize(n, x)
 	case *ast.CallNode:
 		if id, ok := x.Callee.(*ast.IdentifierNode); ok && windowFuncs[id.Value] {
 			if len(x.Arguments) == 0 || !isEnv(x.Arguments[0]) {
@@ -104,10 +133,17 @@ func exprOptions(u *uses) []expr.Option {
 		expr.Env(&Env{}),
 		expr.DisableBuiltin("now"),
 		expr.Patch(inject{u}),
-		expr.Function("recent", fnRecent, new(func(*Env, string, any) []Event)),
+		expr.Function("recent", fnRecent, new(func(*Env, string, any) []*Event)),
 		expr.Function("then", fnThen, new(func(*Env, string, string, any) bool)),
 		expr.Function("without", fnWithout, new(func(*Env, string, string, any) bool)),
 		expr.Function("weekly", fnWeekly, new(func(*Env, string, string, int) []float64)),
+		expr.Function("__prop", fnProp, new(func(any, string) any)),
+		expr.Function("__eprop", fnEProp, new(func(*Env, string) any)),
+		expr.Function("__it", fnIt, new(func(*Env) []*Event)),
+		expr.Function("__count", fnMemoCount, new(func(*Env, []*Event, *predicate) int)),
+		expr.Function("__any", fnMemoAny, new(func(*Env, []*Event, *predicate) bool)),
+		expr.Function("__all", fnMemoAll, new(func(*Env, []*Event, *predicate) bool)),
+		expr.Function("__none", fnMemoNone, new(func(*Env, []*Event, *predicate) bool)),
 		expr.Function("falling", fnFalling, new(func([]float64) bool)),
 		expr.Function("path", fnPath, new(func(any) string)),
 		expr.Function("days", fnUnit(24*time.Hour), new(func(any) time.Duration)),
@@ -196,10 +232,46 @@ func fnRecent(params ...any) (any, error) {
 		}
 	}
 	evs := env.win.recent(typ, env.Now.Add(-d), env.Now)
+	if env.cache == nil {
+		env.cache = env.cacheBuf[:0]
+	}
 	if len(env.cache) < 16 {
 		env.cache = append(env.cache, recentCache{typ, d, evs})
 	}
 	return evs, nil
+}
+
+// fnProp is x.props.name: a direct lookup for events, the generic fetch
+// (with its errors) for anything else.
+func fnProp(params ...any) (any, error) {
+	name := params[1].(string)
+	switch x := params[0].(type) {
+	case *Event:
+		return x.Props[name], nil
+	case Event:
+		return x.Props[name], nil
+	}
+	props, err := fetch(params[0], "props")
+	if err != nil {
+		return nil, err
+	}
+	return fetch(props, name)
+}
+
+// fnEProp is event.props.name.
+func fnEProp(params ...any) (any, error) {
+	return params[0].(*Env).Event.Props[params[1].(string)], nil
+}
+
+// fetch is expr's member access (a missing map key is nil; a missing
+// field or a nil base is an error).
+func fetch(from any, name string) (out any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	return runtime.Fetch(from, name), nil
 }
 
 // fnThen is then(a, b, within): an a was followed by a b within the window
@@ -210,17 +282,18 @@ func fnThen(params ...any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	as := env.win.recent(a, time.Time{}, env.Now)
+	bs := env.win.recent(b, time.Time{}, env.Now)
+	// Walk both lists in window order: for each b, the latest a before it.
+	i, found := 0, false
 	var lastA time.Time
-	found := false
-	for _, ev := range env.win.evs {
-		if ev.At.After(env.Now) {
-			break
+	for _, eb := range bs {
+		for i < len(as) && evOrder(as[i], eb) < 0 {
+			lastA, found = as[i].At, true
+			i++
 		}
-		switch {
-		case ev.Type == b && found && ev.At.Sub(lastA) <= d:
+		if found && eb.At.Sub(lastA) <= d {
 			return true, nil
-		case ev.Type == a:
-			lastA, found = ev.At, true
 		}
 	}
 	return false, nil
@@ -234,25 +307,17 @@ func fnWithout(params ...any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	evs := env.win.evs
-	last := -1
-	for i, ev := range evs {
-		if ev.At.After(env.Now) {
-			break
-		}
-		if ev.Type == a {
-			last = i
-		}
-	}
-	if last < 0 || env.Now.Sub(evs[last].At) < d {
+	as := env.win.recent(a, time.Time{}, env.Now)
+	if len(as) == 0 {
 		return false, nil
 	}
-	end := evs[last].At.Add(d)
-	for _, ev := range evs[last+1:] {
-		if ev.At.After(end) {
-			break
-		}
-		if ev.Type == b {
+	last := as[len(as)-1]
+	if env.Now.Sub(last.At) < d {
+		return false, nil
+	}
+	end := last.At.Add(d)
+	for _, eb := range env.win.recent(b, time.Time{}, end) {
+		if evOrder(eb, last) > 0 {
 			return false, nil
 		}
 	}

@@ -10,9 +10,11 @@ import (
 // window is one customer's recent events, oldest first, as the engine
 // holds them between events. Events are kept by id, so a duplicate or a
 // redelivered event never counts twice, and in time order, so a late event
-// lands where it belongs.
+// lands where it belongs. Each event is also indexed by type, so recent()
+// is two binary searches and a sub-slice: no scan, no allocation.
 type window struct {
-	evs []Event
+	evs    []*Event            // all events, by (At, ID)
+	byType map[string][]*Event // the same events per type, by (At, ID)
 	// seen maps event ids to whether the event was evaluated live (true)
 	// or only loaded from the store's history (false): a live event whose
 	// id was loaded from history is still evaluated once.
@@ -24,11 +26,20 @@ type window struct {
 	lastUsed  time.Time
 }
 
+// evOrder is the window's order: time, then id.
+func evOrder(a, b *Event) int {
+	if c := a.At.Compare(b.At); c != 0 {
+		return c
+	}
+	return cmpString(a.ID, b.ID)
+}
+
 // add inserts ev; it reports false when the id is known (and, for a live
 // event, was evaluated live already).
-func (w *window) add(ev Event, live bool) bool {
+func (w *window) add(ev *Event, live bool) bool {
 	if w.seen == nil {
 		w.seen = make(map[string]bool)
+		w.byType = make(map[string][]*Event)
 	}
 	if was, ok := w.seen[ev.ID]; ok {
 		if !live || was {
@@ -38,14 +49,19 @@ func (w *window) add(ev Event, live bool) bool {
 		return true
 	}
 	w.seen[ev.ID] = live
-	i, _ := slices.BinarySearchFunc(w.evs, ev, func(a, b Event) int {
-		if c := a.At.Compare(b.At); c != 0 {
-			return c
-		}
-		return cmpString(a.ID, b.ID)
-	})
-	w.evs = slices.Insert(w.evs, i, ev)
+	w.evs = insertEv(w.evs, ev)
+	w.byType[ev.Type] = insertEv(w.byType[ev.Type], ev)
 	return true
+}
+
+// insertEv inserts ev in order; appending is the common case (events
+// arrive mostly in time order).
+func insertEv(s []*Event, ev *Event) []*Event {
+	if n := len(s); n == 0 || evOrder(s[n-1], ev) < 0 {
+		return append(s, ev)
+	}
+	i, _ := slices.BinarySearchFunc(s, ev, evOrder)
+	return slices.Insert(s, i, ev)
 }
 
 func cmpString(a, b string) int {
@@ -67,48 +83,65 @@ func (w *window) trim(maxAge time.Duration, maxN int) {
 	cut := 0
 	if maxAge > 0 {
 		oldest := w.evs[len(w.evs)-1].At.Add(-maxAge)
-		cut, _ = slices.BinarySearchFunc(w.evs, oldest, func(e Event, t time.Time) int { return e.At.Compare(t) })
+		cut, _ = slices.BinarySearchFunc(w.evs, oldest, func(e *Event, t time.Time) int { return e.At.Compare(t) })
 	}
 	cut = max(cut, len(w.evs)-maxN)
 	if cut <= 0 {
 		return
 	}
+	// The cut is a prefix of the window, so per type it is a prefix too.
+	drop := map[string]int{}
 	for _, ev := range w.evs[:cut] {
 		delete(w.seen, ev.ID)
+		drop[ev.Type]++
+	}
+	for typ, n := range drop {
+		if rest := w.byType[typ]; n >= len(rest) {
+			delete(w.byType, typ)
+		} else {
+			w.byType[typ] = slices.Delete(rest, 0, n)
+		}
 	}
 	w.evs = slices.Delete(w.evs, 0, cut)
 }
 
-// recent returns the events of typ ("*": any) with from < at ≤ to.
-func (w *window) recent(typ string, from, to time.Time) []Event {
-	lo, _ := slices.BinarySearchFunc(w.evs, from, func(e Event, t time.Time) int {
+// recent returns the events of typ ("*": any) with from < at ≤ to. The
+// result shares the window's memory: callers must not change or keep it
+// beyond the evaluation (its capacity is cut, so an append copies).
+func (w *window) recent(typ string, from, to time.Time) []*Event {
+	s := w.evs
+	if typ != "*" {
+		s = w.byType[typ]
+	}
+	lo, _ := slices.BinarySearchFunc(s, from, func(e *Event, t time.Time) int {
 		if e.At.After(t) {
 			return 1
 		}
 		return -1
 	})
-	var out []Event
-	for _, ev := range w.evs[lo:] {
-		if ev.At.After(to) {
-			break
+	hi, _ := slices.BinarySearchFunc(s, to, func(e *Event, t time.Time) int {
+		if e.At.After(t) {
+			return 1
 		}
-		if typ == "*" || ev.Type == typ {
-			out = append(out, ev)
-		}
+		return -1
+	})
+	if hi <= lo {
+		return nil
 	}
-	return out
+	return s[lo:hi:hi]
 }
 
 // last returns the time of the newest event of any of types at or before
 // to, or zero.
 func (w *window) last(types []string, to time.Time) time.Time {
-	for i := len(w.evs) - 1; i >= 0; i-- {
-		ev := w.evs[i]
-		if !ev.At.After(to) && (slices.Contains(types, ev.Type) || slices.Contains(types, "*")) {
-			return ev.At
+	var out time.Time
+	for _, typ := range types {
+		ts := w.recent(typ, time.Time{}, to)
+		if len(ts) > 0 && ts[len(ts)-1].At.After(out) {
+			out = ts[len(ts)-1].At
 		}
 	}
-	return time.Time{}
+	return out
 }
 
 // windows holds the windows of the customers this engine has seen,
