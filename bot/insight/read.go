@@ -116,6 +116,9 @@ func (r *reading) scoreIntents(hits []hit) {
 			if notWanted(r.t.norm, h.start) {
 				w *= 0.3
 			}
+			if f.label == returnIdx && returnsValue(r.t, h) {
+				continue // "the API returns 500" is software, not a parcel
+			}
 			seen[f.label]++
 			r.intents[f.label] += w
 		}
@@ -224,6 +227,31 @@ func (r *reading) asks() bool {
 		"how ", "what ", "when ", "where ", "which ", "why ", "is it", "do you", "please"} {
 		if strings.Contains(n, q) {
 			return true
+		}
+	}
+	return false
+}
+
+var returnIdx = intentIndex(IntentReturn)
+
+// returnsValue reports an English "return" hit that is software returning
+// something ("returns 500", "returned an error", "returns null").
+func returnsValue(t *text, h hit) bool {
+	if h.e.words == nil || !strings.HasPrefix(h.e.words[0], "return") {
+		return false
+	}
+	for k, tok := range t.toks {
+		if tok.start != h.start {
+			continue
+		}
+		if tok.word == "return" || k+1 >= len(t.toks) {
+			return false // the imperative: "return the item"
+		}
+		switch next := t.toks[k+1].word; next {
+		case "error", "errors", "null", "nothing", "empty", "blank", "an", "false", "true", "undefined", "nan":
+			return true
+		default:
+			return next[0] >= '0' && next[0] <= '9'
 		}
 	}
 	return false

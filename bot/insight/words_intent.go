@@ -88,17 +88,18 @@ func addIntentWords() {
 	in(IntentCancelSubscription, 1, "订阅", "自动续费", "续费", "subscription", "renewal", "renew")
 
 	in(IntentTechSupport, 3, "登录不了", "登不上", "无法登录", "登录失败", "打不开", "闪退", "报错", "连不上", "连接不上",
-		"卡死", "死机", "黑屏", "没反应", "用不了", "不能用", "故障", "充不进电", "充不了电", "开不了机", "开不开机",
+		"卡死", "死机", "黑屏", "没反应", "故障", "充不进电", "充不了电", "开不了机", "开不开机",
 		"验证码", "忘记密码", "重置密码", "改密码", "账号被锁", "蓝牙", "配对", "固件", "更新后", "卡顿", "加载不出来",
 		"白屏", "出错", "错误代码", "同步", "绑定", "解绑", "激活", "设置不了", "安装不了", "下载不了", "连不上网",
 		"网络错误", "系统错误", "重启", "不工作", "不好使", "失灵", "坏了", "不亮", "不转", "没声音", "漏水",
 		"can't log in", "can't sign in", "unable to log in", "log in", "sign in", "login issue", "password",
 		"reset password", "forgot password", "verification code", "error", "error code", "crash", "bug",
-		"not working", "doesn't work", "does not work", "won't turn on", "won't charge", "won't connect", "can't connect",
+		"won't turn on", "won't charge", "won't connect", "can't connect",
 		"pair", "pairing", "bluetooth", "wi-fi", "firmware", "website is down", "page won't load", "won't load",
 		"frozen", "freezes", "glitch", "install", "setup", "set up", "reset", "sync", "account locked", "locked out",
 		"two-factor", "2fa", "stopped working", "keeps crashing", "black screen", "no sound", "leaking", "not charging",
 		"won't start", "won't open", "can't open", "troubleshoot", "reboot", "restart")
+	in(IntentTechSupport, 2, "用不了", "不能用", "not working", "doesn't work", "does not work")
 	in(IntentTechSupport, 1.5, "app", "软件", "系统", "网络", "设置", "安装", "密码", "账号", "登录", "打开",
 		"broken", "update", "account", "device", "screen", "website", "site", "loading", "connect", "settings")
 
@@ -156,6 +157,61 @@ func addIntentWords() {
 	in(IntentReturn, 3, "退货运费", "退货期", "return window", "return shipping", "return the item", "return it")
 	in(IntentTechSupport, 3, "页面空白", "blank page", "404", "卡住了", "加载不了", "报错了", "白屏了", "打不开网页",
 		"page is blank", "keeps logging me out", "logged out", "two factor", "won't sync", "can't upload", "上传不了")
+
+
+	// Paraphrases: the same requests in other words, so the lexicons reach
+	// beyond the phrasings they were first written from.
+	in(IntentOrderStatus, 3, "hasn't shipped", "has not shipped", "not shipped yet", "when will it ship", "when will my order ship",
+		"when does it ship", "when will order", "dispatched yet", "been dispatched", "update on my order", "any update on",
+		"still says processing", "still processing", "haven't got my order", "haven't gotten my", "still haven't got",
+		"didn't get my order", "not here yet", "isn't here", "nothing at my door", "delivered but", "went back to the sender",
+		"returned to sender", "back to sender", "tracking link", "tracking page", "tracking says", "tracking shows", "in transit",
+		"没动", "不动了", "没更新", "停在", "显示签收", "显示已签收", "催发货", "催一下发货", "快点发货", "已发货", "未发货", "待发货",
+		"件到哪", "异常件", "到哪儿", "还没到货", "没到货", "到货了吗", "多久发货", "能发货吗", "发出去了吗", "寄出了吗", "没发")
+	in(IntentOrderStatus, 2, "my order", "no update", "been delivered", "marked delivered", "快递", "物流信息")
+	in(IntentShipping, 3, "deliver on", "weekend delivery", "deliver on weekends", "which courier", "what courier",
+		"express shipping", "standard delivery", "standard shipping", "expedited shipping", "overnight shipping",
+		"shipping option", "shipping options", "customs", "duties", "import tax", "ship internationally", "shipping address",
+		"delivery address", "关税", "清关", "驿站", "快递柜", "能送到", "送得到", "配送到", "发到", "指定快递", "什么快递", "到付",
+		"运费险", "送到公司", "送货时间", "几天能送到", "多久送到", "能寄到")
+	in(IntentReturn, 3, "send these back", "send them back", "send this back", "return them", "return these", "return this",
+		"return a", "return my", "can i return", "how do i return", "return window", "return request", "return status",
+		"退货单", "退货申请", "申请退货", "退回去", "不想要了", "想退掉", "退了")
+	in(IntentRefund, 3, "refund me", "my refund", "money back", "credit back", "credited", "full refund", "partial refund",
+		"退了一半", "退回来", "退款到账", "钱退到", "钱到账", "没退款", "退款呢")
+	in(IntentExchange, 3, "different size", "different colour", "different color", "another size", "another colour",
+		"another color", "size swap", "swap it", "exchange it", "exchange them", "换同款", "换尺码", "换个尺码", "换码",
+		"换一个新的", "换新的", "换回来", "换货申请")
+	in(IntentProductQuestion, 3, "come in", "comes with", "come with", "in the box", "included", "does it have",
+		"does this have", "does this come", "dimmable", "adjustable", "rechargeable", "machine washable", "washable",
+		"dishwasher safe", "microwave safe", "battery life", "water resistant", "contain", "contains", "suitable for",
+		"safe for", "good for", "made in", "what's it made", "compatible with", "work with", "works with",
+		"能用吗", "可以用吗", "适用", "孕妇", "能不能用", "可以调", "能调", "带不带", "送不送", "赠品", "有没有送", "充绒量",
+		"含量", "重量", "产地", "保修期", "质保", "上一代", "有什么不同", "对比", "有现货", "还有货", "什么材质", "多少毫升",
+		"多长", "多宽")
+	in(IntentSizeFit, 3, "size up", "size down", "fit me", "fits", "fitting", "chest", "shoulders", "which size",
+		"what size should", "size should i", "size guide", "size chart", "sizes run", "usual size", "my size", "m or l",
+		"s or m", "选什么码", "拿什么码", "多大的码", "码会不会", "码合适", "尺码表", "尺码准", "身高", "多高", "平时穿")
+	in(IntentPaymentBilling, 3, "pay with", "pay by", "apple pay", "google pay", "klarna", "afterpay", "cash on delivery",
+		"on my statement", "my statement", "card declined", "card got declined", "payment failed", "payment went through",
+		"billed", "charged me", "a charge", "货到付款", "退差价", "价格降了", "降价", "对公转账", "抬头", "税号", "多扣钱",
+		"扣了我", "付款失败", "支付不了")
+	in(IntentCancelSubscription, 3, "annual plan", "monthly plan", "auto renew", "auto-renew", "auto-renewal", "renews",
+		"stop my plan", "let me cancel", "cancel it", "cancel my", "停掉订阅", "关掉自动", "不续", "退订", "停止续费", "关闭续费",
+		"不想续", "别再续")
+	in(IntentTechSupport, 3, "crashes", "crashing", "timing out", "times out", "timed out", "logging me out",
+		"logged me out", "reset email", "verification email", "never got the code", "didn't get the code", "a code i never",
+		"reinstall", "reinstalled", "won't let me", "can't access", "cannot access", "not loading", "doesn't load",
+		"export", "import", "upload", "notification", "notifications", "add a teammate", "add a user", "admin",
+		"扫码", "二维码", "没反应", "登不进", "进不去", "同步不了", "导出", "数据丢", "更新之后", "更新后", "一点开就", "验证码")
+	in(IntentMembership, 3, "platinum", "gold member", "silver member", "member discount", "member price", "reward",
+		"rewards", "my points", "points expire", "birthday coupon", "生日券", "福利", "权益", "会员日", "金卡", "银卡",
+		"等级", "升级", "降级", "清零", "积分", "兑换")
+	in(IntentHumanRequest, 3, "someone who can", "anyone real", "a real one", "a person", "an actual human", "talk to someone",
+		"speak to someone", "human please", "a human", "人工呢", "真人", "找个人", "有没有人工", "人工客服", "rg")
+	in(IntentThanks, 3, "lifesaver", "you rock", "you're the best", "you guys are the best", "bye", "goodbye",
+		"have a nice day", "have a good day", "再见", "拜拜", "好嘞", "好哒", "好滴", "好的呢")
+	in(IntentGreeting, 3, "hi there", "hello there", "anyone around", "hiii", "hii", "heya", "hola", "嗨喽", "哈喽哈喽")
 
 	// Small talk: reported only when no topical intent matched.
 	in(IntentThanks, 3, "谢谢", "感谢", "多谢", "谢啦", "谢了", "3q", "辛苦了", "太感谢", "非常感谢", "谢谢你", "谢谢您",
