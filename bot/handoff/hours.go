@@ -65,8 +65,8 @@ func ParseHours(spec, tz string, holidays []string) (Hours, error) {
 	}
 	open, close, ok := strings.Cut(f[1], "-")
 	var err1, err2 error
-	h.Open, err1 = clock(open)
-	h.Close, err2 = clock(close)
+	h.Open, err1 = clockOf(open)
+	h.Close, err2 = clockOf(close)
 	if !ok || err1 != nil || err2 != nil || h.Close <= h.Open {
 		return Hours{}, fmt.Errorf("handoff: hours %q: bad time range %q", spec, f[1])
 	}
@@ -118,7 +118,7 @@ func weekday(s string) (int, bool) {
 	return 0, false
 }
 
-func clock(s string) (int, error) {
+func clockOf(s string) (int, error) {
 	hh, mm, ok := strings.Cut(s, ":")
 	h, err1 := strconv.Atoi(hh)
 	m, err2 := strconv.Atoi(mm)
