@@ -37,6 +37,11 @@ Usage:
   kairos kb ingest [--data DIR] [--config FILE] FILE...   (Markdown, .txt, FAQ .csv)
   kairos kb list   [--data DIR] [--config FILE]
   kairos demo seed [--customers 1000] [--days 90] [--seed 1] [--end DATE] [--churn 0.2] [--data DIR] [--config FILE]
+  kairos eval insight FILE.jsonl [-v] [--json] [--errors] [--config FILE]
+  kairos model train churn [--data DIR] [--truth FILE | --labels FILE] [--test-share 0.3] [--seed 1] [--out FILE]
+  kairos triggers check [DIR]                            (DIR default: the built-in sample matrix)
+  kairos triggers backtest --from DATE --to DATE [--triggers DIR] [--customers FILE] [--json] [--data DIR] [--config FILE]
+  kairos triggers report ID [--from DATE] [--to DATE] [--triggers DIR] [--json] [--data DIR] [--config FILE]
   kairos settings                                        (every setting and its KAIROS_* variable)
   kairos version
 
