@@ -232,4 +232,3 @@ func truncateRunes(s string, n int) string {
 	}
 	return string(r[:n])
 }
-

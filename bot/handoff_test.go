@@ -271,7 +271,10 @@ func TestHandoffAcrossNodes(t *testing.T) {
 	// The customer reconnects to node B and writes twice.
 	onA.sub.Close()
 	onB := attach(t, c.b, sess.ConversationID)
-	eventually(t, "node b sees the claim", func() bool { r, ok := c.b.svc.Owner(sess.ConversationID); return ok && r.Status == handoff.StatusClaimed })
+	eventually(t, "node b sees the claim", func() bool {
+		r, ok := c.b.svc.Owner(sess.ConversationID)
+		return ok && r.Status == handoff.StatusClaimed
+	})
 	r2 := receive(t, c.b, sess, "m2", "订单号是1042")
 	r3 := receive(t, c.b, sess, "m3", "快点好吗")
 	fwd := desk.wait(t, handoff.ConvSubject(sess.ConversationID, "customer"), 2)
