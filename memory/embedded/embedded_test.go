@@ -168,3 +168,8 @@ func TestCustomers(t *testing.T) {
 func BenchmarkAppendEvents(b *testing.B) {
 	storetest.BenchAppendEvents(b, func(b *testing.B) memory.Store { return open(b, b.TempDir(), storetest.Dim) })
 }
+
+// go test ./memory/embedded -run '^$' -bench UpdateProfiles -benchtime 50x
+func BenchmarkUpdateProfiles(b *testing.B) {
+	storetest.BenchUpdateProfiles(b, func(b *testing.B) memory.Store { return open(b, b.TempDir(), storetest.Dim) })
+}

@@ -26,13 +26,20 @@ const (
 )
 
 // Run consumes the event stream with the durable consumer until ctx is
-// done: each batch is validated, its customers resolved, its events
-// stored, and the profiles of customers with new events updated once per
-// batch; then the batch is acknowledged. Invalid messages are logged and
-// terminated (never redelivered); a batch the store fails on is
-// redelivered after a delay. Run returns nil when ctx is done, after the
-// batches in hand are finished, or an error when the consumer cannot be
-// set up.
+// done: each batch is validated, its customers resolved and its events
+// stored by one of Workers workers; one applier then updates the profiles
+// of the customers with new events, for all the batches stored meanwhile
+// at once (a group commit), and acknowledges them. Invalid messages are
+// logged and terminated (never redelivered); a batch the store fails on
+// is redelivered after a delay. Run returns nil when ctx is done, after
+// the batches in hand are finished, or an error when the consumer cannot
+// be set up.
+//
+// One applier, not one profile write per worker: batches of traffic
+// spread over many customers share customers, so parallel profile
+// transactions would queue on each other's row locks; one writer never
+// waits on itself, and the more is stored while it writes, the more
+// events each profile write carries.
 func (in *Ingest) Run(ctx context.Context) error {
 	cons, err := in.js.CreateOrUpdateConsumer(ctx, in.cfg.Stream, jetstream.ConsumerConfig{
 		Durable:       in.cfg.Durable,
@@ -54,6 +61,9 @@ func (in *Ingest) Run(ctx context.Context) error {
 	}
 	msgs := make(chan jetstream.Msg, in.cfg.Batch)
 	go in.pull(iter, msgs)
+	stored := make(chan *storedBatch, in.cfg.Workers)
+	var applier, repairs sync.WaitGroup
+	applier.Go(func() { in.applyLoop(stored, &repairs) })
 	var wg sync.WaitGroup
 	for range in.cfg.Workers {
 		wg.Go(func() {
@@ -61,7 +71,9 @@ func (in *Ingest) Run(ctx context.Context) error {
 				// A batch in hand is finished even when ctx ends, so that
 				// shutdown does not leave stored-but-unapplied events.
 				bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
-				in.process(bctx, batch)
+				if sb := in.storeBatch(bctx, batch); sb != nil {
+					stored <- sb
+				}
 				cancel()
 			}
 		})
@@ -69,6 +81,9 @@ func (in *Ingest) Run(ctx context.Context) error {
 	<-ctx.Done()
 	iter.Drain() // hand over what is buffered, then Next reports closed
 	wg.Wait()
+	close(stored)
+	applier.Wait()
+	repairs.Wait()
 	return nil
 }
 
@@ -117,7 +132,20 @@ type job struct {
 	ev  Event
 }
 
-func (in *Ingest) process(ctx context.Context, msgs []jetstream.Msg) {
+// storedBatch is a batch whose events are stored and whose profiles wait
+// for the applier. It holds its customers' locks (shared) until then.
+type storedBatch struct {
+	jobs    []job // the messages to acknowledge, one per event
+	events  []memory.Event
+	created []bool
+	now     time.Time
+	unlock  func()
+}
+
+// storeBatch decodes, resolves and stores a batch, and returns it for the
+// applier, or nil when nothing is left to apply (every message rejected,
+// or the batch left for redelivery).
+func (in *Ingest) storeBatch(ctx context.Context, msgs []jetstream.Msg) *storedBatch {
 	now := in.now()
 	jobs := make([]job, 0, len(msgs))
 	for _, m := range msgs {
@@ -139,7 +167,7 @@ func (in *Ingest) process(ctx context.Context, msgs []jetstream.Msg) {
 	res, err := in.resolve(ctx, addrs)
 	if err != nil {
 		in.retryLater(jobs, err)
-		return
+		return nil
 	}
 	ok := jobs[:0]
 	events := make([]memory.Event, 0, len(jobs))
@@ -152,27 +180,92 @@ func (in *Ingest) process(ctx context.Context, msgs []jetstream.Msg) {
 		ok = append(ok, j)
 		events = append(events, j.ev.memoryEvent(r.id, now))
 	}
-	if len(events) > 0 {
-		ids := make([]string, len(events))
-		for i, ev := range events {
-			ids[i] = ev.CustomerID
-		}
-		unlock := in.locks.share(ids)
-		created, err := in.store.AppendEvents(ctx, events)
-		if err != nil {
-			unlock()
-			in.retryLater(ok, err)
-			return
-		}
-		stale := in.applyNew(ctx, events, created, now)
-		unlock()
-		in.repair(ctx, ok, events, created, stale)
+	if len(events) == 0 {
+		return nil
 	}
-	for _, j := range ok {
+	ids := make([]string, len(events))
+	for i, ev := range events {
+		ids[i] = ev.CustomerID
+	}
+	unlock := in.locks.share(ids)
+	created, err := in.store.AppendEvents(ctx, events)
+	if err != nil {
+		unlock()
+		in.retryLater(ok, err)
+		return nil
+	}
+	return &storedBatch{jobs: ok, events: events, created: created, now: now, unlock: unlock}
+}
+
+// applyLoop applies stored batches until stored is closed: whatever
+// waits when it is free, in one profile transaction.
+func (in *Ingest) applyLoop(stored <-chan *storedBatch, repairs *sync.WaitGroup) {
+	for first := range stored {
+		group := []*storedBatch{first}
+	more:
+		for {
+			select {
+			case sb, ok := <-stored:
+				if !ok {
+					break more
+				}
+				group = append(group, sb)
+			default:
+				break more
+			}
+		}
+		in.applyGroup(group, repairs)
+	}
+}
+
+// applyGroup updates the profiles of a group of stored batches, releases
+// their locks, and acknowledges their messages; those of a group with
+// customers to rebuild are acknowledged once the rebuilds are done, off
+// the applier, as a rebuild waits for batches the applier has yet to
+// apply.
+func (in *Ingest) applyGroup(group []*storedBatch, repairs *sync.WaitGroup) {
+	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+	defer cancel()
+	var events []memory.Event
+	var created []bool
+	var jobs []job
+	now := group[0].now
+	for _, sb := range group {
+		events = append(events, sb.events...)
+		created = append(created, sb.created...)
+		jobs = append(jobs, sb.jobs...)
+		now = later(now, sb.now)
+	}
+	stale := in.applyNew(ctx, events, created, now)
+	for _, sb := range group {
+		sb.unlock()
+	}
+	rebuild := in.toRebuild(jobs, events, created, stale)
+	if len(rebuild) == 0 {
+		ack(in, jobs)
+		return
+	}
+	repairs.Go(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+		defer cancel()
+		in.repair(ctx, rebuild)
+		ack(in, jobs)
+	})
+}
+
+func ack(in *Ingest, jobs []job) {
+	for _, j := range jobs {
 		if err := j.msg.Ack(); err != nil {
 			in.logger.Warn("ack event", "id", j.ev.ID, "err", err)
 		}
 	}
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // decodeMsg reads an event from a stream message: an Event on SubjectIn,
@@ -258,17 +351,18 @@ func (in *Ingest) applyNew(ctx context.Context, events []memory.Event, created [
 	return stale
 }
 
-// repair rebuilds the profiles of customers with redelivered events the
-// store already held. A redelivery means an earlier attempt did not finish:
-// it may have stored the events and stopped before their profile write, and
+// toRebuild returns the customers whose profiles must be rebuilt from
+// their stored events: those with redelivered events the store already
+// held, and those in stale (profiles from before the profile kept its
+// exact state). A redelivery means an earlier attempt did not finish: it
+// may have stored the events and stopped before their profile write, and
 // applying only new events would then lose them for good. Rebuilding from
 // the stored events is exact whichever way the earlier attempt ended; it
 // cannot race that attempt, which gave up (batchTimeout) before the stream
 // redelivers (ackWait), and it holds the customer's lock alone, so no
 // other batch is between storing and applying events of the customer
-// (customerLocks). Customers in stale (profiles from before the
-// profile kept its exact state) are rebuilt too, once.
-func (in *Ingest) repair(ctx context.Context, jobs []job, events []memory.Event, created []bool, stale []string) {
+// (customerLocks).
+func (in *Ingest) toRebuild(jobs []job, events []memory.Event, created []bool, stale []string) []string {
 	customers := make(map[string]bool)
 	for _, id := range stale {
 		customers[id] = true
@@ -281,7 +375,16 @@ func (in *Ingest) repair(ctx context.Context, jobs []job, events []memory.Event,
 			customers[events[i].CustomerID] = true
 		}
 	}
+	out := make([]string, 0, len(customers))
 	for id := range customers {
+		out = append(out, id)
+	}
+	return out
+}
+
+// repair rebuilds the profiles of customers.
+func (in *Ingest) repair(ctx context.Context, customers []string) {
+	for _, id := range customers {
 		if _, err := in.Rebuild(ctx, id); err != nil {
 			in.logger.Error("rebuild profile", "customer", id, "err", err)
 			continue

@@ -66,8 +66,8 @@ type Config struct {
 	// Batch is how many messages the consumer takes at once
 	// (default DefaultBatch).
 	Batch int
-	// Workers is how many batches are stored and applied at once
-	// (default DefaultWorkers).
+	// Workers is how many batches are decoded, resolved and stored at
+	// once (default DefaultWorkers); one applier writes their profiles.
 	Workers int
 	// Stream is the event stream's name (default DefaultStream).
 	Stream string

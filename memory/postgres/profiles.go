@@ -121,8 +121,13 @@ const (
 	lockProfilesSQL = `SELECT r.id, p.customer_id, p.doc FROM customers r
 		JOIN profiles p ON p.customer_id = coalesce(r.merged_into, r.id)
 		WHERE r.id = ANY($1) ORDER BY p.customer_id FOR UPDATE OF p`
-	writeProfilesSQL = `UPDATE profiles p SET doc = u.doc::jsonb, updated_at = $3
-		FROM unnest($1::text[], $2::text[]) u(id, doc) WHERE p.customer_id = u.id`
+	// The documents travel as one JSON array, not as a text[] of
+	// documents: one parameter of a few hundred kilobytes costs pgx a
+	// copy, an array of them far more.
+	writeProfilesSQL = `UPDATE profiles p SET doc = d.doc, updated_at = $3
+		FROM unnest($1::text[]) WITH ORDINALITY u(id, n)
+		JOIN json_array_elements($2::json) WITH ORDINALITY d(doc, n) USING (n)
+		WHERE p.customer_id = u.id`
 )
 
 // UpdateProfiles updates many profiles in one transaction of two round
@@ -190,7 +195,7 @@ func (s *Store) updateProfiles(ctx context.Context, customerIDs []string, update
 		p.CustomerID = cus
 	}
 	now := s.stamp()
-	data := make([]string, len(order))
+	data := []byte{'['}
 	for i, cus := range order {
 		p := profiles[cus]
 		p.CustomerID, p.UpdatedAt = cus, now
@@ -198,10 +203,14 @@ func (s *Store) updateProfiles(ctx context.Context, customerIDs []string, update
 		if err != nil {
 			return err
 		}
-		data[i] = string(b)
+		if i > 0 {
+			data = append(data, ',')
+		}
+		data = append(data, b...)
 	}
+	data = append(data, ']')
 	batch = &pgx.Batch{}
-	batch.Queue(writeProfilesSQL, order, data, now)
+	batch.Queue(writeProfilesSQL, order, string(data), now)
 	batch.Queue("COMMIT")
 	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
 		return err
