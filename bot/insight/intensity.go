@@ -36,7 +36,7 @@ func addIntensityWords() {
 		"有没有人在管", "是不是故意", "凭什么", "还想怎样", "想怎么样", "什么意思啊", "有意思吗", "好意思吗", "你们是干什么的",
 		"干什么吃的", "这就是你们的", "就这服务", "就这态度", "还有没有", "能不能负点责",
 		"are you kidding", "are you serious", "you've got to be kidding", "you have got to be kidding", "is this a joke",
-		"seriously?", "how hard is it", "how hard can it be", "what exactly", "what is wrong with", "what's wrong with you",
+		"seriously?", "unbelievable", "beyond belief", "离谱", "how hard is it", "how hard can it be", "what exactly", "what is wrong with", "what's wrong with you",
 		"do you even", "does anyone even", "is anyone even", "anyone even", "who does that", "how is this acceptable",
 		"how is that acceptable", "how is this possible", "why is it so hard", "why is this so hard", "why should i",
 		"what am i paying for", "what did i pay for", "is anybody", "does anyone there")
@@ -59,7 +59,7 @@ func addIntensityWords() {
 		"i expect", "today or", "by today", "this instant", "at once")
 	cue(cueAccuse, 1, "骗子", "诈骗", "骗人", "骗钱", "坑人", "黑店", "故意的", "是不是故意", "故意不", "scam", "scammer", "scammers", "fraud",
 		"stealing", "steal my", "theft", "rip-off", "ripoff", "rip off", "liars", "lying to me", "lied to me")
-	cue(cueWorry, 1, "会不会丢", "会不会被", "会不会影响", "会不会没", "会不会退", "不会丢", "不会没", "没了吧", "丢了吧", "坏了吧", "有影响", "有没有影响", "正常吗", "是不是丢",
+	cue(cueWorry, 1, "是不是卡", "卡在哪", "是不是被", "是不是出", "是不是坏", "会不会丢", "会不会被", "会不会影响", "会不会没", "会不会退", "不会丢", "不会没", "没了吧", "丢了吧", "坏了吧", "有影响", "有没有影响", "正常吗", "是不是丢",
 		"能不能赶上", "赶得上吗", "来得及吗", "还能到吗", "能收到吗", "收得到吗", "怎么办啊", "好担心", "怕来不及", "万一",
 		"is that normal", "is this normal", "is it normal", "did it work", "did it go through", "go through?",
 		"will it still", "will it arrive", "will it make it", "make it in time", "won't make it", "worried",

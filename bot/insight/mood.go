@@ -51,6 +51,9 @@ func (r *reading) scoreMoods(hits []hit) {
 			continue
 		}
 		negs, factor := r.modifiers(hits, i)
+		if negs == 0 && deniedClause(r.t.norm, h.start) {
+			negs = 1 // "不是对服务不满意，就是…", "it's not that I'm unhappy, I just…"
+		}
 		for _, f := range h.e.feats {
 			if f.kind != kMood {
 				continue
@@ -98,7 +101,9 @@ func (r *reading) scoreMoods(hits []hit) {
 	// A run of question marks is impatience when something is wrong
 	// already, puzzlement otherwise.
 	if r.questionRuns > 0 {
-		if neg > 0 {
+		callout := r.intents[intentIndex(IntentGreeting)] > 0 || r.intents[intentIndex(IntentHumanRequest)] > 0
+		if neg > 0 || callout {
+			// "hello?? anyone here??" calls out, impatiently.
 			r.moods[mFrustrated] += 0.8 * float64(r.questionRuns)
 		} else if r.moods[mHappy] == 0 {
 			r.moods[mConfused] += 0.8
@@ -121,8 +126,8 @@ func (r *reading) scoreMoods(hits []hit) {
 		r.moods[mHappy] = 0
 	}
 	// Cheerful punctuation: "thanks!!", "hello there!".
-	if neg == 0 && strings.Contains(n, "!") && (r.moods[mHappy] > 0 ||
-		r.intents[intentIndex(IntentThanks)] > 0 || r.intents[intentIndex(IntentGreeting)] > 0) {
+	// A greeting with "!" is friendly, not delighted ("Hello!").
+	if neg == 0 && strings.Contains(n, "!") && (r.moods[mHappy] > 0 || r.intents[intentIndex(IntentThanks)] > 0) {
 		r.moods[mHappy] += 1.2
 	}
 	// Insisting: the same request three times ("人工！人工！人工！").
@@ -381,6 +386,10 @@ func (r *reading) scoreCues() {
 		m[to] += 0.5
 	}
 	m[to] += 0.5 * r.intensity
+	// A deadline behind the request makes it pressing ("下周婚礼要穿").
+	if r.cues[cueDeadline] >= 2 && m[mAngry]+m[mFrustrated] < moodAt {
+		m[mAnxious] += 0.6
+	}
 	if w := r.cues[cueWorry]; w > 0 {
 		m[mAnxious] += min(w, 2) * 0.9
 	}
@@ -388,4 +397,21 @@ func (r *reading) scoreCues() {
 		m[mAngry]+m[mFrustrated] < 2 && r.intensity == 0 {
 		m[mConfused] += 1.2
 	}
+}
+
+// deniedClause reports whether the clause holding byte offset at opens by
+// denying itself in favour of what follows: "不是对服务不满意，就是用不上",
+// "it's not that I'm unhappy, I just don't use it".
+func deniedClause(norm string, at int) bool {
+	start := strings.LastIndexAny(norm[:at], ",.!?;\n") + 1
+	clause := strings.TrimLeft(norm[start:at], " ")
+	for _, p := range [...]string{"不是", "并不是", "倒不是", "也不是", "not that", "it's not that", "it isn't that",
+		"not because", "this isn't about", "it's not about"} {
+		if strings.HasPrefix(clause, p) {
+			rest := norm[at:]
+			return strings.Contains(rest, "就是") || strings.Contains(rest, "只是") || strings.Contains(rest, "而是") ||
+				strings.Contains(rest, "just") || strings.Contains(rest, "only") || strings.Contains(rest, "simply")
+		}
+	}
+	return false
 }

@@ -105,7 +105,9 @@ func step(turns []Turn, states []turnState) Insight {
 
 	if i > 0 {
 		prev := states[i-1]
-		prevUnresolved := turns[i-1].BotReply != "" && !turns[i-1].Resolved
+		// The problem is still open when the last answer did not help or
+		// the customer is writing again before any answer.
+		prevUnresolved := sig.Unresolved > 0 && !turns[i-1].Resolved
 		// A follow-up without a topic of its own ("上周你也是这么说的",
 		// "order 7781") continues the previous one.
 		if intent == IntentOther && r.inject < 2 && topical(prev.intent) {

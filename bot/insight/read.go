@@ -171,12 +171,34 @@ func (r *reading) decideIntent() {
 			}
 		}
 	}
+	// A concrete request beats the words that describe its object: "能换个
+	// 大一码的吗" asks for an exchange, "refund me, it never came" for money.
+	if best != "" && !concrete(best) && best != IntentComplaint {
+		for _, in := range intentPriority {
+			if s := sc[idx(in)]; concrete(in) && in != IntentHumanRequest && s >= 3 && s >= top*0.75 {
+				best, second = in, top
+				top = s
+				break
+			}
+		}
+	}
+	// Charged after cancelling is a subscription that will not stop.
+	if best == IntentPaymentBilling && sc[idx(IntentCancelSubscription)] >= 1 {
+		best = IntentCancelSubscription
+	}
 	// Venting that only names a topic ("the quality", "delivery time")
-	// without asking anything is a complaint about it.
+	// without asking anything is a complaint about it; so is venting
+	// that names nothing ("太失望了") and an accusing rhetorical
+	// question ("你们到底有没有人管").
 	venting := r.moods[mAngry]+r.moods[mFrustrated] >= 1.5 && r.moods[mHappy] < 1
-	if best != "" && best != IntentComplaint && !concrete(best) && top < 3 && venting && !r.asks() {
+	angryOnly := r.mood == MoodAngry || r.mood == MoodFrustrated
+	switch {
+	case best != "" && best != IntentComplaint && !concrete(best) && venting && (!r.asks() || r.cues[cueRhetoric] > 0) &&
+		!r.requests() && (top < 3 || r.intensity >= pointsRhetoric || r.mood == MoodAngry):
 		second, top = top, max(top, 2)
 		best = IntentComplaint
+	case (best == "" || top < 1) && angryOnly && !r.asks():
+		best, second, top = IntentComplaint, top, 2
 	}
 	small := ""
 	smallTop := 0.0
@@ -185,14 +207,19 @@ func (r *reading) decideIntent() {
 			small, smallTop = in, s
 		}
 	}
+	// Thanks or delight with nothing asked is an acknowledgement, even
+	// when it names the topic: "Refund received, thanks!".
+	if smallTop >= 3 && small == IntentThanks && !r.asks() && !r.requests() && !negativeMood(r.mood) {
+		best = ""
+	}
 	switch {
-	case r.inject >= 2 && top < 3:
+	case r.inject >= 4 || (r.inject >= 2 && top < 3):
 		// An attempt to instruct the assistant is not a request to serve.
 		r.intent, r.intentConf = IntentOther, 0.6
 	case best != "" && top >= 1 && !(smallTop >= 2 && top < 2):
 		r.intent = best
 		r.intentConf = confidence(top, second)
-	case small != "":
+	case small != "" && (best == "" || top < 1 || smallTop >= 2):
 		r.intent = small
 		r.intentConf = confidence(smallTop, top)
 	default:
@@ -252,6 +279,20 @@ func returnsValue(t *text, h hit) bool {
 			return true
 		default:
 			return next[0] >= '0' && next[0] <= '9'
+		}
+	}
+	return false
+}
+
+// requests reports whether the message asks for something to be done:
+// "I want", "please", "能不能", "帮我".
+func (r *reading) requests() bool {
+	n := r.t.norm
+	for _, q := range [...]string{"想要", "我要", "要求", "帮我", "请", "麻烦", "能不能", "可以", "能否", "给我",
+		"i want", "i need", "i'd like", "i would like", "please", "pls", "can i", "can you", "could you", "let me",
+		"send me", "give me"} {
+		if strings.Contains(n, q) {
+			return true
 		}
 	}
 	return false

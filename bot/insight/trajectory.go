@@ -122,11 +122,16 @@ func signals(turns []Turn, states []turnState) Signals {
 			}
 		}
 	}
+	// Answers that did not help, back to the last one that did; a turn
+	// the bot did not answer at all (the customer wrote twice) neither
+	// helps nor breaks the streak.
 	for k := last - 1; k >= 0; k-- {
-		if turns[k].Resolved || turns[k].BotReply == "" {
+		if turns[k].Resolved {
 			break
 		}
-		s.Unresolved++
+		if turns[k].BotReply != "" {
+			s.Unresolved++
+		}
 	}
 	var gaps int64
 	nGaps := 0
@@ -232,7 +237,7 @@ func trajectory(states []turnState, sig Signals, cur *reading, intent string) Tr
 			negBefore++
 		}
 	}
-	addF("sustained_negative", 0.05*float64(negBefore))
+	addF("sustained_negative", 0.08*float64(negBefore))
 	switch tr.Trend {
 	case TrendWorsening:
 		addF("worsening", 0.12)

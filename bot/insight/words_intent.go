@@ -11,7 +11,7 @@ func addIntentWords() {
 		"物流信息", "物流状态", "查物流", "查快递", "快递单号", "运单号", "单号", "还没到", "还没收到", "没收到", "没有收到",
 		"收不到货", "发货了吗", "发货了没", "发货没", "什么时候发货", "怎么还没发货", "还没发货", "不发货", "什么时候到",
 		"几时到", "到了没", "到没到", "签收", "物流不动", "物流没更新", "物流一直没", "包裹在哪", "包裹到哪", "卡在", "派送中",
-		"取消订单", "修改订单", "没有发货", "没有收到货", "还没发", "没发出", "订单号", "订单怎么", "订单一直", "下单", "没发货", "几天了还没",
+		"取消订单", "修改订单", "没有发货", "没有收到货", "还没发", "没发出", "订单号", "订单怎么", "订单一直", "没发货", "几天了还没",
 		"什么时候能到", "什么时候能收到", "啥时候到", "到底到哪", "快递到哪", "货到哪",
 		"where is my order", "where's my order", "where is my package", "where's my package", "where is my parcel",
 		"where's my parcel", "where is my stuff", "where is it", "where's it", "order status", "track my order",
@@ -22,7 +22,7 @@ func addIntentWords() {
 		"marked as delivered", "says delivered", "shows delivered",
 		"stuck in transit", "lost package", "lost parcel", "still not here", "still no package", "where the hell is",
 		"still waiting for my order", "still waiting on my order", "not delivered", "wasn't delivered", "status of my order")
-	in(IntentOrderStatus, 1.5, "订单", "包裹", "my order", "my package", "my parcel")
+	in(IntentOrderStatus, 1.5, "下单", "订单", "包裹", "my order", "my package", "my parcel")
 	in(IntentOrderStatus, 1, "order", "package", "parcel", "arrive")
 
 	in(IntentShipping, 3, "运费", "包邮", "邮费", "配送", "几天到", "多久到", "多久能到", "几天能到", "发什么快递", "哪家快递",
@@ -188,7 +188,7 @@ func addIntentWords() {
 		"safe for", "good for", "made in", "what's it made", "compatible with", "work with", "works with",
 		"能用吗", "可以用吗", "适用", "孕妇", "能不能用", "可以调", "能调", "带不带", "送不送", "赠品", "有没有送", "充绒量",
 		"含量", "重量", "产地", "保修期", "质保", "上一代", "有什么不同", "对比", "有现货", "还有货", "什么材质", "多少毫升",
-		"多长", "多宽")
+		"多长", "多宽", "色的吗", "色吗", "色的有吗", "回购", "in stock in", "come in other")
 	in(IntentSizeFit, 3, "size up", "size down", "fit me", "fits", "fitting", "chest", "shoulders", "which size",
 		"what size should", "size should i", "size guide", "size chart", "sizes run", "usual size", "my size", "m or l",
 		"s or m", "选什么码", "拿什么码", "多大的码", "码会不会", "码合适", "尺码表", "尺码准", "身高", "多高", "平时穿")
@@ -196,19 +196,22 @@ func addIntentWords() {
 		"on my statement", "my statement", "card declined", "card got declined", "payment failed", "payment went through",
 		"billed", "charged me", "a charge", "货到付款", "退差价", "价格降了", "降价", "对公转账", "抬头", "税号", "多扣钱",
 		"扣了我", "付款失败", "支付不了")
-	in(IntentCancelSubscription, 3, "annual plan", "monthly plan", "auto renew", "auto-renew", "auto-renewal", "renews",
+	in(IntentCancelSubscription, 1, "annual plan", "monthly plan")
+	in(IntentCancelSubscription, 3, "auto renew", "auto-renew", "auto-renewal", "renews",
 		"stop my plan", "let me cancel", "cancel it", "cancel my", "停掉订阅", "关掉自动", "不续", "退订", "停止续费", "关闭续费",
 		"不想续", "别再续")
 	in(IntentTechSupport, 3, "crashes", "crashing", "timing out", "times out", "timed out", "logging me out",
 		"logged me out", "reset email", "verification email", "never got the code", "didn't get the code", "a code i never",
 		"reinstall", "reinstalled", "won't let me", "can't access", "cannot access", "not loading", "doesn't load",
-		"export", "import", "upload", "notification", "notifications", "add a teammate", "add a user", "admin",
+		"export", "import", "upload", "notification", "notifications", "add a teammate", "add a user", "admin panel", "been down",
+		"down for", "is broken", "went down",
 		"扫码", "二维码", "没反应", "登不进", "进不去", "同步不了", "导出", "数据丢", "更新之后", "更新后", "一点开就", "验证码")
 	in(IntentMembership, 3, "platinum", "gold member", "silver member", "member discount", "member price", "reward",
 		"rewards", "my points", "points expire", "birthday coupon", "生日券", "福利", "权益", "会员日", "金卡", "银卡",
 		"等级", "升级", "降级", "清零", "积分", "兑换")
 	in(IntentHumanRequest, 3, "someone who can", "anyone real", "a real one", "a person", "an actual human", "talk to someone",
 		"speak to someone", "human please", "a human", "人工呢", "真人", "找个人", "有没有人工", "人工客服", "rg")
+	in(IntentThanks, 2, "ok", "okay", "okie", "kk", "嗯嗯", "好吧", "行吧")
 	in(IntentThanks, 3, "lifesaver", "you rock", "you're the best", "you guys are the best", "bye", "goodbye",
 		"have a nice day", "have a good day", "再见", "拜拜", "好嘞", "好哒", "好滴", "好的呢")
 	in(IntentGreeting, 3, "hi there", "hello there", "anyone around", "hiii", "hii", "heya", "hola", "嗨喽", "哈喽哈喽")

@@ -10,7 +10,7 @@ func addMoodWords() {
 		"nmd", "cnm", "mlgb", "nnd", "尼玛", "你妈", "妈的", "艹", "操你", "狗屁", "什么玩意", "fuck", "fucking",
 		"fucked", "bullshit", "furious", "idiot", "idiots", "morons", "screw you", "shame on you", "🤬", "🖕")
 	mood(mAngry, 2, "愤怒", "火大", "恼火", "垃圾", "骗子", "太过分", "搞什么", "什么破", "滚", "坑人", "有病", "恶心",
-		"流氓", "强盗", "黑店", "受够了", "要个说法", "给个说法", "讨个说法", "曝光", "12315", "消协", "律师", "起诉",
+		"流氓", "强盗", "黑店", "受够了", "要个说法", "给个说法", "给我个说法", "给我一个说法", "讨个说法", "曝光", "12315", "消协", "律师", "起诉",
 		"欺骗", "骗人", "坑爹", "什么态度", "卧槽", "我靠", "tm", "欺负人", "忽悠", "太坑", "无良", "活该", "欺人太甚",
 		"angry", "pissed", "scam", "unacceptable", "worst", "hate", "wtf", "outrageous", "disgusting", "disgrace",
 		"pathetic", "incompetent", "liar", "lied", "fraud", "rip off", "ripoff", "shit", "crap", "damn", "ffs",
@@ -28,7 +28,7 @@ func addMoodWords() {
 		"i told you", "already told", "already asked", "third time", "😤", "🙄", "😒", "😩", "😫", "🤦", "-_-", "=_=", "😑")
 	mood(mFrustrated, 1.2, "烦", "郁闷", "耽误", "没用", "不行", "不好", "糟糕", "难受", "不开心", "伤心", "后悔", "头疼",
 		"等了", "怎么还", "到底", "究竟", "慢", "差", "破损", "坏了", "发错", "少发", "漏发", "不回", "几天了",
-		"好几天", "一个星期", "一周了", "半个月", "质量差", "不值", "唉", "哎", "annoying", "annoyed", "again", "still",
+		"好几天", "一个星期", "一周了", "半个月", "质量差", "不值", "唉", "哎", "annoying", "annoyed", "again",
 		"waited", "waiting", "sad", "poor", "bad", "broken", "damaged", "defective", "delayed", "delay",
 		"slow", "forever", "ages", "sigh", "hassle", "mess", "regret", "whatever", "as usual",
 		"😞", "😔", "😢", "😭", "💔", "😓", ":(", ":-(", "☹")
@@ -44,7 +44,7 @@ func addMoodWords() {
 		"afraid", "missing", "stolen", "lost", "deadline",
 		"quickly", "soon", "😬")
 
-	mood(mConfused, 2, "不明白", "不懂", "看不懂", "什么意思", "搞不清", "糊涂", "迷糊", "找不到", "怎么弄", "怎么操作",
+	mood(mConfused, 2, "不明白", "不懂", "看不懂", "什么意思", "搞不清", "糊涂", "迷糊", "找不到",
 		"看不明白", "没看懂", "懵", "一头雾水", "什么情况", "啥情况", "怎么会这样", "不知道怎么", "不会弄", "不会操作",
 		"confused", "confusing", "don't understand", "do not understand", "makes no sense", "doesn't make sense",
 		"what does that mean", "i'm lost", "no idea", "can't find", "cannot find", "huh", "🤔", "😕", "😵")
@@ -59,17 +59,20 @@ func addMoodWords() {
 		"thrilled", "delighted", "superb", "outstanding", "great job", "😍", "🥰", "🤩", "🎉", "💯", "^_^")
 	mood(mHappy, 1.2, "喜欢", "棒", "不错", "赞", "靠谱", "厉害", "耐心", "哈哈", "嘿嘿", "舒服", "好看", "划算", "放心了",
 		"感谢", "很好", "挺好", "真好", "可靠", "great", "love", "nice", "glad", "pleased", "helpful", "lovely",
-		"haha", "works now", "resolved", "solved", "appreciate", "thank you", "good", "😀", "😃", "😄", "😁",
+		"haha", "works now", "resolved", "solved", "appreciate", "good", "😀", "😃", "😄", "😁",
 		"😊", "😆", "😘", "❤", "♥", "👍", "👌", "🌹", ":)", ":-)", ":d", "^^", "😂")
 	mood(mHappy, 0.4, "谢谢", "多谢", "谢啦", "好的", "没问题", "收到", "明白了", "thanks", "thx", "ok", "okay",
 		"no problem", "got it", "fine", "🙂")
 
-	mood(mFrustrated, 1, "一直", "又", "算了", "还没", "没到账", "还不到", "still", "always", "nobody", "no one", "seriously",
+	mood(mFrustrated, 1, "一直", "又", "算了", "还没", "没到账", "还不到", "always", "nobody", "no one", "seriously",
 		"come on", "weeks", "days", "hours")
 	mood(mFrustrated, 0.8, "late", "wrong")
 	mood(mAnxious, 0.9, "怎么办", "please help", "help me")
 	mood(mAnxious, 0.6, "马上", "今天", "明天", "tomorrow", "tonight", "help")
-	mood(mConfused, 0.6, "哪里", "在哪", "why", "为什么", "best")
+	mood(mConfused, 0.6, "why", "为什么", "best")
+	mood(mConfused, 0.4, "哪里", "在哪")
+	// A how-to question is a question, not confusion: "这个裙子想退，怎么弄".
+	mood(mConfused, 0.8, "怎么弄", "怎么操作")
 	// Blockers: common phrases that contain a mood word but carry none
 	// ("不好意思" is "excuse me", not "not good").
 	mood(mHappy, 0, "麻烦", "不好意思", "差不多", "没关系", "没事", "不客气", "不用谢", "慢慢", "滚动", "滚筒", "不错过",
@@ -79,7 +82,8 @@ func addMoodWords() {
 	mood(mHappy, 0.6, "还好", "辛苦了", "😉")
 	mood(mHappy, 0.5, "cool")
 	mood(mHappy, 2, "yay", "woohoo", "yess", "found it", "可以了", "好了好了", "太棒了", "🎂", "🥳")
-	mood(mHappy, 1.2, "lol", "lmao", "xswl", "哈哈哈", "～", "~")
+	mood(mHappy, 1.2, "lol", "lmao", "xswl", "哈哈哈")
+	mood(mHappy, 0.6, "～", "~")
 	mood(mAnxious, 0.6, "🙏")
 	mood(mAnxious, 2, "钱扣了", "钱被扣了", "扣了钱", "is blocked", "are blocked", "team is blocked", "is down", "went down",
 		"崩了", "挂了", "parcel lost", "package lost", "is lost", "lost my", "被偷", "丢件", "丢失", "in an hour",
@@ -98,6 +102,29 @@ func addMoodWords() {
 	mood(mAnxious, 0, "不急", "不着急", "不用急", "不担心")
 	mood(mHappy, 0.8, "放心", "不错的")
 
+
+	// "still" alone is neutral ("can I still return it?"); still waiting,
+	// still nothing is not.
+	mood(mFrustrated, 1.5, "still not", "still no", "still hasn't", "still haven't", "still isn't", "still doesn't",
+		"still won't", "still can't", "still waiting", "still nothing", "still says", "still shows", "still broken",
+		"still the same", "still missing", "still pending", "still processing")
+	mood(mHappy, 0.4, "thank you", "thank u")
+	// Defects and service failures.
+	mood(mFrustrated, 1.2, "褪色", "掉色", "起球", "开线", "压扁", "变形", "漏了", "被拒", "驳回", "拒绝了", "soaked",
+		"falling apart", "fell apart", "ripped", "torn", "stained", "faded", "on hold", "disconnected", "hung up",
+		"rejected", "denied", "declined again", "no one answers", "nobody answers", "没人接", "打不通")
+	mood(mFrustrated, 2, "gone downhill", "went downhill", "越来越差", "越来越不行", "nothing like", "doesn't look like",
+		"不像图片", "什么服务", "说来说去", "going nowhere", "getting nowhere", "now what", "心寒", "寒心")
+	mood(mHappy, 0, "差价", "not to be rude", "no offense", "no offence", "无意冒犯", "good morning", "good evening",
+		"good afternoon", "good night", "good day")
+	mood(mHappy, 2, "exactly what i", "just what i", "exactly what we")
+	mood(mConfused, 2, "don't get it", "i don't get", "dont get it", "which is it", "which one is it", "哪个对",
+		"哪个是对的", "到底哪个", "到底是哪", "can someone explain", "please explain", "explain why", "怎么多了",
+		"怎么少了", "怎么降了", "怎么变了", "only shows", "doesn't show", "don't see", "can't see", "not showing", "只显示")
+	mood(mAnxious, 1.2, "really need", "i need it", "need that money", "房租", "rent is due", "losing sales",
+		"losing money", "please escalate", "就完了", "只能买一次", "first time right", "right first time")
+
+	mood(mFrustrated, 2, "not great", "not good", "not ideal", "not impressed", "not cool", "not fine", "no good")
 	neg := func(words ...string) { add(kNegator, 0, 1, words...) }
 	neg("不", "没", "没有", "不太", "不是很", "不怎么", "并不", "并没有", "从不", "从没", "别", "不要", "不是", "不算", "毫不",
 		"一点也不", "一点都不", "根本不", "根本没", "绝不", "未", "无", "不会", "不用", "没那么", "也没",
@@ -177,10 +204,10 @@ func addCueWords() {
 		"bad review", "report you", "bbb", "lawyer", "sue", "chargeback", "complaint", "switch to", "cancel everything",
 		"last time i", "one star")
 
-	cue(cuePolite, 1, "请问", "能帮我", "帮我查", "辛苦", "please", "could you", "would you", "kindly", "if possible",
+	cue(cuePolite, 1, "能帮我", "帮我查", "辛苦", "please", "could you", "would you", "kindly", "if possible",
 		"when you get a chance")
 	// Apologetic politeness: the customer excuses themselves for asking.
-	cue(cuePolite, 2, "麻烦", "不好意思", "打扰", "劳驾", "sorry to bother", "sorry to ask", "sorry for bothering",
+	cue(cuePolite, 2, "请问", "麻烦", "不好意思", "打扰", "劳驾", "sorry to bother", "sorry to ask", "sorry for bothering",
 		"sorry to chase", "sorry to be a pain", "apologies for")
 	cue(cueWronged, 2, "被偷", "偷了", "stolen")
 
