@@ -158,7 +158,6 @@ func addIntentWords() {
 	in(IntentTechSupport, 3, "页面空白", "blank page", "404", "卡住了", "加载不了", "报错了", "白屏了", "打不开网页",
 		"page is blank", "keeps logging me out", "logged out", "two factor", "won't sync", "can't upload", "上传不了")
 
-
 	// Paraphrases: the same requests in other words, so the lexicons reach
 	// beyond the phrasings they were first written from.
 	in(IntentOrderStatus, 3, "hasn't shipped", "has not shipped", "not shipped yet", "when will it ship", "when will my order ship",

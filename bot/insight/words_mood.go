@@ -102,7 +102,6 @@ func addMoodWords() {
 	mood(mAnxious, 0, "不急", "不着急", "不用急", "不担心")
 	mood(mHappy, 0.8, "放心", "不错的")
 
-
 	// "still" alone is neutral ("can I still return it?"); still waiting,
 	// still nothing is not.
 	mood(mFrustrated, 1.5, "still not", "still no", "still hasn't", "still haven't", "still isn't", "still doesn't",
