@@ -119,3 +119,40 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 	wait("chat left the console", `document.querySelector('#mine li[data-handoff="h1"]') === null && document.getElementById("reply").disabled`)
 }
+
+// TestApprovalsInBrowser: an admin approves a proactive draft after editing
+// it; the draft's text (with markup) is shown as text.
+func TestApprovalsInBrowser(t *testing.T) {
+	ctx := browsertest.New(t)
+	e := newEnv(t, nil)
+	e.addAgent("root", console.RoleAdmin)
+	browsertest.SetLanguage(ctx, t, "en-US")
+	if _, err := chromedp.Run(ctx, chromedp.Navigate(e.srv.URL+"/console/")); err != nil {
+		t.Fatal(err)
+	}
+	run := func(what, expr string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](expr)); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	browsertest.WaitFor(ctx, t, "login form", `!document.getElementById("login-view").hidden`)
+	run("login", `document.getElementById("login-name").value = "root";
+		document.getElementById("login-password").value = "password-root";
+		document.getElementById("login-submit").click()`)
+	browsertest.WaitFor(ctx, t, "approvals tab", `!document.getElementById("tab-approvals").hidden`)
+	run("open approvals", `document.getElementById("tab-approvals").click()`)
+	browsertest.WaitFor(ctx, t, "draft listed", `document.querySelector('#approvals li[data-draft="d1"] textarea') !== null`)
+	imgs, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#approvals img").length`))
+	if err != nil || imgs != 0 {
+		t.Fatalf("draft markup became HTML: %d images, %v", imgs, err)
+	}
+	run("edit", `document.querySelector('#approvals li[data-draft="d1"] textarea').value = "Need a hand with your refund?";
+		document.querySelector('#approvals li[data-draft="d1"] button[data-verb="edit"]').click()`)
+	browsertest.WaitFor(ctx, t, "draft done", `document.querySelector('#approvals li[data-draft="d1"]') === null`)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.decisions) != 1 || e.decisions[0] != "/api/v1/proactive/approvals/d1/edit by=root text=Need a hand with your refund?" {
+		t.Fatalf("API saw %q", e.decisions)
+	}
+}

@@ -239,7 +239,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, c.cookie(sess.ID, sess.ExpiresAt))
 	c.logger.Info("login", "agent", agent.Name)
-	writeJSON(w, http.StatusOK, map[string]any{"agent": viewOf(agent), "csrf": sess.CSRF})
+	writeJSON(w, http.StatusOK, c.meBody(agent, sess))
 }
 
 func (c *Console) cookie(value string, expires time.Time) *http.Cookie {
@@ -269,8 +269,13 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request, a authedRequest
 }
 
 func (c *Console) me(w http.ResponseWriter, _ *http.Request, a authedRequest) {
-	writeJSON(w, http.StatusOK, map[string]any{"agent": viewOf(a.agent), "csrf": a.sess.CSRF,
-		"approvals": c.cfg.APIBase != "" && a.agent.IsAdmin()})
+	writeJSON(w, http.StatusOK, c.meBody(a.agent, a.sess))
+}
+
+// meBody is what login and api/me tell the browser: who it is, its CSRF
+// token, and whether it may use the approval queue.
+func (c *Console) meBody(a Agent, s Session) map[string]any {
+	return map[string]any{"agent": viewOf(a), "csrf": s.CSRF, "approvals": c.cfg.APIBase != "" && a.IsAdmin()}
 }
 
 // apiCall forwards a request to the gateway's admin API.
