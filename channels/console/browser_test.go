@@ -106,6 +106,16 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("gateway received %+v", msgs)
 	}
 
+	// The console's connection drops; what the customer says meanwhile
+	// arrives after the reconnect, once, in order.
+	js("drop the connection", `window.kairosConsole.state.ws.close()`)
+	wait("offline", `document.getElementById("conn").dataset.state === "offline"`)
+	e.desk.say("c1", "你好？")
+	e.desk.say("c1", "还在吗？")
+	wait("missed messages after the reconnect", `(() => {
+		const ms = Array.from(document.querySelectorAll("#messages li[data-seq]")).map((m) => m.dataset.seq + ":" + m.textContent);
+		return ms.length === 5 && ms[3] === "4:你好？" && ms[4] === "5:还在吗？"; })()`)
+
 	// A note and the resolution.
 	js("note", `document.getElementById("note").value = "warehouse confirmed"; document.getElementById("add-note").click()`)
 	wait("note shown", `document.getElementById("p-notes").textContent.includes("warehouse confirmed")`)
