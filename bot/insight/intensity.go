@@ -353,5 +353,23 @@ func (r *reading) scoreIntensity() {
 	if r.cues[cueDemand] > 0 || endsOnNow(r.t) {
 		r.demand = true
 	}
+	if nowAlone(r.t.norm) {
+		// "I want a person. Now." — a one-word order is the written
+		// form of raising one's voice.
+		r.demand = true
+		p += pointsPatience
+	}
 	r.intensity = p
+}
+
+// nowAlone reports a sentence that is only "now" or "现在" ("I want a
+// refund. now.", "转人工。现在！").
+func nowAlone(norm string) bool {
+	for s := range strings.FieldsFuncSeq(norm, func(r rune) bool { return strings.ContainsRune(".!?\n", r) }) {
+		switch strings.Trim(s, " ,") {
+		case "now", "right now", "现在", "马上", "立刻", "立刻马上":
+			return true
+		}
+	}
+	return false
 }

@@ -117,6 +117,14 @@ func (r *reading) scoreMoods(hits []hit) {
 	// complaint.
 	// The praise goes to whichever of anger and frustration the message
 	// already shows ("呵呵" is bitter, "just great" weary).
+	// Praise in a message about something that went wrong, with no "but"
+	// to balance it, is sarcasm too: "45 minutes on hold and then
+	// disconnected. Amazing service."
+	if r.positiveWords && neg >= 1.5 && r.moods[mHappy] < 3 && r.cues[cueContrast] == 0 && r.cues[cuePolite] == 0 &&
+		r.intents[intentIndex(IntentThanks)] == 0 && praiseLast(n) && !strings.Contains(n, "but") &&
+		!strings.Contains(n, "但") && !strings.Contains(n, "不过") {
+		r.sarcasm += 2
+	}
 	if r.sarcasm > 0 || (r.positiveEmoji && neg >= 1 && !r.positiveWords) {
 		to := mFrustrated
 		if r.moods[mAngry] > r.moods[mFrustrated] {
@@ -411,6 +419,28 @@ func deniedClause(norm string, at int) bool {
 			rest := norm[at:]
 			return strings.Contains(rest, "就是") || strings.Contains(rest, "只是") || strings.Contains(rest, "而是") ||
 				strings.Contains(rest, "just") || strings.Contains(rest, "only") || strings.Contains(rest, "simply")
+		}
+	}
+	return false
+}
+
+// praiseLast reports whether the message ends on a short sentence of
+// praise ("Amazing service.", "效率可真高"): the shape of sarcasm after bad
+// news, unlike praise that opens a message and a problem that follows.
+func praiseLast(norm string) bool {
+	norm = strings.TrimRight(norm, " .!?~")
+	cut := strings.LastIndexAny(norm, ".!?\n")
+	last := norm[cut+1:]
+	if utf8.RuneCountInString(last) > 20 || cut < 0 {
+		return false
+	}
+	t := newText(last)
+	var buf [8]hit
+	for _, h := range moodLex.find(t, buf[:0]) {
+		for _, f := range h.e.feats {
+			if f.kind == kMood && f.label == mHappy && f.w >= 1 {
+				return true
+			}
 		}
 	}
 	return false

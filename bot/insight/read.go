@@ -165,7 +165,7 @@ func (r *reading) decideIntent() {
 	// request beside the venting is the intent.
 	if best == IntentComplaint {
 		for _, in := range intentPriority {
-			if s := sc[idx(in)]; concrete(in) && s >= 3 && s >= top*0.75 {
+			if s := sc[idx(in)]; concrete(in) && s >= 3 {
 				best = in
 				break
 			}
@@ -188,13 +188,13 @@ func (r *reading) decideIntent() {
 	}
 	// Venting that only names a topic ("the quality", "delivery time")
 	// without asking anything is a complaint about it; so is venting
-	// that names nothing ("太失望了") and an accusing rhetorical
-	// question ("你们到底有没有人管").
+	// that names nothing ("太失望了"). An accusing rhetorical question
+	// ("你们到底…?") asks nothing.
 	venting := r.moods[mAngry]+r.moods[mFrustrated] >= 1.5 && r.moods[mHappy] < 1
 	angryOnly := r.mood == MoodAngry || r.mood == MoodFrustrated
 	switch {
 	case best != "" && best != IntentComplaint && !concrete(best) && venting && (!r.asks() || r.cues[cueRhetoric] > 0) &&
-		!r.requests() && (top < 3 || r.intensity >= pointsRhetoric || r.mood == MoodAngry):
+		!r.requests() && top < 3:
 		second, top = top, max(top, 2)
 		best = IntentComplaint
 	case (best == "" || top < 1) && angryOnly && !r.asks():
@@ -209,8 +209,11 @@ func (r *reading) decideIntent() {
 	}
 	// Thanks or delight with nothing asked is an acknowledgement, even
 	// when it names the topic: "Refund received, thanks!".
-	if smallTop >= 3 && small == IntentThanks && !r.asks() && !r.requests() && !negativeMood(r.mood) {
-		best = ""
+	ack := r.acknowledges()
+	thanks := small == IntentThanks && smallTop >= 3
+	if ((thanks && (ack || r.mood == MoodHappy)) || (small == "" && r.mood == MoodHappy && ack)) &&
+		!r.asks() && !r.requests() {
+		best, small, smallTop = "", IntentThanks, max(smallTop, 2)
 	}
 	switch {
 	case r.inject >= 4 || (r.inject >= 2 && top < 3):
@@ -290,7 +293,20 @@ func (r *reading) requests() bool {
 	n := r.t.norm
 	for _, q := range [...]string{"想要", "我要", "要求", "帮我", "请", "麻烦", "能不能", "可以", "能否", "给我",
 		"i want", "i need", "i'd like", "i would like", "please", "pls", "can i", "can you", "could you", "let me",
-		"send me", "give me"} {
+		"send me", "give me", "tell me", "发我", "发一下", "告诉我", "帮忙"} {
+		if strings.Contains(n, q) {
+			return true
+		}
+	}
+	return false
+}
+
+// acknowledges reports whether the message says something is done or has
+// come: "received", "works now", "收到了", "退款了".
+func (r *reading) acknowledges() bool {
+	n := r.t.norm
+	for _, q := range [...]string{"收到", "到了", "好了", "解决", "搞定", "退款了", "到账了", "可以了", "成功了", "received",
+		"got it", "came through", "arrived", "works", "worked", "done", "sorted", "fixed", "all set", "resolved"} {
 		if strings.Contains(n, q) {
 			return true
 		}
