@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/kairoscx/kairos/bot/handoff"
 	"github.com/kairoscx/kairos/bot/insight"
@@ -17,6 +18,8 @@ import (
 // handoff.
 type Handoff interface {
 	Owner(conversationID string) (handoff.Record, bool)
+	// Latest is the conversation's newest handoff, whatever its status.
+	Latest(conversationID string) (handoff.Record, bool)
 	Forward(ctx context.Context, r handoff.Record, m memory.Message, channel, lang string) error
 	Open(ctx context.Context, req handoff.OpenRequest) (handoff.Record, error)
 	Policy() handoff.Policy
@@ -111,7 +114,13 @@ func (e *Engine) handoffBefore(j job) bool {
 	}
 	p := k.h.Policy()
 	in := insight.Analyze(j.msg.Text)
-	prev, unresolved := e.moods.lastOf(j.msg.ConversationID)
+	// Answers from before the last handoff were the humans' concern: they
+	// do not count towards handing over again.
+	var since time.Time
+	if r, ok := k.h.Latest(j.msg.ConversationID); ok {
+		since = r.CreatedAt
+	}
+	prev, unresolved := e.moods.lastOf(j.msg.ConversationID, since)
 	if prev != nil {
 		in.Trajectory = prev.Trajectory
 	}
@@ -149,8 +158,13 @@ func (e *Engine) handoffAfter(j job) {
 	defer cancel()
 	log := e.log.With("conversation", j.msg.ConversationID, "seq", j.msg.Seq)
 	p := k.h.Policy()
-	// Unresolved answers were weighed before the turn.
+	// Unresolved answers were weighed before the turn. Right after an agent
+	// handed back, the trajectory still carries the mood that led to the
+	// handoff: it does not send the customer back by itself.
 	s := handoff.Signals{Text: j.msg.Text, Insight: in, HasTrajectory: true}
+	if r, ok := k.h.Latest(j.msg.ConversationID); ok && r.ResolvedAt != nil && e.now().Sub(*r.ResolvedAt) < handoffCooldown {
+		s.HasTrajectory = false
+	}
 	d := p.Decide(s)
 	var who *customerTier
 	if !d.Escalate && p.VIPRiskThreshold > 0 && in.Trajectory.EscalationRisk >= p.VIPRiskThreshold {
@@ -203,9 +217,13 @@ func (e *Engine) openHandoff(ctx context.Context, log *slog.Logger, k *handoffHo
 	log.Info("handed over", "handoff", r.HandoffID, "reason", d.Reason, "queue", r.Queue)
 }
 
+// handoffCooldown is how long after an agent handed a conversation back
+// the mood trajectory alone does not hand it over again.
+const handoffCooldown = 10 * time.Minute
+
 // lastOf returns the conversation's last analysed turn and how many bot
-// answers in a row, up to it, were not grounded.
-func (b *moodBook) lastOf(conversationID string) (*insight.Insight, int) {
+// answers in a row, up to it and after since, were not grounded.
+func (b *moodBook) lastOf(conversationID string, since time.Time) (*insight.Insight, int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c := b.convs[conversationID]
@@ -215,7 +233,7 @@ func (b *moodBook) lastOf(conversationID string) (*insight.Insight, int) {
 	n := 0
 	for i := len(c.turns) - 1; i >= 0; i-- {
 		t := c.turns[i]
-		if t.BotReply == "" || t.Resolved {
+		if t.BotReply == "" || t.Resolved || !t.At.After(since) {
 			break
 		}
 		n++

@@ -387,3 +387,35 @@ func eventually(t testing.TB, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestNoReescalationAfterHandBack: the unanswered questions that led to a
+// handoff do not hand the conversation over again once the agent hands it
+// back; the bot answers.
+func TestNoReescalationAfterHandBack(t *testing.T) {
+	c := startCluster(t, nil)
+	desk := newDesk(t, c.srv)
+	ctx := context.Background()
+	sess, err := c.a.e.Connect(ctx, "web", channels.Identity{Kind: "web_visitor", Value: "lc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := attach(t, c.a, sess.ConversationID)
+	for j, m := range []string{"你们的发票抬头能改吗", "那电子发票在哪里下载", "怎么开增值税专票"} {
+		r := receive(t, c.a, sess, fmt.Sprint("c", j), m)
+		conn.waitFor(t, "a reply to "+m, func(o channels.Outbound) bool { return o.Kind == channels.OutMessage && o.ReplyTo == r.Seq })
+	}
+	rec, ok := c.a.svc.Owner(sess.ConversationID)
+	if !ok {
+		t.Fatal("no handoff after two unanswered questions")
+	}
+	if cl := desk.request(t, handoff.SubjectClaim, handoff.ClaimRequest{V: 1, HandoffID: rec.HandoffID, AgentID: "alice"}); !cl.OK {
+		t.Fatalf("claim = %+v", cl)
+	}
+	desk.publish(t, handoff.ConvSubject(sess.ConversationID, "resolved"), handoff.Resolution{V: 1, AgentID: "alice", Summary: "专票已开具"})
+	eventually(t, "the hand-back", func() bool { _, ok := c.a.svc.Owner(sess.ConversationID); return !ok })
+	r := receive(t, c.a, sess, "c9", "发票什么时候寄出")
+	conn.waitFor(t, "the bot's answer", func(o channels.Outbound) bool { return o.Role == "bot" && o.ReplyTo == r.Seq })
+	if _, ok := c.a.svc.Owner(sess.ConversationID); ok {
+		t.Fatal("handed over again right after the hand-back")
+	}
+}

@@ -146,6 +146,7 @@ func (s *Service) applyLocal(r Record) {
 		return
 	}
 	s.records[r.HandoffID] = r
+	s.noteLatest(r)
 }
 
 // load returns how many chats an agent has and may have. The count comes

@@ -88,6 +88,7 @@ type Service struct {
 	mu       sync.RWMutex
 	records  map[string]Record // mirror of h.*
 	convs    map[string]string // mirror of c.*: conversation → handoff id
+	latest   map[string]string // conversation → its newest handoff (any status)
 	presence map[string]Presence
 
 	ctx     context.Context
@@ -139,7 +140,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	s := &Service{
 		cfg: cfg, policy: policy, log: log.With("component", "handoff"), now: cfg.Now,
 		nc: cfg.Conn, js: js,
-		records: map[string]Record{}, convs: map[string]string{}, presence: map[string]Presence{},
+		records: map[string]Record{}, convs: map[string]string{}, latest: map[string]string{}, presence: map[string]Presence{},
 		sem: make(chan struct{}, 64),
 	}
 	if s.state, s.agents, err = ensure(ctx, js, cfg.Replicas, cfg.Routing.PresenceTTL); err != nil {
@@ -325,6 +326,7 @@ func (s *Service) applyState(e jetstream.KeyValueEntry) {
 			return
 		}
 		s.records[id] = r
+		s.noteLatest(r)
 	case strings.HasPrefix(key, "c."):
 		if del {
 			delete(s.convs, key[2:])
@@ -347,6 +349,23 @@ func (s *Service) applyPresence(e jetstream.KeyValueEntry) {
 		return
 	}
 	s.presence[id] = p
+}
+
+// noteLatest keeps the conversation's newest handoff; s.mu is held.
+func (s *Service) noteLatest(r Record) {
+	if cur, ok := s.records[s.latest[r.ConversationID]]; ok && cur.HandoffID != r.HandoffID && cur.CreatedAt.After(r.CreatedAt) {
+		return
+	}
+	s.latest[r.ConversationID] = r.HandoffID
+}
+
+// Latest returns the conversation's newest handoff, whatever its status,
+// from the node's mirror.
+func (s *Service) Latest(conversationID string) (Record, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	r, ok := s.records[s.latest[conversationID]]
+	return r, ok
 }
 
 // cached returns the mirrored record of a handoff, if any. It reflects
