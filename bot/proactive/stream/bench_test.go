@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kairoscx/kairos/bot/proactive"
+	"github.com/kairoscx/kairos/bot/proactive/internal/benchdata"
 	"github.com/kairoscx/kairos/bot/proactive/sample"
 	"github.com/kairoscx/kairos/bot/proactive/stream"
 	"github.com/kairoscx/kairos/channels"
@@ -26,67 +26,32 @@ import (
 // the page and product views the benchmark sends.
 func matrix50(tb testing.TB) *proactive.Matrix {
 	tb.Helper()
-	files := map[string][]byte{}
-	ents, _ := sample.FS.ReadDir(".")
-	for _, e := range ents {
-		if b, err := sample.FS.ReadFile(e.Name()); err == nil && len(e.Name()) > 5 && e.Name()[len(e.Name())-5:] == ".yaml" {
-			files[e.Name()] = b
-		}
-	}
-	for i := len(files); i < 50; i++ {
-		typ := []string{"page_view", "product_view"}[i%2]
-		cond := fmt.Sprintf(`count(recent("%s", "30m"), path(.props.url) contains "p%d") >= 3 && len(recent("order_placed", "1d")) == 0`, typ, i)
-		if typ == "product_view" {
-			cond = fmt.Sprintf(`event.props.sku == "SKU-%d" && num(event.props.stock) == 0 && then("page_view", "product_view", "10m")`, i)
-		}
-		src := fmt.Sprintf("id: gen_%d\non: [%s]\npriority: %d\nholdout: 0.1\ncondition: '%s'\nactions:\n  - type: tag\n    tag: gen%d\nguardrails:\n  cooldown: 1d\n", i, typ, i, cond, i)
-		files[fmt.Sprintf("gen_%d.yaml", i)] = []byte(src)
-	}
-	m, err := proactive.Compile(files)
+	m, err := benchdata.Matrix50()
 	if err != nil {
 		tb.Fatal(err)
-	}
-	if len(m.Triggers()) != 50 {
-		tb.Fatalf("%d triggers", len(m.Triggers()))
 	}
 	return m
 }
 
 func benchEvents(n, customers int, at time.Time) []memory.Event {
-	rng := rand.New(rand.NewPCG(1, 2))
-	out := make([]memory.Event, n)
-	for i := range out {
-		c := fmt.Sprintf("cus_%06d", rng.IntN(customers))
-		var props []byte
-		typ := "page_view"
-		if i%3 == 2 {
-			typ = "product_view"
-			props, _ = json.Marshal(map[string]any{"sku": fmt.Sprintf("SKU-%d", rng.IntN(60)), "stock": rng.IntN(3)})
-		} else {
-			props, _ = json.Marshal(map[string]any{"url": fmt.Sprintf("https://shop.example.com/p%d/item", rng.IntN(60)), "title": "x"})
-		}
-		out[i] = memory.Event{ID: fmt.Sprintf("b%d", i), CustomerID: c, Type: typ, Source: "web", Props: props,
-			At: at.Add(time.Duration(i) * time.Millisecond)}
-	}
-	return out
+	return benchdata.Events(n, customers, at, "b")
 }
 
 // BenchmarkEngineEvaluate is the engine alone: events/s evaluated against
 // 50 triggers (no NATS), on however many goroutines GOMAXPROCS allows.
+// (bot/proactive's BenchmarkEngine is the same with CPU per event.)
 func BenchmarkEngineEvaluate(b *testing.B) {
 	now := time.Now()
 	eng, err := proactive.New(proactive.Config{State: proactive.NewMemState(), Now: func() time.Time { return now }, MaxLag: -1}, matrix50(b))
 	if err != nil {
 		b.Fatal(err)
 	}
-	evs := benchEvents(200_000, 20_000, now.Add(-time.Hour))
+	evs := benchEvents(b.N, 20_000, now.Add(-time.Hour))
 	var i atomic.Int64
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			ev := evs[int(i.Add(1))%len(evs)]
-			ev.ID = fmt.Sprint(ev.ID, "-", i.Load())
-			if err := eng.HandleEvent(context.Background(), ev); err != nil {
+			if err := eng.HandleEvent(context.Background(), evs[i.Add(1)-1]); err != nil {
 				b.Error(err)
 				return
 			}
@@ -222,7 +187,26 @@ func BenchmarkPipelineVsBareJetStream(b *testing.B) {
 		start = time.Now()
 		publishAll(b, js2, subjects, payloads, ids)
 		deadline := time.Now().Add(5 * time.Minute)
+		lastDbg := time.Now()
 		for eng.Evaluated.Load() < n {
+			if testing.Verbose() && time.Since(lastDbg) > time.Second { // progress with -v
+				lastDbg = time.Now()
+				ri, _ := js2.Consumer(ctx, stream.EventsStream, stream.RouterDurable)
+				var rp, ra uint64
+				if ri != nil {
+					if inf, err := ri.Info(ctx); err == nil {
+						rp, ra = inf.NumPending, uint64(inf.NumAckPending)
+					}
+				}
+				ws, _ := js2.Stream(ctx, stream.WorkStream)
+				var wm uint64
+				if ws != nil {
+					if inf, err := ws.Info(ctx); err == nil {
+						wm = inf.State.Msgs
+					}
+				}
+				b.Logf("t=%.1fs evaluated=%d router pending=%d ackpending=%d work msgs=%d", time.Since(start).Seconds(), eng.Evaluated.Load(), rp, ra, wm)
+			}
 			if time.Now().After(deadline) {
 				b.Fatalf("pipeline evaluated %d of %d", eng.Evaluated.Load(), n)
 			}

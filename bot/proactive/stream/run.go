@@ -205,7 +205,7 @@ type routed struct {
 }
 
 func (r *Runner) route(ctx context.Context, cons jetstream.Consumer) error {
-	iter, err := cons.Messages(jetstream.PullMaxMessages(2 * routeBatch))
+	iter, err := cons.Messages(jetstream.PullMaxMessages(routeInFlight))
 	if err != nil {
 		return fmt.Errorf("proactive stream: route: %w", err)
 	}
@@ -213,90 +213,83 @@ func (r *Runner) route(ctx context.Context, cons jetstream.Consumer) error {
 		<-ctx.Done()
 		iter.Stop()
 	}()
-	msgs := make(chan jetstream.Msg, routeBatch)
-	go func() {
-		defer close(msgs)
-		for {
-			m, err := iter.Next()
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-				return
-			}
-			if err != nil {
-				r.logger.Debug("router pull", "err", err)
-				continue
-			}
-			msgs <- m
-		}
+	// Events are re-published asynchronously and in order; a second
+	// goroutine acknowledges each source message once the work stream has
+	// stored its copy (and asks for a redelivery when it has not), so the
+	// router never waits for a round trip per event or per batch: up to
+	// routeInFlight copies are in flight.
+	inflight := make(chan routedMsg, routeInFlight)
+	var acks sync.WaitGroup
+	acks.Go(func() { r.ackRouted(inflight) })
+	defer func() {
+		close(inflight)
+		acks.Wait()
 	}()
-	for batch := collect(msgs, routeBatch); batch != nil; batch = collect(msgs, routeBatch) {
-		r.routeBatch(ctx, batch)
-	}
-	return nil
-}
-
-// routeBatch is how many events are re-published before waiting for the
-// stream's acknowledgements.
-const routeBatch = 500
-
-// collect waits for one message, then takes what else is waiting, up to
-// n; nil means closed.
-func collect(msgs <-chan jetstream.Msg, n int) []jetstream.Msg {
-	m, ok := <-msgs
-	if !ok {
-		return nil
-	}
-	batch := []jetstream.Msg{m}
-	for len(batch) < n {
-		select {
-		case m, ok := <-msgs:
-			if !ok {
-				return batch
-			}
-			batch = append(batch, m)
-		default:
-			return batch
+	for {
+		m, err := iter.Next()
+		if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+			return nil
 		}
-	}
-	return batch
-}
-
-// routeBatch re-publishes a batch asynchronously and acknowledges each
-// source message once its copy is in the work stream.
-func (r *Runner) routeBatch(ctx context.Context, batch []jetstream.Msg) {
-	type pending struct {
-		m jetstream.Msg
-		f jetstream.PubAckFuture
-	}
-	var ps []pending
-	for _, m := range batch {
-		ev, err := r.decode(ctx, m)
 		if err != nil {
-			if errors.Is(err, memory.ErrInvalid) {
-				_ = m.Term() // the ingest consumer logs it
-				continue
-			}
-			r.logger.Warn("route event; redelivering", "subject", m.Subject(), "err", err)
-			_ = m.NakWithDelay(5 * time.Second)
+			r.logger.Debug("router pull", "err", err)
 			continue
 		}
-		b, _ := json.Marshal(routed{V: 1, Event: ev})
-		f, err := r.cfg.JS.PublishAsync(eventSubject(Partition(ev.CustomerID, r.cfg.Partitions)), b, jetstream.WithMsgID(ev.ID))
-		if err != nil {
-			r.logger.Warn("route event; redelivering", "id", ev.ID, "err", err)
-			_ = m.NakWithDelay(time.Second)
-			continue
+		if rm, ok := r.routeOne(ctx, m); ok {
+			inflight <- rm
 		}
-		ps = append(ps, pending{m, f})
 	}
-	timeout := time.After(30 * time.Second)
-	for _, p := range ps {
+}
+
+// routeInFlight bounds the re-published events waiting for the work
+// stream's acknowledgement (below the JetStream context's async publish
+// limit, 4000 by default).
+const routeInFlight = 1000
+
+// routedMsg is a source message and its copy's publish acknowledgement.
+type routedMsg struct {
+	m jetstream.Msg
+	f jetstream.PubAckFuture
+}
+
+// routeOne decodes a source event and publishes it, asynchronously, to its
+// customer's partition (the event id is the message id, so a redelivered
+// source message is stored once). Invalid events are terminated; others
+// that cannot be routed now are redelivered later.
+func (r *Runner) routeOne(ctx context.Context, m jetstream.Msg) (routedMsg, bool) {
+	ev, err := r.decode(ctx, m)
+	if err != nil {
+		if errors.Is(err, memory.ErrInvalid) {
+			_ = m.Term() // the ingest consumer logs it
+			return routedMsg{}, false
+		}
+		r.logger.Warn("route event; redelivering", "subject", m.Subject(), "err", err)
+		_ = m.NakWithDelay(5 * time.Second)
+		return routedMsg{}, false
+	}
+	b, _ := json.Marshal(routed{V: 1, Event: ev})
+	f, err := r.cfg.JS.PublishAsync(eventSubject(Partition(ev.CustomerID, r.cfg.Partitions)), b, jetstream.WithMsgID(ev.ID))
+	if err != nil {
+		r.logger.Warn("route event; redelivering", "id", ev.ID, "err", err)
+		_ = m.NakWithDelay(time.Second)
+		return routedMsg{}, false
+	}
+	return routedMsg{m, f}, true
+}
+
+// ackRouted acknowledges source messages as their copies are stored, in
+// publish order.
+func (r *Runner) ackRouted(inflight <-chan routedMsg) {
+	timeout := time.NewTimer(time.Hour)
+	defer timeout.Stop()
+	for p := range inflight {
+		timeout.Reset(30 * time.Second)
 		select {
 		case <-p.f.Ok():
 			_ = p.m.Ack()
 		case err := <-p.f.Err():
 			r.logger.Warn("route event; redelivering", "err", err)
 			_ = p.m.NakWithDelay(time.Second)
-		case <-timeout:
+		case <-timeout.C:
 			_ = p.m.NakWithDelay(time.Second)
 		}
 	}
