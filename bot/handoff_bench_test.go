@@ -46,7 +46,10 @@ func BenchmarkHandoffRelay(b *testing.B) {
 	if cl := desk.request(b, handoff.SubjectClaim, handoff.ClaimRequest{V: 1, HandoffID: rec.HandoffID, AgentID: "alice"}); !cl.OK {
 		b.Fatalf("claim: %+v", cl)
 	}
-	eventually(b, "node b sees the claim", func() bool { r, ok := c.b.svc.Owner(sess.ConversationID); return ok && r.Status == handoff.StatusClaimed })
+	eventually(b, "node b sees the claim", func() bool {
+		r, ok := c.b.svc.Owner(sess.ConversationID)
+		return ok && r.Status == handoff.StatusClaimed
+	})
 
 	b.Run("customer_to_agent", func(b *testing.B) {
 		got := make(chan *nats.Msg, 16)
