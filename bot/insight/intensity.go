@@ -81,9 +81,17 @@ func waitedDays(norm string) float64 {
 	// Chinese: a number then a unit, with a waiting word before or "了"
 	// after it.
 	for i := 0; i < len(norm); {
+		if norm[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(norm[i:])
+		if !strings.ContainsRune("个星礼周月天日小分", r) {
+			i += size
+			continue
+		}
 		unit, ulen := zhUnit(norm[i:])
 		if unit == 0 {
-			_, size := utf8.DecodeRuneInString(norm[i:])
 			i += size
 			continue
 		}
@@ -193,6 +201,9 @@ var enUnits = map[string]float64{
 // enWaited finds "it's been 3 weeks", "waited two weeks", "for 10 days
 // now", "over a month", "for weeks", "day 4" in English.
 func enWaited(norm string) float64 {
+	if !containsAny(norm, "day", "week", "month", "hour", "min", "wk", "hr") {
+		return 0
+	}
 	words := strings.FieldsFunc(norm, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '\'') })
 	best := 0.0
 	for k, w := range words {
@@ -286,7 +297,7 @@ func ordinalRepeat(norm string) bool {
 		}
 		i += size
 	}
-	if !hasASCIILetter(norm) {
+	if !hasASCIILetter(norm) || !containsAny(norm, "time", "twice", "again", "replacement", "countless", "over and") {
 		return false
 	}
 	for _, p := range [...]string{"second time", "third time", "fourth time", "fifth time", "2nd time", "3rd time",
@@ -368,6 +379,15 @@ func nowAlone(norm string) bool {
 	for s := range strings.FieldsFuncSeq(norm, func(r rune) bool { return strings.ContainsRune(".!?\n", r) }) {
 		switch strings.Trim(s, " ,") {
 		case "now", "right now", "现在", "马上", "立刻", "立刻马上":
+			return true
+		}
+	}
+	return false
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, p := range subs {
+		if strings.Contains(s, p) {
 			return true
 		}
 	}
