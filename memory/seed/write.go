@@ -18,7 +18,7 @@ type Store interface {
 	CustomerByIdentity(ctx context.Context, id memory.Identity) (memory.Customer, bool, error)
 	LinkIdentity(ctx context.Context, customerID string, id memory.Identity, survivor string, reason string) (memory.Customer, error)
 	AppendEvents(ctx context.Context, events []memory.Event) (created []bool, err error)
-	UpdateProfile(ctx context.Context, customerID string, update func(*memory.Profile) error) (memory.Profile, error)
+	UpdateProfiles(ctx context.Context, customerIDs []string, update func(customerID string, p *memory.Profile) error) error
 	CurrentConversation(ctx context.Context, customerID, channel string, idleSince time.Time) (memory.Conversation, error)
 	AppendMessage(ctx context.Context, m memory.Message) (memory.Message, bool, error)
 }
@@ -160,13 +160,16 @@ func (w *writer) chunk(ctx context.Context, batch []Customer) error {
 			}
 		}
 	}
-	return w.each(ctx, len(ss), func(ctx context.Context, i int) error {
+	for i := range ss {
 		w.count(func(st *Stats) {
 			st.Events += len(ss[i].c.Events)
 			st.NewEvents += len(ss[i].fresh)
 		})
-		return w.finish(ctx, &ss[i])
-	})
+	}
+	if err := w.each(ctx, len(ss), func(ctx context.Context, i int) error { return w.chats(ctx, &ss[i]) }); err != nil {
+		return err
+	}
+	return w.profiles(ctx, ss)
 }
 
 // each runs f for 0..n-1 on a few goroutines and returns the first error.
@@ -227,34 +230,55 @@ func (w *writer) customer(ctx context.Context, c *Customer) (string, bool, error
 	return cust.ID, created, nil
 }
 
-// finish stores a new customer's chats and updates the profile.
-func (w *writer) finish(ctx context.Context, s *seeded) error {
-	var chats []Chat
-	if s.created {
-		// Chats have no ids to dedupe by across runs, so only a customer
-		// this run created gets them.
-		chats = s.c.Chats
-		for ci, ch := range chats {
-			if err := w.chat(ctx, s, ci, ch); err != nil {
-				return err
-			}
+// chats stores the support chats of a customer this run created. Chats
+// have no ids to dedupe by across runs, so only a customer this run
+// created gets them.
+func (w *writer) chats(ctx context.Context, s *seeded) error {
+	if !s.created {
+		return nil
+	}
+	for ci, ch := range s.c.Chats {
+		if err := w.chat(ctx, s, ci, ch); err != nil {
+			return err
 		}
 	}
-	if len(s.fresh) == 0 && len(chats) == 0 {
+	return nil
+}
+
+// profiles updates the profiles of a chunk's customers with their new
+// events and chats, in one UpdateProfiles transaction: a chunk costs one
+// commit, not one per customer.
+func (w *writer) profiles(ctx context.Context, ss []seeded) error {
+	var ids []string
+	byID := make(map[string]*seeded)
+	for i := range ss {
+		s := &ss[i]
+		if len(s.fresh) == 0 && !(s.created && len(s.c.Chats) > 0) {
+			continue
+		}
+		if _, dup := byID[s.id]; !dup {
+			ids = append(ids, s.id)
+		}
+		byID[s.id] = s
+	}
+	if len(ids) == 0 {
 		return nil
 	}
 	end := w.cfg.End
-	_, err := w.store.UpdateProfile(ctx, s.id, func(p *memory.Profile) error {
-		p.CustomerID = s.id
+	err := w.store.UpdateProfiles(ctx, ids, func(id string, p *memory.Profile) error {
+		s := byID[id]
+		p.CustomerID = id
 		for _, ev := range s.fresh {
 			profile.Apply(p, ev)
 		}
-		for _, ch := range chats {
-			first := true
-			for _, m := range ch.Messages {
-				if m.Role == memory.RoleCustomer {
-					profile.ApplyTurn(p, m.At, m.Intent, m.Mood, m.Valence, first)
-					first = false
+		if s.created {
+			for _, ch := range s.c.Chats {
+				first := true
+				for _, m := range ch.Messages {
+					if m.Role == memory.RoleCustomer {
+						profile.ApplyTurn(p, m.At, m.Intent, m.Mood, m.Valence, first)
+						first = false
+					}
 				}
 			}
 		}
@@ -263,7 +287,7 @@ func (w *writer) finish(ctx context.Context, s *seeded) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("seed: profile of %s: %w", s.c.Key, err)
+		return fmt.Errorf("seed: profiles: %w", err)
 	}
 	return nil
 }
