@@ -11,9 +11,9 @@ import (
 
 // The development sets in bot/testdata are the only labelled data tuned
 // against; the held-out *_test.jsonl files are never read here.
-const (
-	devUtterances = "../testdata/insight_dev.jsonl"
-	devDialogues  = "../testdata/dialogues_dev.jsonl"
+var (
+	devUtterances = []string{"../testdata/insight_dev.jsonl", "../testdata/insight_dev2.jsonl"}
+	devDialogues  = []string{"../testdata/dialogues_dev.jsonl", "../testdata/dialogues_dev2.jsonl"}
 )
 
 type devLine struct {
@@ -94,7 +94,14 @@ func TestDevScores(t *testing.T) {
 	var misses []string
 	o := NewOffline()
 	ctx := context.Background()
-	for _, l := range readDev(t, devUtterances) {
+	var utterances, dialogues []devLine
+	for _, p := range devUtterances {
+		utterances = append(utterances, readDev(t, p)...)
+	}
+	for _, p := range devDialogues {
+		dialogues = append(dialogues, readDev(t, p)...)
+	}
+	for _, l := range utterances {
 		in, _ := o.Analyze(ctx, []Turn{{Text: l.Text}}, nil)
 		intents[[2]string{l.Intent, in.Intent}]++
 		moods[[2]string{l.Mood.(string), in.Mood}]++
@@ -105,7 +112,7 @@ func TestDevScores(t *testing.T) {
 			misses = append(misses, "mood   "+l.Mood.(string)+" got "+in.Mood+": "+l.Text)
 		}
 	}
-	for _, l := range readDev(t, devDialogues) {
+	for _, l := range dialogues {
 		var turns []Turn
 		var earlier []Insight
 		escalated := false

@@ -65,9 +65,7 @@ func addIntensityWords() {
 		"will it still", "will it arrive", "will it make it", "make it in time", "won't make it", "worried",
 		"freaking out", "i hope", "hopefully", "what happens if", "what if", "be okay", "be ok", "am i going to lose",
 		"did i lose", "lose my", "at risk")
-	cue(cueContrast, 1, "但我", "但是我", "可我", "可是我", "明明", "但银行", "但是银行", "可是银行", "但卡里", "但是卡里",
-		"but i", "but my", "but it's", "but it is", "but the", "but there", "but it", "but you", "even though", "though i",
-		"although")
+	cue(cueContrast, 1, "但", "可是", "却", "明明", "可我", "but", "yet", "though", "although", "however", "whereas")
 	cue(cueReport, 1, "显示", "提示", "写的", "写着", "说是", "页面", "says", "said", "shows", "showing", "states",
 		"the site", "the page", "the listing", "the label", "the description", "the email")
 }
@@ -261,7 +259,7 @@ func enWaited(norm string) float64 {
 	// "day 4", "week 3": counting the days.
 	for k := 0; k+1 < len(words); k++ {
 		if u, ok := enUnits[words[k]]; ok && u >= 1 && !strings.HasSuffix(words[k], "s") {
-			if v := atoi(words[k+1]); v >= 2 && (k == 0 || words[k-1] == "it's" || words[k-1] == "now" || words[k-1] == "and") {
+			if v := atoi(words[k+1]); v >= 2 && (k == 0 || words[k-1] == "it's" || words[k-1] == "now" || words[k-1] == "and" || words[k-1] == "on") {
 				best = max(best, float64(v)*u)
 			}
 		}

@@ -399,10 +399,11 @@ func (r *reading) scoreCues() {
 		m[mAnxious] += 0.6
 	}
 	if w := r.cues[cueWorry]; w > 0 {
-		m[mAnxious] += min(w, 2) * 0.9
+		m[mAnxious] += min(w, 2) * 1.3
 	}
-	if r.cues[cueContrast] > 0 && (r.cues[cueReport] > 0 || strings.ContainsAny(r.t.norm, "?吗")) &&
-		m[mAngry]+m[mFrustrated] < 2 && r.intensity == 0 {
+	// What a page or message says set against what the customer sees or
+	// another page says: "the app says Pro but the invoice says Basic".
+	if r.cues[cueContrast] > 0 && r.cues[cueReport] > 0 && m[mAngry]+m[mFrustrated] < 2 && r.intensity == 0 {
 		m[mConfused] += 1.2
 	}
 }

@@ -175,7 +175,7 @@ func (r *reading) decideIntent() {
 	// 大一码的吗" asks for an exchange, "refund me, it never came" for money.
 	if best != "" && !concrete(best) && best != IntentComplaint {
 		for _, in := range intentPriority {
-			if s := sc[idx(in)]; concrete(in) && in != IntentHumanRequest && s >= 3 && s >= top*0.75 {
+			if s := sc[idx(in)]; concrete(in) && in != IntentHumanRequest && s >= 3 && (s >= top*0.75 || r.requests()) {
 				best, second = in, top
 				top = s
 				break

@@ -164,6 +164,10 @@ func splitDigits(w string) []wordPart {
 func (t *text) addToken(w string, i, j int) {
 	{
 		if w != "" {
+			// A possessive is its noun: "refund's been processing".
+			if base, ok := strings.CutSuffix(w, "'s"); ok && base != "" && !pronounS[base] {
+				w = base
+			}
 			if fix, ok := enFix[w]; ok {
 				w = fix
 			}
@@ -231,4 +235,11 @@ func elongated(norm string) bool {
 		}
 	}
 	return false
+}
+
+// pronounS are words whose "'s" is "is" or "has", not a possessive.
+var pronounS = map[string]bool{
+	"it": true, "that": true, "what": true, "where": true, "who": true, "he": true, "she": true, "there": true,
+	"here": true, "let": true, "how": true, "when": true, "why": true, "this": true, "everything": true,
+	"nothing": true, "something": true, "everyone": true, "nobody": true, "someone": true, "one": true,
 }
