@@ -188,15 +188,17 @@ func (w *wsConn) send(f map[string]any) {
 // await reads frames until one satisfies ok, failing after 10 s.
 func (w *wsConn) await(what string, ok func(map[string]any) bool) map[string]any {
 	w.t.Helper()
-	_ = w.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_ = w.ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+	var skipped []map[string]any
 	for {
 		var f map[string]any
 		if err := w.ws.ReadJSON(&f); err != nil {
-			w.t.Fatalf("waiting for %s: %v", what, err)
+			w.t.Fatalf("waiting for %s: %v (skipped %v)", what, err, skipped)
 		}
 		if ok(f) {
 			return f
 		}
+		skipped = append(skipped, f)
 	}
 }
 

@@ -173,20 +173,33 @@ func TestQueueVisibilityAndClaimRace(t *testing.T) {
 	// Both claim h1 at once: exactly one wins; the loser sees it gone.
 	alice.send(map[string]any{"type": "claim", "handoff_id": "h1"})
 	bob.send(map[string]any{"type": "claim", "handoff_id": "h1"})
-	ra, rb := alice.await("claim result", typeIs("claim")), bob.await("claim result", typeIs("claim"))
+	// The loser's "gone" may come before or after its claim answer.
+	claimAndGone := func(w *wsConn) (claim, gone map[string]any) {
+		w.await("claim result", func(f map[string]any) bool {
+			switch {
+			case f["type"] == "claim":
+				claim = f
+			case f["type"] == "gone" && f["handoff_id"] == "h1":
+				gone = f
+			}
+			return claim != nil && (claim["ok"] == true || gone != nil)
+		})
+		return claim, gone
+	}
+	ra, ga := claimAndGone(alice)
+	rb, gb := claimAndGone(bob)
 	if ra["ok"] == rb["ok"] {
 		t.Fatalf("claims: alice %v, bob %v; want exactly one winner", ra, rb)
 	}
-	winner, loser, loserName := "alice", bob, "bob"
+	winner, lost, gone := "alice", rb, gb
 	if rb["ok"] == true {
-		winner, loser, loserName = "bob", alice, "alice"
+		winner, lost, gone = "bob", ra, ga
 	}
 	if got := e.desk.handoff("h1"); got.AgentID != winner {
 		t.Fatalf("gateway owner %q, console winner %q", got.AgentID, winner)
 	}
-	g := loser.await("gone", func(f map[string]any) bool { return f["type"] == "gone" && f["handoff_id"] == "h1" })
-	if g["agent_id"] != winner {
-		t.Fatalf("%s was told %v", loserName, g)
+	if lost["error"] != "already_claimed" || gone["agent_id"] != winner {
+		t.Fatalf("the loser was told %v and %v", lost, gone)
 	}
 }
 

@@ -226,6 +226,13 @@ func (cl *client) owned(f inFrame) (Handoff, bool) {
 }
 
 func (cl *client) claim(ctx context.Context, f inFrame) {
+	// Another agent's claim may reach this console before this one's
+	// frame: tell the loser plainly rather than "not found".
+	if r, ok := cl.h.lookup(f.HandoffID); ok && r.Status == StatusClaimed && r.AgentID != cl.agent.Name && cl.agent.CanSeeQueue(r.Queue) {
+		cl.send(frame{"type": "claim", "handoff_id": r.HandoffID, "conversation_id": r.ConversationID, "ok": false,
+			"error": "already_claimed", "agent_id": r.AgentID})
+		return
+	}
 	r, ok := cl.visible(f)
 	if !ok {
 		return
