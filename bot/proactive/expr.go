@@ -29,6 +29,9 @@ type Event struct {
 	// memo holds the results of element predicates evaluated on this
 	// event while it sits in a window (see memoize).
 	memo []memoEntry
+	// pathOf and path cache path(.props[pathOf]) (boxed once).
+	pathOf string
+	path   any
 }
 
 // Customer is what conditions see of the customer beyond the profile.
@@ -53,6 +56,7 @@ type Env struct {
 
 	win      *window
 	item     [1]*Event     // the element a memoized predicate is evaluated on
+	itemBox  any           // item[:], boxed once
 	cache    []recentCache // recent() results of this evaluation
 	cacheBuf [8]recentCache
 }
@@ -60,7 +64,7 @@ type Env struct {
 type recentCache struct {
 	typ string
 	d   time.Duration
-	evs []*Event
+	evs any // []*Event, boxed once
 }
 
 // uses records which costly parts of the environment a program reads.
@@ -103,6 +107,15 @@ func (v inject) Visit(n *ast.Node) {
 	case *ast.BuiltinNode:
 		memoize(n, x)
 	case *ast.CallNode:
+		// path(x.props.name) on a window event is computed once per event.
+		if id, ok := x.Callee.(*ast.IdentifierNode); ok && id.Value == "path" && len(x.Arguments) == 1 {
+			if in, ok := x.Arguments[0].(*ast.CallNode); ok && len(in.Arguments) == 2 {
+				if iid, ok := in.Callee.(*ast.IdentifierNode); ok && iid.Value == "__prop" {
+					ast.Patch(n, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "__ppath"}, Arguments: in.Arguments})
+					return
+				}
+			}
+		}
 		if id, ok := x.Callee.(*ast.IdentifierNode); ok && windowFuncs[id.Value] {
 			if len(x.Arguments) == 0 || !isEnv(x.Arguments[0]) {
 				x.Arguments = append([]ast.Node{&ast.IdentifierNode{Value: "$env"}}, x.Arguments...)
@@ -138,6 +151,7 @@ func exprOptions(u *uses) []expr.Option {
 		expr.Function("without", fnWithout, new(func(*Env, string, string, any) bool)),
 		expr.Function("weekly", fnWeekly, new(func(*Env, string, string, int) []float64)),
 		expr.Function("__prop", fnProp, new(func(any, string) any)),
+		expr.Function("__ppath", fnPPath, new(func(any, string) string)),
 		expr.Function("__eprop", fnEProp, new(func(*Env, string) any)),
 		expr.Function("__it", fnIt, new(func(*Env) []*Event)),
 		expr.Function("__count", fnMemoCount, new(func(*Env, []*Event, *predicate) int)),
@@ -231,7 +245,7 @@ func fnRecent(params ...any) (any, error) {
 			return c.evs, nil
 		}
 	}
-	evs := env.win.recent(typ, env.Now.Add(-d), env.Now)
+	var evs any = env.win.recent(typ, env.Now.Add(-d), env.Now)
 	if env.cache == nil {
 		env.cache = env.cacheBuf[:0]
 	}
@@ -256,6 +270,25 @@ func fnProp(params ...any) (any, error) {
 		return nil, err
 	}
 	return fetch(props, name)
+}
+
+// fnPPath is path(x.props.name); for a window event the result is kept
+// on the event (every trigger reading the same URL shares it).
+func fnPPath(params ...any) (any, error) {
+	name := params[1].(string)
+	if ev, ok := params[0].(*Event); ok {
+		if ev.pathOf == name && ev.path != nil {
+			return ev.path, nil
+		}
+		s, _ := ev.Props[name].(string)
+		ev.pathOf, ev.path = name, urlPath(s)
+		return ev.path, nil
+	}
+	v, err := fnProp(params...)
+	if err != nil {
+		return nil, err
+	}
+	return fnPath(v)
 }
 
 // fnEProp is event.props.name.

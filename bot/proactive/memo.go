@@ -43,7 +43,7 @@ type memoEntry struct {
 
 // pureFuncs are the functions whose result depends on their arguments
 // only.
-var pureFuncs = map[string]bool{"__prop": true, "path": true, "num": true, "days": true, "hours": true, "minutes": true, "falling": true}
+var pureFuncs = map[string]bool{"__prop": true, "__ppath": true, "path": true, "num": true, "days": true, "hours": true, "minutes": true, "falling": true}
 
 // pureBuiltins are expr's builtins without side inputs.
 var pureBuiltins = map[string]bool{
@@ -141,7 +141,10 @@ func memoize(n *ast.Node, x *ast.BuiltinNode) {
 
 func fnIt(params ...any) (any, error) {
 	env := params[0].(*Env)
-	return env.item[:], nil
+	if env.itemBox == nil {
+		env.itemBox = env.item[:]
+	}
+	return env.itemBox, nil
 }
 
 // test evaluates p on ev, from ev's memo when it was evaluated before.
