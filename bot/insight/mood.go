@@ -80,6 +80,9 @@ func (r *reading) scoreMoods(hits []hit) {
 				weakHappy += w
 				continue
 			}
+			if f.label == mHappy && f.w > 0 && openerAck(r.t.norm, h) {
+				w *= 0.5 // "great, and is there a customs fee?": an acknowledgement
+			}
 			r.moods[f.label] += w
 			if f.label == mHappy && f.w > 0 {
 				if isEmoji(h.e.text) {
@@ -445,4 +448,16 @@ func praiseLast(norm string) bool {
 		}
 	}
 	return false
+}
+
+// openerAck reports a positive word that opens a message and is followed
+// by a comma and a question ("great, and is there a customs fee?", "nice,
+// do my points carry over?"): it acknowledges the last answer, it is not
+// delight.
+func openerAck(norm string, h hit) bool {
+	if strings.TrimLeft(norm[:h.start], " ") != "" {
+		return false
+	}
+	rest := strings.TrimLeft(norm[h.end:], " !")
+	return strings.HasPrefix(rest, ",") && strings.ContainsAny(rest, "?吗")
 }

@@ -291,7 +291,7 @@ func returnsValue(t *text, h hit) bool {
 // "I want", "please", "能不能", "帮我".
 func (r *reading) requests() bool {
 	n := r.t.norm
-	for _, q := range [...]string{"想要", "我要", "要求", "帮我", "请", "麻烦", "能不能", "可以", "能否", "给我",
+	for _, q := range [...]string{"想", "要", "能", "帮我", "请", "麻烦", "可以", "给我",
 		"i want", "i need", "i'd like", "i would like", "please", "pls", "can i", "can you", "could you", "let me",
 		"send me", "give me", "tell me", "发我", "发一下", "告诉我", "帮忙"} {
 		if strings.Contains(n, q) {

@@ -109,7 +109,9 @@ func addMoodWords() {
 		"still the same", "still missing", "still pending", "still processing")
 	mood(mHappy, 0.4, "thank you", "thank u")
 	// Defects and service failures.
-	mood(mFrustrated, 1.2, "褪色", "掉色", "起球", "开线", "压扁", "变形", "漏了", "被拒", "驳回", "拒绝了", "soaked",
+	// A defect alone is reported calmly as often as not; with any other
+	// cue it tips the message into annoyance.
+	mood(mFrustrated, 1, "褪色", "掉色", "起球", "开线", "压扁", "变形", "漏了", "被拒", "驳回", "拒绝了", "soaked",
 		"falling apart", "fell apart", "ripped", "torn", "stained", "faded", "on hold", "disconnected", "hung up",
 		"rejected", "denied", "declined again", "no one answers", "nobody answers", "没人接", "打不通")
 	mood(mFrustrated, 2, "gone downhill", "went downhill", "越来越差", "越来越不行", "nothing like", "doesn't look like",
@@ -124,6 +126,11 @@ func addMoodWords() {
 		"losing money", "please escalate", "就完了", "只能买一次", "first time right", "right first time")
 
 	mood(mFrustrated, 2, "not great", "not good", "not ideal", "not impressed", "not cool", "not fine", "no good")
+	// The bot going round in circles.
+	mood(mFrustrated, 1.5, "keeps giving", "keep giving", "keep getting", "keeps sending", "keep sending", "same answer",
+		"same link", "same reply", "same response", "same thing again", "同样的话", "一样的回答", "又是这句", "复读", "车轱辘话")
+	mood(mConfused, 2, "怎么突然", "为什么突然", "all of a sudden", "suddenly")
+	mood(mConfused, 0.8, "突然")
 	neg := func(words ...string) { add(kNegator, 0, 1, words...) }
 	neg("不", "没", "没有", "不太", "不是很", "不怎么", "并不", "并没有", "从不", "从没", "别", "不要", "不是", "不算", "毫不",
 		"一点也不", "一点都不", "根本不", "根本没", "绝不", "未", "无", "不会", "不用", "没那么", "也没",
