@@ -4,6 +4,7 @@ import (
 	"context"
 	"hash/maphash"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -132,7 +133,7 @@ func (e *Engine) handoffBefore(j job) bool {
 		s.Tier = who.tier
 		d = p.Decide(s)
 	}
-	if !d.Escalate {
+	if !d.Escalate || unattended(k, d) {
 		return false
 	}
 	e.openHandoff(ctx, log, k, j, in, d, who)
@@ -172,7 +173,7 @@ func (e *Engine) handoffAfter(j job) {
 		s.Tier = who.tier
 		d = p.Decide(s)
 	}
-	if d.Escalate {
+	if d.Escalate && !unattended(k, d) {
 		e.openHandoff(ctx, log, k, j, in, d, who)
 	}
 }
@@ -194,6 +195,23 @@ func (e *Engine) tierOf(ctx context.Context, log *slog.Logger, conversationID st
 		c.tier = p.Business.Tier
 	}
 	return c
+}
+
+// staffed is implemented by handoff services that know whether any agent
+// is online (handoff.Service).
+type staffed interface{ AgentsOnline() int }
+
+// unattended reports whether d is an automatic escalation (mood, low
+// confidence, tier) while no agent is online: the customer would only wait
+// in an empty queue, so the bot keeps answering (offering a human when the
+// mood calls for it). A customer's own request and sensitive topics always
+// hand over: they are queued and the customer is told the wait.
+func unattended(k *handoffHook, d handoff.Decision) bool {
+	st, ok := k.h.(staffed)
+	if !ok || st.AgentsOnline() > 0 {
+		return false
+	}
+	return d.Reason != handoff.ReasonHumanRequest && !strings.HasPrefix(d.Reason, handoff.ReasonSensitive)
 }
 
 func (e *Engine) openHandoff(ctx context.Context, log *slog.Logger, k *handoffHook, j job, in insight.Insight, d handoff.Decision, who *customerTier) {

@@ -348,6 +348,7 @@ func TestHandoffAcrossNodes(t *testing.T) {
 func TestEscalationPolicyInEngine(t *testing.T) {
 	c := startCluster(t, nil)
 	ctx := context.Background()
+	agentOnline(t, c)
 	for i, tc := range []struct {
 		msgs   []string
 		reason string
@@ -395,6 +396,7 @@ func TestNoReescalationAfterHandBack(t *testing.T) {
 	c := startCluster(t, nil)
 	desk := newDesk(t, c.srv)
 	ctx := context.Background()
+	agentOnline(t, c)
 	sess, err := c.a.e.Connect(ctx, "web", channels.Identity{Kind: "web_visitor", Value: "lc"})
 	if err != nil {
 		t.Fatal(err)
@@ -417,5 +419,49 @@ func TestNoReescalationAfterHandBack(t *testing.T) {
 	conn.waitFor(t, "the bot's answer", func(o channels.Outbound) bool { return o.Role == "bot" && o.ReplyTo == r.Seq })
 	if _, ok := c.a.svc.Owner(sess.ConversationID); ok {
 		t.Fatal("handed over again right after the hand-back")
+	}
+}
+
+// agentOnline reports an agent online on every queue and waits until node
+// A has seen it: automatic escalations need someone to take them.
+func agentOnline(t *testing.T, c *cluster) {
+	t.Helper()
+	desk := newDesk(t, c.srv)
+	if r := desk.request(t, handoff.SubjectPresence, handoff.Presence{V: 1, AgentID: "on-duty", Status: "online", MaxChats: 5,
+		Queues: []string{"refunds", "billing", "technical", "general"}}); !r.OK {
+		t.Fatalf("presence: %+v", r)
+	}
+	for deadline := time.Now().Add(10 * time.Second); c.a.svc.AgentsOnline() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("node A never saw the agent online")
+		}
+	}
+}
+
+// TestNoAutomaticHandoffWithNobodyOnline: with no agent online, two
+// unanswered questions do not send the customer into an empty queue (the
+// bot keeps answering), but asking for a human still queues them.
+func TestNoAutomaticHandoffWithNobodyOnline(t *testing.T) {
+	c := startCluster(t, nil)
+	ctx := context.Background()
+	sess, err := c.a.e.Connect(ctx, "web", channels.Identity{Kind: "web_visitor", Value: "alone"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := attach(t, c.a, sess.ConversationID)
+	for j, m := range []string{"你们的发票抬头能改吗", "那电子发票在哪里下载", "怎么开增值税专票"} {
+		r := receive(t, c.a, sess, fmt.Sprint("c", j), m)
+		conn.waitFor(t, "a reply to "+m, func(o channels.Outbound) bool { return o.Kind == channels.OutMessage && o.ReplyTo == r.Seq })
+	}
+	if rec, ok := c.a.svc.Owner(sess.ConversationID); ok {
+		t.Fatalf("handed over to an empty queue: %+v", rec)
+	}
+	if n := len(conn.seqs("bot")); n != 3 {
+		t.Fatalf("bot answered %d of 3 questions", n)
+	}
+	r := receive(t, c.a, sess, "c9", "转人工")
+	conn.waitFor(t, "the handoff notice", func(o channels.Outbound) bool { return o.Kind == channels.OutMessage && o.ReplyTo == r.Seq })
+	if rec, ok := c.a.svc.Owner(sess.ConversationID); !ok || rec.Reason != handoff.ReasonHumanRequest {
+		t.Fatalf("explicit request: owner %+v (%v), want a human_request handoff", rec, ok)
 	}
 }

@@ -63,6 +63,10 @@ func (s *Service) handleConv(m jetstream.Msg) {
 		res, err = s.note(ctx, conv, m.Data())
 	case "resolved":
 		res, err = s.resolve(ctx, conv, m.Data())
+	case "customer":
+		// For the desks; the gateways forwarded it already.
+		_ = m.Ack()
+		return
 	default:
 		_ = m.Term()
 		return

@@ -487,3 +487,17 @@ func (s *Service) handlePresence(ctx context.Context, data []byte) Reply {
 	s.mu.Unlock()
 	return Reply{OK: true}
 }
+
+// AgentsOnline is how many agents are online now (by their presence
+// heartbeats, as this node has seen them).
+func (s *Service) AgentsOnline() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n := 0
+	for _, p := range s.presence {
+		if s.online(p) {
+			n++
+		}
+	}
+	return n
+}

@@ -202,8 +202,14 @@ func ensure(ctx context.Context, js jetstream.JetStream, replicas int, presenceT
 // start loads the mirrors, subscribes the request subjects, starts the
 // gateway consumer and the SLA timer.
 func (s *Service) start(ctx context.Context) error {
-	synced := make(chan struct{}, 2)
-	w, err := s.state.WatchFiltered(s.ctx, []string{"h.*", "c.*"})
+	// One watcher per key pattern (not one filtered by both): servers
+	// before NATS 2.10 take a single filter subject per consumer.
+	synced := make(chan struct{}, 3)
+	hw, err := s.state.Watch(s.ctx, "h.*")
+	if err != nil {
+		return fmt.Errorf("handoff: watch state: %w", err)
+	}
+	cw, err := s.state.Watch(s.ctx, "c.*")
 	if err != nil {
 		return fmt.Errorf("handoff: watch state: %w", err)
 	}
@@ -211,10 +217,11 @@ func (s *Service) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("handoff: watch agents: %w", err)
 	}
-	s.wg.Add(2)
-	go s.mirror(w, synced, s.applyState)
+	s.wg.Add(3)
+	go s.mirror(hw, synced, s.applyState)
+	go s.mirror(cw, synced, s.applyState)
 	go s.mirror(aw, synced, s.applyPresence)
-	for range 2 {
+	for range 3 {
 		select {
 		case <-synced:
 		case <-ctx.Done():
@@ -241,11 +248,14 @@ func (s *Service) start(ctx context.Context) error {
 		return fmt.Errorf("handoff: subscribe: %w", err)
 	}
 	cons, err := s.js.CreateOrUpdateConsumer(ctx, ConvStream, jetstream.ConsumerConfig{
-		Durable:        GatewayConsumer,
-		Description:    "gateway nodes: agent messages, notes and resolutions, in order",
-		FilterSubjects: []string{ConvSubject("*", "agent"), ConvSubject("*", "note"), ConvSubject("*", "resolved")},
-		AckPolicy:      jetstream.AckExplicitPolicy,
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		Durable:     GatewayConsumer,
+		Description: "gateway nodes: agent messages, notes and resolutions, in order",
+		// Agent messages, notes and resolutions; customer messages share the
+		// filter (one subject filter works on every server version) and
+		// are acknowledged unread.
+		FilterSubject: ConvSubject("*", "*"),
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
 		// One message in flight across all nodes keeps a conversation's
 		// agent messages and its resolution in the order they were sent.
 		MaxAckPending: 1,

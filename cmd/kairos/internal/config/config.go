@@ -11,6 +11,7 @@ import (
 	"github.com/kairoscx/kairos/channels/douyin"
 	"github.com/kairoscx/kairos/channels/wechat"
 	"github.com/kairoscx/kairos/channels/wecom"
+	"slices"
 
 	"bytes"
 	"errors"
@@ -53,6 +54,24 @@ type Config struct {
 	Orders     Orders     `yaml:"orders"`
 	Triggers   Triggers   `yaml:"triggers"`
 	Channels   Channels   `yaml:"channels"`
+	Handoff    Handoff    `yaml:"handoff"`
+}
+
+// Handoff configures when the bot hands a conversation to a human and how
+// handoffs are routed (docs/handoff.md; the NATS contract agents use is
+// docs/nats.md).
+type Handoff struct {
+	Disabled      bool     `yaml:"disabled" doc:"No human handoff: the bot answers everything and says no agent is available."`
+	RiskThreshold float64  `yaml:"risk_threshold" doc:"Escalation risk (0..1, mood trajectory) at which the bot hands over by itself."`
+	Unresolved    int      `yaml:"unresolved" doc:"Bot answers in a row without grounding after which the customer's next message goes to a human."`
+	VIPTiers      []string `yaml:"vip_tiers" doc:"Profile tiers treated as VIP: handed over earlier and queued first. Env: comma-separated."`
+	Queues        []string `yaml:"queues" doc:"Skill queues; intents map to refunds, billing, technical, the rest to general. Env: comma-separated."`
+	SLA           Duration `yaml:"sla" doc:"How long a handoff may wait unclaimed before its priority is raised and the customer's wait estimate updated."`
+	MaxChats      int      `yaml:"max_chats" doc:"An agent's concurrent chats when their console does not say."`
+	Hours         string   `yaml:"hours" doc:"When agents work: always, or e.g. \"mon-fri 09:00-18:00\"; outside them the bot takes details for a callback."`
+	TimeZone      string   `yaml:"time_zone" doc:"Time zone of handoff.hours (IANA name)."`
+	Holidays      []string `yaml:"holidays" doc:"Dates (YYYY-MM-DD) with nobody at work. Env: comma-separated."`
+	Replicas      int      `yaml:"replicas" doc:"Replicas of the handoff streams and buckets (3 on a NATS cluster)."`
 }
 
 // Channels configures the messaging platforms' accounts; each account's
@@ -154,7 +173,10 @@ func Default() Config {
 			SlowMaxTokens:  6000,
 			SlowTimeout:    Duration(15 * time.Second),
 		},
-		Orders:     Orders{WebhookTimeout: Duration(3 * time.Second)},
+		Orders: Orders{WebhookTimeout: Duration(3 * time.Second)},
+		Handoff: Handoff{RiskThreshold: 0.75, Unresolved: 2, VIPTiers: []string{"vip", "svip", "gold", "platinum"},
+			Queues: []string{"refunds", "billing", "technical", "general"}, SLA: Duration(time.Minute), MaxChats: 5,
+			Hours: "always", TimeZone: "Asia/Shanghai", Replicas: 1},
 		Channels:   Channels{WechatReplyBudget: Duration(4 * time.Second)},
 		Triggers:   Triggers{PerDay: 2, PerWeek: 5, QuietStart: 21, QuietEnd: 9, TimeZone: "Asia/Shanghai", DefaultLang: "zh", Partitions: 16},
 		Embeddings: Embeddings{Dim: 256},
@@ -246,6 +268,12 @@ func (c Config) Validate() error {
 		problems = append(problems, "triggers.partitions must be 1-1024, triggers.per_day and per_week not negative")
 	}
 	problems = append(problems, c.Channels.problems()...)
+	if c.Handoff.RiskThreshold <= 0 || c.Handoff.RiskThreshold > 1 || c.Handoff.Unresolved < 1 || c.Handoff.MaxChats < 1 || c.Handoff.SLA <= 0 || c.Handoff.Replicas < 1 {
+		problems = append(problems, "handoff.risk_threshold must be in (0,1], handoff.unresolved, max_chats and replicas at least 1, handoff.sla positive")
+	}
+	if !slices.Contains(c.Handoff.Queues, "general") {
+		problems = append(problems, "handoff.queues must include general (where unmapped intents go)")
+	}
 	if c.Channels.WechatReplyBudget <= 0 || c.Channels.WechatReplyBudget > Duration(4500*time.Millisecond) {
 		problems = append(problems, "channels.wechat_reply_budget must be positive and at most 4.5s (WeChat waits 5 s)")
 	}

@@ -1,6 +1,9 @@
 package gateway
 
 import (
+	"context"
+	"github.com/nats-io/nats.go"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -72,6 +75,22 @@ func TestStandaloneNATS(t *testing.T) {
 
 	cfg := testConfig(t)
 	cfg.NATSURL = natsURL
+	nc, err := nats.Connect(natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := nc.ConnectedServerVersion()
+	nc.Close()
+	if !atLeast(version, 2, 12) {
+		// An older server (Debian ships 2.9) cannot run the proactive
+		// engine: the node refuses to start with a clear reason, and runs
+		// everything else with triggers disabled.
+		_, err := New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+		if err == nil || !strings.Contains(err.Error(), "triggers.disabled") || !strings.Contains(err.Error(), version) {
+			t.Fatalf("New against NATS %s: %v, want a refusal naming the version and triggers.disabled", version, err)
+		}
+		cfg.Triggers.Disabled = true
+	}
 	n := startNode(t, cfg)
 	if n.g.natsSrv != nil {
 		t.Fatal("node started its own NATS server despite nats_url")

@@ -20,9 +20,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kairoscx/kairos/bot"
+	"github.com/kairoscx/kairos/bot/handoff"
 	"github.com/kairoscx/kairos/bot/insight"
 	"github.com/kairoscx/kairos/bot/llm"
 	"github.com/kairoscx/kairos/bot/offline"
+	"github.com/kairoscx/kairos/bot/proactive"
 	"github.com/kairoscx/kairos/bot/reason"
 	"github.com/kairoscx/kairos/channels/relay"
 	"github.com/kairoscx/kairos/channels/web"
@@ -50,8 +52,9 @@ type Gateway struct {
 	web       *web.Handler
 	ingest    *ingest.Ingest
 	customers *customerapi.Handler
-	proactive *proactiveParts // nil when triggers.disabled
-	platforms []platform      // messaging platforms with accounts
+	proactive *proactiveParts  // nil when triggers.disabled
+	platforms []platform       // messaging platforms with accounts
+	handoff   *handoff.Service // nil when handoff.disabled
 
 	// ingestStop ends the event consumer; ingestDone reports its end.
 	ingestStop context.CancelFunc
@@ -75,9 +78,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 		return nil, err
 	}
 	g = &Gateway{cfg: cfg, log: logger, registry: prometheus.NewRegistry()}
+	opened := g // the error returns below set g to nil
 	defer func() {
 		if err != nil {
-			g.closeParts(context.Background())
+			opened.closeParts(context.Background())
 		}
 	}()
 	g.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -214,11 +218,21 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	g.engine = engine
+	if !cfg.Handoff.Disabled {
+		if g.handoff, err = openHandoff(ctx, cfg.Handoff, g.nc, g.store, rel, engine, logger); err != nil {
+			return nil, err
+		}
+	}
 	if !cfg.Triggers.Disabled {
-		if g.proactive, err = openProactive(ctx, cfg, js, g.store, rel, churnModel, llmReasoner, logger); err != nil {
+		var human proactive.Handoff // nil interface when handoff is off
+		if g.handoff != nil {
+			human = g.handoff
+		}
+		if g.proactive, err = openProactive(ctx, cfg, js, g.store, rel, churnModel, llmReasoner, human, logger); err != nil {
 			return nil, err
 		}
 		engine.SetOptOuts(g.proactive.engine)
+
 	}
 	if g.platforms, err = openPlatforms(ctx, cfg.Channels, engine, rel, g.nc, logger); err != nil {
 		return nil, err
@@ -320,6 +334,10 @@ func (g *Gateway) closeParts(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("engine: %w", err))
 		}
 	}
+	if g.handoff != nil {
+		// After the engine: its last turns may still open handoffs.
+		g.handoff.Close()
+	}
 	if g.web != nil {
 		if err := g.web.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("web: %w", err))
@@ -375,6 +393,11 @@ func (g *Gateway) connectNATS(ctx context.Context) error {
 			return fmt.Errorf("gateway: connect to NATS at %s: %w", g.cfg.NATSURL, err)
 		}
 		g.nc = nc
+		if v := nc.ConnectedServerVersion(); !g.cfg.Triggers.Disabled && !atLeast(v, 2, 12) {
+			return fmt.Errorf("gateway: the NATS server at %s is version %s; the proactive engine needs 2.12 or newer "+
+				"(scheduled messages, pinned consumers): upgrade it, or set triggers.disabled (KAIROS_TRIGGERS_DISABLED=true) "+
+				"to run without proactive triggers", g.cfg.NATSURL, v)
+		}
 		return nil
 	}
 	srv, err := relay.StartEmbedded(relay.EmbeddedOptions{
@@ -392,6 +415,16 @@ func (g *Gateway) connectNATS(ctx context.Context) error {
 	}
 	g.nc = nc
 	return nil
+}
+
+// atLeast reports whether the version "major.minor.patch" is at least
+// major.minor.
+func atLeast(version string, major, minor int) bool {
+	var ma, mi int
+	if _, err := fmt.Sscanf(version, "%d.%d", &ma, &mi); err != nil {
+		return false
+	}
+	return ma > major || ma == major && mi >= minor
 }
 
 func displayAddr(addr string) string {

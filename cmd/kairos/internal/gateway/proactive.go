@@ -35,7 +35,7 @@ type proactiveParts struct {
 // folder is configured; a folder that does not compile is an error at
 // start (later, while running, a bad edit keeps the previous matrix).
 func openProactive(ctx context.Context, cfg config.Config, js jetstream.JetStream, store memory.Store, out outbox,
-	model *churn.Model, drafter *llm.Reasoner, logger *slog.Logger) (*proactiveParts, error) {
+	model *churn.Model, drafter *llm.Reasoner, human proactive.Handoff, logger *slog.Logger) (*proactiveParts, error) {
 	st, err := stream.NewState(ctx, js, 1)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: proactive state: %w", err)
@@ -57,6 +57,7 @@ func openProactive(ctx context.Context, cfg config.Config, js jetstream.JetStrea
 		Churn:         churnSource{store: store, model: model},
 		Deliverer:     &deliverer{store: store, out: out, idle: cfg.ConversationIdle.D()},
 		Guard:         proactive.Guard{PerDay: cfg.Triggers.PerDay, PerWeek: cfg.Triggers.PerWeek, QuietStart: quietStart, QuietEnd: quietEnd, TimeZone: tz},
+		Handoff:       human,
 		DefaultSecret: cfg.Triggers.WebhookSecret,
 		DefaultLang:   cfg.Triggers.DefaultLang,
 		NoHoldout:     cfg.Triggers.NoHoldout || cfg.Triggers.Dir == "",
