@@ -148,8 +148,10 @@ func (w *window) last(types []string, to time.Time) time.Time {
 // sharded with one lock per shard; a customer's events are evaluated
 // under its shard's lock, one at a time.
 type windows struct {
-	seed   maphash.Seed
-	shards [64]shard
+	seed maphash.Seed
+	// Many shards: a shard stays locked while its customer's firing
+	// waits for durable state, so other customers must rarely share it.
+	shards [1024]shard
 	// maxPerShard bounds memory: the least recently used window of a full
 	// shard is dropped (and reloaded from the store if the customer comes
 	// back).
@@ -162,7 +164,7 @@ type shard struct {
 }
 
 func newWindows(maxCustomers int) *windows {
-	ws := &windows{seed: maphash.MakeSeed(), maxPerShard: max(1, maxCustomers/64)}
+	ws := &windows{seed: maphash.MakeSeed(), maxPerShard: max(1, maxCustomers/1024)}
 	for i := range ws.shards {
 		ws.shards[i].m = make(map[string]*window)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -206,6 +208,12 @@ func BenchmarkPipelineVsBareJetStream(b *testing.B) {
 					}
 				}
 				b.Logf("t=%.1fs evaluated=%d router pending=%d ackpending=%d work msgs=%d", time.Since(start).Seconds(), eng.Evaluated.Load(), rp, ra, wm)
+				if f := os.Getenv("KAIROS_BENCH_GOROUTINES"); f != "" && rp == 0 && wm > 5000 {
+					if out, err := os.Create(f); err == nil {
+						_ = pprof.Lookup("goroutine").WriteTo(out, 1)
+						out.Close()
+					}
+				}
 			}
 			if time.Now().After(deadline) {
 				b.Fatalf("pipeline evaluated %d of %d", eng.Evaluated.Load(), n)

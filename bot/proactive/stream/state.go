@@ -13,8 +13,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -45,6 +47,19 @@ type State struct {
 	claims    jetstream.KeyValue
 	customers jetstream.KeyValue
 	drafts    jetstream.KeyValue
+
+	// records are firing-log publishes not yet acknowledged.
+	records sync.WaitGroup
+	// read remembers the revision of customer states just read, so that
+	// the update that usually follows (a send recorded) does not read
+	// again: the compare-and-set catches a change in between.
+	mu   sync.Mutex
+	read map[string]readState
+}
+
+type readState struct {
+	c   []byte
+	rev uint64
 }
 
 // NewState creates (or opens) the buckets and the log stream. replicas is
@@ -59,7 +74,7 @@ func NewState(ctx context.Context, js jetstream.JetStream, replicas int) (*State
 		}
 		return b, nil
 	}
-	s := &State{js: js}
+	s := &State{js: js, read: map[string]readState{}}
 	var err error
 	if s.claims, err = kv(ClaimsBucket, "Kairos proactive: (trigger, customer, occurrence) claims", ClaimTTL); err != nil {
 		return nil, err
@@ -126,15 +141,50 @@ func (s *State) getCustomer(ctx context.Context, id string) (proactive.CustomerS
 	if err := json.Unmarshal(e.Value(), &c); err != nil {
 		return c, 0, fmt.Errorf("customer state %s: decode: %w", id, err)
 	}
+	s.remember(id, e.Value(), e.Revision())
 	return c, e.Revision(), nil
+}
+
+// maxRead bounds the remembered reads (they are consumed by the update
+// that follows; the rest are dropped wholesale).
+const maxRead = 4096
+
+func (s *State) remember(id string, b []byte, rev uint64) {
+	s.mu.Lock()
+	if len(s.read) >= maxRead {
+		clear(s.read)
+	}
+	s.read[id] = readState{b, rev}
+	s.mu.Unlock()
+}
+
+// recall returns (and forgets) the state of id read last, if any.
+func (s *State) recall(id string) (proactive.CustomerState, uint64, bool) {
+	s.mu.Lock()
+	r, ok := s.read[id]
+	delete(s.read, id)
+	s.mu.Unlock()
+	var c proactive.CustomerState
+	if !ok || json.Unmarshal(r.c, &c) != nil {
+		return c, 0, false
+	}
+	return c, r.rev, true
 }
 
 // UpdateCustomer implements proactive.State with compare-and-set retries.
 func (s *State) UpdateCustomer(ctx context.Context, id string, update func(*proactive.CustomerState) error) (proactive.CustomerState, error) {
 	for attempt := 0; ; attempt++ {
-		c, rev, err := s.getCustomer(ctx, id)
-		if err != nil {
-			return c, err
+		// The first attempt starts from the state read just before, when
+		// there is one; a stale one fails the compare-and-set below.
+		c, rev, ok := proactive.CustomerState{}, uint64(0), false
+		if attempt == 0 {
+			c, rev, ok = s.recall(id)
+		}
+		if !ok {
+			var err error
+			if c, rev, err = s.getCustomer(ctx, id); err != nil {
+				return c, err
+			}
 		}
 		if err := update(&c); err != nil {
 			return c, err
@@ -168,6 +218,10 @@ func LogSubject(trigger string) string { return "kairos.proactive.log." + trigge
 
 // Record implements proactive.State: the firing id is the stream's
 // message id, so a record written twice within 10 minutes is stored once.
+// The record is published asynchronously (a partition does not wait a
+// round trip per suppressed or acted firing); one that the stream does not
+// acknowledge is published again synchronously, and dropped with an error
+// log if that fails too. Firings and Flush wait for records in flight.
 func (s *State) Record(ctx context.Context, f proactive.Firing) error {
 	b, err := json.Marshal(f)
 	if err != nil {
@@ -177,10 +231,43 @@ func (s *State) Record(ctx context.Context, f proactive.Firing) error {
 	if f.ID != "" {
 		opts = append(opts, jetstream.WithMsgID(f.ID))
 	}
-	if _, err := s.js.Publish(ctx, LogSubject(f.Trigger), b, opts...); err != nil {
-		return fmt.Errorf("record firing of %s: %w", f.Trigger, err)
+	fut, err := s.js.PublishAsync(LogSubject(f.Trigger), b, opts...)
+	if err != nil {
+		if _, err := s.js.Publish(ctx, LogSubject(f.Trigger), b, opts...); err != nil {
+			return fmt.Errorf("record firing of %s: %w", f.Trigger, err)
+		}
+		return nil
 	}
+	s.records.Go(func() {
+		select {
+		case <-fut.Ok():
+			return
+		case <-fut.Err():
+		case <-time.After(30 * time.Second):
+		}
+		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := s.js.Publish(rctx, LogSubject(f.Trigger), b, opts...); err != nil {
+			slog.Error("proactive: firing not recorded", "trigger", f.Trigger, "customer", f.Customer, "outcome", f.Outcome, "err", err)
+		}
+	})
 	return nil
+}
+
+// Flush waits until the firing records published so far are stored (or
+// ctx ends). Call it before shutting down.
+func (s *State) Flush(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		s.records.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // logSlack is how much earlier than `from` the log is read: a firing is
@@ -191,6 +278,9 @@ const logSlack = 24 * time.Hour
 // the log from shortly before from; records are filtered by their own
 // time and deduplicated by id.
 func (s *State) Firings(ctx context.Context, trigger string, from, to time.Time) ([]proactive.Firing, error) {
+	if err := s.Flush(ctx); err != nil {
+		return nil, fmt.Errorf("firings of %s: %w", trigger, err)
+	}
 	subj := LogSubject(trigger)
 	st, err := s.js.Stream(ctx, LogStream)
 	if err != nil {
