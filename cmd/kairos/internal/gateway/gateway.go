@@ -26,6 +26,7 @@ import (
 	"github.com/kairoscx/kairos/bot/offline"
 	"github.com/kairoscx/kairos/bot/proactive"
 	"github.com/kairoscx/kairos/bot/reason"
+	"github.com/kairoscx/kairos/channels/console"
 	"github.com/kairoscx/kairos/channels/relay"
 	"github.com/kairoscx/kairos/channels/web"
 	"github.com/kairoscx/kairos/cmd/kairos/internal/config"
@@ -55,6 +56,7 @@ type Gateway struct {
 	proactive *proactiveParts  // nil when triggers.disabled
 	platforms []platform       // messaging platforms with accounts
 	handoff   *handoff.Service // nil when handoff.disabled
+	console   *console.Console // the agent console at /console/
 
 	// ingestStop ends the event consumer; ingestDone reports its end.
 	ingestStop context.CancelFunc
@@ -254,6 +256,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 	if err != nil {
 		return nil, fmt.Errorf("gateway: listen: %w", err)
 	}
+	if g.console, err = console.New(console.Config{
+		NATS: g.nc, JS: js, APIBase: "http://" + loopbackAddr(g.Addr()), APIKey: cfg.APIKey,
+		AllowedOrigins: cfg.AllowedOrigins, Logger: logger,
+	}); err != nil {
+		return nil, fmt.Errorf("gateway: console: %w", err)
+	}
 	g.http = &http.Server{
 		Handler:           g.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -299,6 +307,13 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.closeOnce.Do(func() {
 		g.log.Info("shutting down")
 		var errs []error
+		// The console's WebSockets are hijacked connections Shutdown does
+		// not wait for: close them first.
+		if g.console != nil {
+			if err := g.console.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("console: %w", err))
+			}
+		}
 		// Stop accepting: closes the listener; plain HTTP requests finish.
 		// WebSockets are hijacked, so they stay open for turns in flight.
 		if err := g.http.Shutdown(ctx); err != nil {
@@ -415,6 +430,20 @@ func (g *Gateway) connectNATS(ctx context.Context) error {
 	}
 	g.nc = nc
 	return nil
+}
+
+// loopbackAddr is the address this node answers on for its own loopback
+// calls (the console's API requests): an unspecified host becomes
+// 127.0.0.1.
+func loopbackAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // atLeast reports whether the version "major.minor.patch" is at least

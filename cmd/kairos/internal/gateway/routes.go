@@ -32,6 +32,7 @@ func (g *Gateway) routes() http.Handler {
 		writeError(w, http.StatusNotFound, "not_found", "no such API endpoint")
 	})))
 	g.web.Register(mux)
+	mux.Handle("/console/", g.console.Handler())
 	for _, p := range g.platforms {
 		mux.Handle(p.path, p.handler)
 	}
