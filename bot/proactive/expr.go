@@ -62,9 +62,10 @@ type Env struct {
 }
 
 type recentCache struct {
-	typ string
-	d   time.Duration
-	evs any // []*Event, boxed once
+	typ  string
+	d    time.Duration
+	list []*Event
+	evs  any // list, boxed once
 }
 
 // uses records which costly parts of the environment a program reads.
@@ -154,10 +155,10 @@ func exprOptions(u *uses) []expr.Option {
 		expr.Function("__ppath", fnPPath, new(func(any, string) string)),
 		expr.Function("__eprop", fnEProp, new(func(*Env, string) any)),
 		expr.Function("__it", fnIt, new(func(*Env) []*Event)),
-		expr.Function("__count", fnMemoCount, new(func(*Env, []*Event, *predicate) int)),
-		expr.Function("__any", fnMemoAny, new(func(*Env, []*Event, *predicate) bool)),
-		expr.Function("__all", fnMemoAll, new(func(*Env, []*Event, *predicate) bool)),
-		expr.Function("__none", fnMemoNone, new(func(*Env, []*Event, *predicate) bool)),
+		expr.Function("__count", fnMemoCount, new(func(*Env, string, any, *predicate) int)),
+		expr.Function("__any", fnMemoAny, new(func(*Env, string, any, *predicate) bool)),
+		expr.Function("__all", fnMemoAll, new(func(*Env, string, any, *predicate) bool)),
+		expr.Function("__none", fnMemoNone, new(func(*Env, string, any, *predicate) bool)),
 		expr.Function("falling", fnFalling, new(func([]float64) bool)),
 		expr.Function("path", fnPath, new(func(any) string)),
 		expr.Function("days", fnUnit(24*time.Hour), new(func(any) time.Duration)),
@@ -235,24 +236,31 @@ func within(v any) (time.Duration, error) {
 // fnRecent is recent(type, within): the customer's events of type ("*":
 // any) in the window ending now, oldest first.
 func fnRecent(params ...any) (any, error) {
-	env, typ := params[0].(*Env), params[1].(string)
-	d, err := within(params[2])
+	_, box, err := recentOf(params[0].(*Env), params[1].(string), params[2])
+	return box, err
+}
+
+// recentOf is recent(typ, within), from this evaluation's cache when an
+// earlier trigger asked the same; box is evs as an interface value.
+func recentOf(env *Env, typ string, w any) (evs []*Event, box any, err error) {
+	d, err := within(w)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, c := range env.cache {
 		if c.typ == typ && c.d == d {
-			return c.evs, nil
+			return c.list, c.evs, nil
 		}
 	}
-	var evs any = env.win.recent(typ, env.Now.Add(-d), env.Now)
+	evs = env.win.recent(typ, env.Now.Add(-d), env.Now)
+	box = evs
 	if env.cache == nil {
 		env.cache = env.cacheBuf[:0]
 	}
 	if len(env.cache) < 16 {
-		env.cache = append(env.cache, recentCache{typ, d, evs})
+		env.cache = append(env.cache, recentCache{typ, d, evs, box})
 	}
-	return evs, nil
+	return evs, box, nil
 }
 
 // fnProp is x.props.name: a direct lookup for events, the generic fetch

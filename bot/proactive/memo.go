@@ -118,7 +118,7 @@ func memoize(n *ast.Node, x *ast.BuiltinNode) {
 		return
 	}
 	call, ok := x.Arguments[0].(*ast.CallNode)
-	if !ok {
+	if !ok || len(call.Arguments) != 3 || !isEnv(call.Arguments[0]) {
 		return
 	}
 	if id, ok := call.Callee.(*ast.IdentifierNode); !ok || id.Value != "recent" {
@@ -136,7 +136,7 @@ func memoize(n *ast.Node, x *ast.BuiltinNode) {
 	}
 	p.prog = &program{src: p.src, prog: prog}
 	ast.Patch(n, &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn},
-		Arguments: []ast.Node{&ast.IdentifierNode{Value: "$env"}, call, &ast.ConstantNode{Value: p}}})
+		Arguments: []ast.Node{&ast.IdentifierNode{Value: "$env"}, call.Arguments[1], call.Arguments[2], &ast.ConstantNode{Value: p}}})
 }
 
 func fnIt(params ...any) (any, error) {
@@ -166,12 +166,19 @@ func (p *predicate) test(env *Env, ev *Event) (bool, error) {
 	return v, nil
 }
 
-func memoArgs(params []any) (*Env, []*Event, *predicate) {
-	return params[0].(*Env), params[1].([]*Event), params[2].(*predicate)
+// memoArgs reads (env, type, within, predicate): the recent() call is
+// folded in, one function call instead of two.
+func memoArgs(params []any) (*Env, []*Event, *predicate, error) {
+	env := params[0].(*Env)
+	evs, _, err := recentOf(env, params[1].(string), params[2])
+	return env, evs, params[3].(*predicate), err
 }
 
 func fnMemoCount(params ...any) (any, error) {
-	env, evs, p := memoArgs(params)
+	env, evs, p, err := memoArgs(params)
+	if err != nil {
+		return nil, err
+	}
 	n := 0
 	for _, ev := range evs {
 		ok, err := p.test(env, ev)
@@ -196,7 +203,10 @@ func fnMemoNone(params ...any) (any, error) {
 // memoScan returns onHit at the first element whose predicate equals
 // stop, else otherwise.
 func memoScan(params []any, stop, onHit, otherwise bool) (any, error) {
-	env, evs, p := memoArgs(params)
+	env, evs, p, err := memoArgs(params)
+	if err != nil {
+		return nil, err
+	}
 	for _, ev := range evs {
 		ok, err := p.test(env, ev)
 		if err != nil {
