@@ -230,7 +230,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 		if g.handoff != nil {
 			human = g.handoff
 		}
-		if g.proactive, err = openProactive(ctx, cfg, js, g.store, rel, churnModel, llmReasoner, human, logger); err != nil {
+		if g.proactive, err = openProactive(ctx, cfg, g.nc, js, g.store, rel, churnModel, llmReasoner, human, logger); err != nil {
 			return nil, err
 		}
 		engine.SetOptOuts(g.proactive.engine)

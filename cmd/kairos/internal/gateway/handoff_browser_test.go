@@ -7,8 +7,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 

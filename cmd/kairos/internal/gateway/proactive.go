@@ -2,12 +2,14 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kairoscx/kairos/bot/llm"
@@ -34,7 +36,7 @@ type proactiveParts struct {
 // openProactive builds the trigger engine. The sample matrix runs when no
 // folder is configured; a folder that does not compile is an error at
 // start (later, while running, a bad edit keeps the previous matrix).
-func openProactive(ctx context.Context, cfg config.Config, js jetstream.JetStream, store memory.Store, out outbox,
+func openProactive(ctx context.Context, cfg config.Config, nc *nats.Conn, js jetstream.JetStream, store memory.Store, out outbox,
 	model *churn.Model, drafter *llm.Reasoner, human proactive.Handoff, logger *slog.Logger) (*proactiveParts, error) {
 	st, err := stream.NewState(ctx, js, 1)
 	if err != nil {
@@ -55,7 +57,7 @@ func openProactive(ctx context.Context, cfg config.Config, js jetstream.JetStrea
 		History:       store,
 		Insights:      profileInsights{store},
 		Churn:         churnSource{store: store, model: model},
-		Deliverer:     &deliverer{store: store, out: out, idle: cfg.ConversationIdle.D()},
+		Deliverer:     &deliverer{store: store, out: out, idle: cfg.ConversationIdle.D(), nc: nc},
 		Guard:         proactive.Guard{PerDay: cfg.Triggers.PerDay, PerWeek: cfg.Triggers.PerWeek, QuietStart: quietStart, QuietEnd: quietEnd, TimeZone: tz},
 		Handoff:       human,
 		DefaultSecret: cfg.Triggers.WebhookSecret,
@@ -136,7 +138,16 @@ type deliverer struct {
 	store memory.Store
 	out   outbox
 	idle  time.Duration
+	// nc receives the platform adapters' delivery reports (nil: not
+	// waited for).
+	nc *nats.Conn
 }
+
+// reportWait is how long a proactive message on a platform channel waits
+// for the adapter's delivery report, to record whether it reached the
+// customer or is kept for their next interaction (WeChat's 48-hour
+// window).
+const reportWait = 3 * time.Second
 
 // channelOf maps identity kinds to the channel that reaches them.
 var channelOf = map[string]string{
@@ -181,11 +192,47 @@ func (d *deliverer) Deliver(ctx context.Context, m proactive.Message) (proactive
 	}
 	out := channels.Outbound{V: channels.Version, Kind: channels.OutMessage, ConversationID: msg.ConversationID,
 		Seq: msg.Seq, Role: string(msg.Role), Text: msg.Text, At: msg.CreatedAt}
+	var reports chan *nats.Msg
+	if best.Channel != "web" && d.nc != nil {
+		reports = make(chan *nats.Msg, 16)
+		sub, err := d.nc.ChanSubscribe(channels.DeliverySubject(best.Channel), reports)
+		if err == nil {
+			defer sub.Unsubscribe()
+		} else {
+			reports = nil
+		}
+	}
 	if err := d.out.Publish(ctx, out); err != nil {
 		// Stored: the customer gets it by replay at their next connection.
 		del.Stored = true
+		return del, nil
+	}
+	if reports != nil {
+		del.Stored = d.awaitReport(ctx, reports, msg.ConversationID, msg.Seq, del.Stored)
 	}
 	return del, nil
+}
+
+// awaitReport waits for the platform adapter's report on the message and
+// returns whether it was kept for later (pending, failed); without a
+// report in time it keeps the guess it was given.
+func (d *deliverer) awaitReport(ctx context.Context, reports <-chan *nats.Msg, conv string, seq int64, guess bool) bool {
+	timer := time.NewTimer(reportWait)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return guess
+		case <-timer.C:
+			return guess
+		case m := <-reports:
+			var r channels.DeliveryReport
+			if json.Unmarshal(m.Data, &r) != nil || r.ConversationID != conv || r.Seq != seq {
+				continue
+			}
+			return r.Status == channels.DeliveryPending || r.Status == channels.DeliveryFailed
+		}
+	}
 }
 
 // profileInsights gives triggers the customer's latest mood from the
