@@ -30,7 +30,7 @@ type Config struct {
 	Addr        string `yaml:"addr" doc:"HTTP listen address."`
 	Data        string `yaml:"data" doc:"Data directory: the embedded store, embedded NATS (JetStream) files and the generated secret."`
 	PostgresURL string `yaml:"postgres_url" doc:"PostgreSQL URL (pgvector required). Empty: the embedded store in the data directory."`
-	NATSURL     string `yaml:"nats_url" doc:"NATS server URL(s), comma-separated. Empty: an in-process NATS server with JetStream in the data directory."`
+	NATSURL     string `yaml:"nats_url" doc:"NATS server URL(s), comma-separated; NATS 2.12 or newer with JetStream (2.9 runs with triggers.disabled). Empty: an in-process NATS server with JetStream in the data directory."`
 	NATSListen  string `yaml:"nats_listen" doc:"With the in-process NATS server, also listen for NATS clients on this address (e.g. 127.0.0.1:4222). Empty: in-process only."`
 	APIKey      string `yaml:"api_key" doc:"Bearer key for /api/v1. Empty: the admin API answers only direct loopback connections."`
 	Secret      string `yaml:"secret" doc:"Key that signs visitor tokens (at least 32 characters). Empty: generated once into <data>/secret. Set the same value on every node."`
