@@ -27,6 +27,8 @@
       connecting: "连接中…", online: "在线", offline: "已断开，正在重连…", typing: "正在输入…",
       welcome: "您好！有什么可以帮您？", pending: "发送中", tooLong: "消息太长了（最多 4000 字）。",
       optOut: "关闭推荐", optIn: "开启推荐", optedOut: "已关闭推荐，我们不会再主动打扰您。", optedIn: "已开启推荐。",
+      cesQuestion: "解决这个问题容易吗？", cesLow: "非常困难", cesHigh: "非常容易", cesThanks: "谢谢您的反馈！",
+      cesDismiss: "不用了",
       errors: {
         rate_limited: "发送太快了，请稍等片刻。", invalid_message: "这条消息无法发送。",
         internal: "服务暂时出了点问题，我们会自动重试。", frame_too_large: "消息太长了。"
@@ -37,6 +39,8 @@
       connecting: "Connecting…", online: "Online", offline: "Disconnected, reconnecting…", typing: "Typing…",
       welcome: "Hi! How can we help you today?", pending: "sending", tooLong: "That message is too long (4000 characters at most).",
       optOut: "Stop suggestions", optIn: "Allow suggestions", optedOut: "Suggestions are off; we won't reach out first again.", optedIn: "Suggestions are on.",
+      cesQuestion: "How easy was it to get your issue resolved?", cesLow: "Very hard", cesHigh: "Very easy",
+      cesThanks: "Thanks for your feedback!", cesDismiss: "No thanks",
       errors: {
         rate_limited: "You're sending messages too fast; please wait a moment.",
         invalid_message: "That message couldn't be sent.",
@@ -66,7 +70,9 @@
     optedOut: load("optedOut", false),   // the visitor turned proactive suggestions off
     outbox: load("outbox", []),         // unconfirmed messages {id, text, compose_ms, deletions}
     events: load("events", []),         // events waiting for a connection
-    open: load("open", false)
+    open: load("open", false),
+    conversation: load("conversation", ""), // from hello; the survey is per conversation
+    survey: load("survey", null)            // {conv, state: "offered"|"answered"|"dismissed", ces}
   };
 
   function rid(prefix) {
@@ -110,7 +116,14 @@
     "#kairos-input{flex:1;resize:none;border:1px solid #d0d7de;border-radius:8px;padding:8px;font-size:14px;height:40px;max-height:120px}",
     "#kairos-input:focus{outline:2px solid #1f6feb;border-color:transparent}",
     "#kairos-send{border:0;border-radius:8px;background:#1f6feb;color:#fff;padding:0 14px;font-size:14px;cursor:pointer}",
-    "#kairos-send:disabled{opacity:.5;cursor:default}"
+    "#kairos-send:disabled{opacity:.5;cursor:default}",
+    "#kairos-survey{align-self:stretch;background:#fff;border:1px solid #d0d7de;border-radius:10px;padding:10px;font-size:13px;color:#1c2128}",
+    "#kairos-survey p{margin:0 0 8px}",
+    "#kairos-survey .kairos-scale{display:flex;gap:4px}",
+    "#kairos-survey .kairos-scale button{flex:1;min-width:0;border:1px solid #d0d7de;border-radius:6px;background:#f6f8fa;padding:5px 0;font-size:13px;cursor:pointer}",
+    "#kairos-survey .kairos-scale button:hover{background:#1f6feb;color:#fff;border-color:#1f6feb}",
+    "#kairos-survey .kairos-ends{display:flex;justify-content:space-between;font-size:11px;color:#57606a;margin-top:3px}",
+    "#kairos-survey-dismiss{background:none;border:0;color:#57606a;font-size:11px;cursor:pointer;padding:4px 0 0;text-decoration:underline}"
   ].join("\n");
 
   var host, root, els = {};
@@ -193,6 +206,8 @@
       els.list.appendChild(el("div", { "class": "kairos-notice", id: "kairos-welcome" }, T.welcome));
     }
     state.transcript.forEach(function (m) { els.list.appendChild(bubbleFor(m)); });
+    var s = currentSurvey();
+    if (s && s.state === "offered") els.list.appendChild(surveyCard());
     scrollDown();
   }
 
@@ -255,6 +270,9 @@
     state.open = false;
     save("open", false);
     els.panel.hidden = true;
+    // Closing the chat after an exchange ends it as far as the visitor is
+    // concerned: the survey waits in the chat for the next time it opens.
+    offerSurvey();
   }
 
   // ---- protocol ----
@@ -304,6 +322,12 @@
         attempt = 0;
         state.token = f.visitor;
         save("token", f.visitor);
+        if (f.conversation_id && f.conversation_id !== state.conversation) {
+          state.conversation = String(f.conversation_id);
+          save("conversation", state.conversation);
+          var old = root.getElementById("kairos-survey");
+          if (old) old.remove(); // a survey of an earlier conversation no longer applies
+        }
         setStatus("online");
         state.outbox.forEach(function (m) { raw(messageFrame(m)); });
         sendIdentity();
@@ -344,6 +368,7 @@
     if (findSeq(f.seq)) return; // already shown (our own message, or a replay)
     if (f.role !== "customer") showTyping(false);
     insert({ seq: f.seq, role: f.role, text: f.text, at: f.at });
+    if (f.role === "bot" || f.role === "agent") armSurvey();
     if (state.open || f.role === "customer") return;
     els.bubble.setAttribute("data-unread", "true");
     // A message that answers nothing is Kairos (or an agent) reaching out
@@ -417,6 +442,7 @@
       return false;
     }
     var m = { id: rid("c"), role: "customer", text: text, at: new Date().toISOString(), pending: true };
+    customerActive();
     insert(m);
     var o = { id: m.id, text: text, compose_ms: compose.start ? Math.max(0, Date.now() - compose.start) : 0, deletions: compose.deletions };
     compose.start = 0;
@@ -439,12 +465,116 @@
   var compose = { start: 0, deletions: 0, len: 0 };
 
   function onInput(e) {
+    clearTimeout(surveyTimer); // still writing: not quiet yet
     var len = els.input.value.length;
     if (!compose.start && len > 0) compose.start = Date.now();
     if (e && e.inputType && e.inputType.indexOf("delete") === 0 && len < compose.len) {
       compose.deletions += compose.len - len;
     }
     compose.len = len;
+  }
+
+  // ---- effort survey (CES) ----
+  // Once per conversation the widget asks "how easy was it" on a 1–7 scale
+  // (7 = very easy), after the conversation goes quiet: the bot or an agent
+  // answered the customer and the customer has said nothing for
+  // data-survey-idle seconds (default 60), or the customer closed the chat
+  // after an exchange. The answer is the standard survey event
+  // {ces, conversation_id}, with an id derived from the conversation so a
+  // resend is stored once. data-survey="off" on the script tag turns it off.
+  var SURVEY_OFF = !!(script && script.getAttribute("data-survey") === "off");
+  var SURVEY_IDLE_MS = (function () {
+    var v = Number(script && script.getAttribute("data-survey-idle"));
+    return isFinite(v) && v > 0 ? Math.min(v, 86400) * 1000 : 60000;
+  })();
+  var surveyTimer = null;
+
+  // currentSurvey is the survey record of this conversation, if any.
+  function currentSurvey() {
+    var s = state.survey;
+    return s && s.conv === (state.conversation || "") ? s : null;
+  }
+
+  // exchanged: the customer wrote and the bot or an agent answered after.
+  function exchanged() {
+    var customer = false;
+    for (var i = 0; i < state.transcript.length; i++) {
+      var m = state.transcript[i];
+      if (m.role === "customer") customer = true;
+      else if (customer && (m.role === "bot" || m.role === "agent")) return true;
+    }
+    return false;
+  }
+
+  function armSurvey() {
+    clearTimeout(surveyTimer);
+    if (SURVEY_OFF || currentSurvey()) return;
+    surveyTimer = setTimeout(offerSurvey, SURVEY_IDLE_MS);
+  }
+
+  function customerActive() {
+    clearTimeout(surveyTimer);
+    surveyTimer = null;
+    // Writing again means the conversation is not over: an unanswered
+    // survey card leaves (it was offered; it is not offered again).
+    var s = currentSurvey();
+    if (s && s.state === "offered") {
+      s.state = "dismissed";
+      save("survey", s);
+      var card = root && root.getElementById("kairos-survey");
+      if (card) card.remove();
+    }
+  }
+
+  function offerSurvey() {
+    clearTimeout(surveyTimer);
+    surveyTimer = null;
+    if (SURVEY_OFF || !els.list || currentSurvey() || !exchanged()) return;
+    state.survey = { conv: state.conversation || "", state: "offered" };
+    save("survey", state.survey);
+    removeWelcome();
+    els.list.appendChild(surveyCard());
+    scrollDown();
+  }
+
+  function surveyCard() {
+    var card = el("div", { id: "kairos-survey", role: "group", "aria-label": T.cesQuestion });
+    card.appendChild(el("p", {}, T.cesQuestion));
+    var scale = el("div", { "class": "kairos-scale" });
+    for (var n = 1; n <= 7; n++) {
+      var b = el("button", { type: "button", "data-ces": String(n), "aria-label": n + " / 7" }, String(n));
+      b.addEventListener("click", answerSurvey.bind(null, n));
+      scale.appendChild(b);
+    }
+    card.appendChild(scale);
+    var ends = el("div", { "class": "kairos-ends" });
+    ends.appendChild(el("span", {}, T.cesLow));
+    ends.appendChild(el("span", {}, T.cesHigh));
+    card.appendChild(ends);
+    var dismiss = el("button", { id: "kairos-survey-dismiss", type: "button" }, T.cesDismiss);
+    dismiss.addEventListener("click", function () {
+      var s = currentSurvey();
+      if (s) { s.state = "dismissed"; save("survey", s); }
+      card.remove();
+    });
+    card.appendChild(dismiss);
+    return card;
+  }
+
+  function answerSurvey(n) {
+    var s = currentSurvey();
+    if (!s || s.state !== "offered") return; // a double click sends once
+    s.state = "answered";
+    s.ces = n;
+    save("survey", s);
+    var props = { ces: n };
+    if (s.conv) props.conversation_id = s.conv;
+    var id = "ces-" + s.conv;
+    if (!s.conv || id.length > 64) id = rid("ces-");
+    event("survey", props, id);
+    var card = root.getElementById("kairos-survey");
+    if (card) card.remove();
+    notice(T.cesThanks);
   }
 
   // ---- identify ----
@@ -521,6 +651,8 @@
   function start() {
     build();
     pageView();
+    var last = state.transcript[state.transcript.length - 1];
+    if (last && (last.role === "bot" || last.role === "agent")) armSurvey();
     connect();
   }
 
@@ -532,7 +664,10 @@
     status: function () { return els.status ? els.status.getAttribute("data-state") : "connecting"; },
     identify: function (o) { return identify(o); },
     customer: function () { return identity.customer; },
-    optOut: function (off) { if (els.optout) optOut(off !== false); }
+    optOut: function (off) { if (els.optout) optOut(off !== false); },
+    // surveyState is "" (not offered yet), "offered", "answered" or
+    // "dismissed" for the current conversation.
+    surveyState: function () { var s = currentSurvey(); return s ? s.state : ""; }
   };
   // The script loads async: pages that identify wait for this event when
   // window.kairos is not there yet.
