@@ -152,7 +152,7 @@ func TestWidgetSurveyWhenQuiet(t *testing.T) {
 	}
 	run("dismiss", shadow+`.getElementById("kairos-survey-dismiss").click()`)
 	run("close", shadow+`.getElementById("kairos-close").click()`)
-	st, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.kairos.surveyState() + "/" + String(` + shadow + `.getElementById("kairos-survey") === null)`))
+	st, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.kairos.surveyState() + "/" + String(`+shadow+`.getElementById("kairos-survey") === null)`))
 	if err != nil || st != "dismissed/true" {
 		t.Fatalf("after dismissing: %q (%v), want dismissed and no card", st, err)
 	}
