@@ -71,6 +71,10 @@ func TestWidgetSurveyOnClose(t *testing.T) {
 	if n := count("#kairos-survey button[data-ces]"); n != 7 {
 		t.Fatalf("%d scale buttons, want 7", n)
 	}
+	// CES is an effort score: 1 is the easy end (docs/metrics.md).
+	if ends, err := chromedp.Run(ctx, chromedp.Evaluate[string](shadow+`.querySelector("#kairos-survey .kairos-ends").textContent`)); err != nil || ends != "非常容易非常困难" {
+		t.Fatalf("scale ends %q (%v), want 1 = very easy … 7 = very hard", ends, err)
+	}
 	if len(e.surveys()) != 0 {
 		t.Fatal("a survey event was sent before the visitor answered")
 	}

@@ -27,7 +27,7 @@
       connecting: "连接中…", online: "在线", offline: "已断开，正在重连…", typing: "正在输入…",
       welcome: "您好！有什么可以帮您？", pending: "发送中", tooLong: "消息太长了（最多 4000 字）。",
       optOut: "关闭推荐", optIn: "开启推荐", optedOut: "已关闭推荐，我们不会再主动打扰您。", optedIn: "已开启推荐。",
-      cesQuestion: "解决这个问题容易吗？", cesLow: "非常困难", cesHigh: "非常容易", cesThanks: "谢谢您的反馈！",
+      cesQuestion: "解决这个问题容易吗？", cesLow: "非常容易", cesHigh: "非常困难", cesThanks: "谢谢您的反馈！",
       cesDismiss: "不用了",
       errors: {
         rate_limited: "发送太快了，请稍等片刻。", invalid_message: "这条消息无法发送。",
@@ -39,7 +39,7 @@
       connecting: "Connecting…", online: "Online", offline: "Disconnected, reconnecting…", typing: "Typing…",
       welcome: "Hi! How can we help you today?", pending: "sending", tooLong: "That message is too long (4000 characters at most).",
       optOut: "Stop suggestions", optIn: "Allow suggestions", optedOut: "Suggestions are off; we won't reach out first again.", optedIn: "Suggestions are on.",
-      cesQuestion: "How easy was it to get your issue resolved?", cesLow: "Very hard", cesHigh: "Very easy",
+      cesQuestion: "How easy was it to get your issue resolved?", cesLow: "Very easy", cesHigh: "Very hard",
       cesThanks: "Thanks for your feedback!", cesDismiss: "No thanks",
       errors: {
         rate_limited: "You're sending messages too fast; please wait a moment.",
@@ -475,8 +475,9 @@
   }
 
   // ---- effort survey (CES) ----
-  // Once per conversation the widget asks "how easy was it" on a 1–7 scale
-  // (7 = very easy), after the conversation goes quiet: the bot or an agent
+  // Once per conversation the widget asks "how easy was it" on a 1–7 effort
+  // scale (1 = very easy, 7 = very hard: lower is easier, as docs/metrics.md
+  // and the demo seed read CES), after the conversation goes quiet: the bot or an agent
   // answered the customer and the customer has said nothing for
   // data-survey-idle seconds (default 60), or the customer closed the chat
   // after an exchange. The answer is the standard survey event
