@@ -242,18 +242,18 @@ func (in *Ingest) applyGroup(group []*storedBatch, repairs *sync.WaitGroup) {
 	}
 	rebuild := in.toRebuild(jobs, events, created, stale)
 	if len(rebuild) == 0 {
-		ack(in, jobs)
+		in.ack(jobs)
 		return
 	}
 	repairs.Go(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 		defer cancel()
 		in.repair(ctx, rebuild)
-		ack(in, jobs)
+		in.ack(jobs)
 	})
 }
 
-func ack(in *Ingest, jobs []job) {
+func (in *Ingest) ack(jobs []job) {
 	for _, j := range jobs {
 		if err := j.msg.Ack(); err != nil {
 			in.logger.Warn("ack event", "id", j.ev.ID, "err", err)
