@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strings"
 	"time"
 )
 
@@ -22,8 +23,9 @@ type asset struct {
 }
 
 type assets struct {
-	index asset
-	files map[string]asset // by file name under assets/
+	index    asset
+	insights asset
+	files    map[string]asset // by path under assets/ ("console.js", "vendor/chart.umd.min.js")
 }
 
 func loadAssets() (*assets, error) {
@@ -47,12 +49,17 @@ func loadAssets() (*assets, error) {
 			ct = "text/html; charset=utf-8"
 		case ".svg":
 			ct = "image/svg+xml"
+		case ".md", ".txt":
+			ct = "text/plain; charset=utf-8"
 		}
 		f := asset{data: data, etag: `"` + hex.EncodeToString(sum[:8]) + `"`, ctype: ct}
-		if path.Base(p) == "index.html" {
+		switch rel := strings.TrimPrefix(p, "assets/"); rel {
+		case "index.html":
 			a.index = f
-		} else {
-			a.files[path.Base(p)] = f
+		case "insights.html":
+			a.insights = f
+		default:
+			a.files[rel] = f
 		}
 		return nil
 	})
@@ -86,6 +93,17 @@ func (c *Console) serveIndex(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) serveAsset(w http.ResponseWriter, r *http.Request) {
 	a, ok := c.assets.files[r.PathValue("file")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	serve(w, r, a)
+}
+
+// serveVendor serves the third-party files under assets/vendor/ (each kept
+// beside its licence).
+func (c *Console) serveVendor(w http.ResponseWriter, r *http.Request) {
+	a, ok := c.assets.files["vendor/"+r.PathValue("file")]
 	if !ok {
 		http.NotFound(w, r)
 		return

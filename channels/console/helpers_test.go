@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -34,6 +35,11 @@ type env struct {
 
 	mu        sync.Mutex
 	decisions []string
+	// outcomeQueries are the query strings GET /api/v1/outcomes received;
+	// outcomes is its answer (status and body), by default the fixture
+	// testdata/outcomes.json.
+	outcomeQueries []string
+	outcomes       func(q url.Values) (int, []byte)
 }
 
 func startNATS(t *testing.T) (*nats.Conn, jetstream.JetStream) {
@@ -90,6 +96,22 @@ func (e *env) fakeAPI(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == "/api/v1/proactive/approvals":
 		_, _ = w.Write([]byte(`{"approvals":[{"id":"d1","trigger":"refund_hesitation","customer":"cu_1","lang":"en","text":"<img src=x onerror=alert(1)> Need help with your refund?","status":"pending"}]}`))
+	case r.Method == http.MethodGet && r.URL.Path == "/api/v1/outcomes":
+		e.mu.Lock()
+		e.outcomeQueries = append(e.outcomeQueries, r.URL.RawQuery)
+		answer := e.outcomes
+		e.mu.Unlock()
+		status, body := http.StatusOK, []byte(nil)
+		if answer != nil {
+			status, body = answer(r.URL.Query())
+		} else {
+			var err error
+			if body, err = os.ReadFile("testdata/outcomes.json"); err != nil {
+				status, body = http.StatusInternalServerError, []byte(`{"error":"fixture missing"}`)
+			}
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
 	case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/api/v1/proactive/approvals/"):
 		var body map[string]string
 		_ = json.NewDecoder(r.Body).Decode(&body)

@@ -23,6 +23,9 @@ func (c *Console) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+p+"{$}", c.serveIndex)
 	mux.HandleFunc("GET "+p+"assets/{file}", c.serveAsset)
+	mux.HandleFunc("GET "+p+"assets/vendor/{file}", c.serveVendor)
+	mux.HandleFunc("GET "+p+"insights", c.serveInsights)
+	mux.HandleFunc("GET "+p+"api/insights", c.authed(false, c.adminOnly(c.insightsData)))
 	mux.HandleFunc("POST "+p+"api/login", c.login)
 	mux.HandleFunc("POST "+p+"api/logout", c.authed(true, c.logout))
 	mux.HandleFunc("GET "+p+"api/me", c.authed(false, c.me))
@@ -273,9 +276,11 @@ func (c *Console) me(w http.ResponseWriter, _ *http.Request, a authedRequest) {
 }
 
 // meBody is what login and api/me tell the browser: who it is, its CSRF
-// token, and whether it may use the approval queue.
+// token, and whether it may use the approval queue and the insights
+// dashboard.
 func (c *Console) meBody(a Agent, s Session) map[string]any {
-	return map[string]any{"agent": viewOf(a), "csrf": s.CSRF, "approvals": c.cfg.APIBase != "" && a.IsAdmin()}
+	api := c.cfg.APIBase != "" && a.IsAdmin()
+	return map[string]any{"agent": viewOf(a), "csrf": s.CSRF, "approvals": api, "insights": api}
 }
 
 // apiCall forwards a request to the gateway's admin API.

@@ -7,7 +7,7 @@
   const T = {
     en: {
       title: "Kairos console", login_title: "Agent login", name: "Name", password: "Password", login: "Log in",
-      logout: "Log out", queue: "Queue", approvals: "Approvals", my_chats: "My chats", waiting: "Waiting",
+      logout: "Log out", queue: "Queue", approvals: "Approvals", insights: "Insights", my_chats: "My chats", waiting: "Waiting",
       queue_empty: "Nobody is waiting.", claim: "Claim", customer_typing: "Customer is typing…",
       reply_ph: "Reply to the customer…", send: "Send", actions: "Transfer · resolve", to_queue: "To queue",
       to_agent: "or agent", transfer: "Transfer", resolve_summary: "Summary (what was settled)",
@@ -27,7 +27,7 @@
     },
     zh: {
       title: "Kairos 客服台", login_title: "客服登录", name: "用户名", password: "密码", login: "登录",
-      logout: "退出", queue: "队列", approvals: "待审批", my_chats: "我的会话", waiting: "排队中",
+      logout: "退出", queue: "队列", approvals: "待审批", insights: "数据看板", my_chats: "我的会话", waiting: "排队中",
       queue_empty: "暂无排队客户。", claim: "接入", customer_typing: "客户正在输入…",
       reply_ph: "回复客户…", send: "发送", actions: "转接 · 结束", to_queue: "转到队列",
       to_agent: "或客服", transfer: "转接", resolve_summary: "总结（已解决的事项）",
@@ -103,7 +103,7 @@
   function showLogin() {
     $("login-view").hidden = false;
     $("app-view").hidden = true; $("approvals-view").hidden = true;
-    ["logout", "tab-queue", "tab-approvals"].forEach((id) => { $(id).hidden = true; });
+    ["logout", "tab-queue", "tab-approvals", "tab-insights"].forEach((id) => { $(id).hidden = true; });
     $("whoami").textContent = "";
   }
 
@@ -112,6 +112,9 @@
     $("login-view").hidden = true; $("app-view").hidden = false;
     $("logout").hidden = false; $("tab-queue").hidden = false;
     $("tab-approvals").hidden = !data.approvals;
+    $("tab-insights").hidden = !data.insights;
+    // Sent here by the dashboard to log in: go back to it.
+    if (location.hash === "#insights" && data.insights) { location.replace(base + "insights"); return; }
     $("whoami").textContent = state.me.name + " · " + state.me.role;
     connect();
   }
