@@ -41,6 +41,15 @@ type EventScanner interface {
 type Scan struct {
 	From, To time.Time
 	Types    []string
+	// Customers, when not empty, limits the scan to these customers.
+	Customers []string
+}
+
+// CustomerLister is what an EventScanner offers when it can list the
+// customers (the churn evaluation's population). Without it the churn
+// figures say "no data".
+type CustomerLister interface {
+	CustomerIDs(ctx context.Context) ([]string, error)
 }
 
 // ProfileReader reads profiles in bulk (segments: tier and stage; churn:
@@ -100,6 +109,10 @@ type Params struct {
 	// scored customers with each class) a verdict is given for (default
 	// 30); below it the verdict is "inconclusive".
 	MinGroup int
+	// ChurnSample caps the customers the churn model is scored on (a
+	// deterministic sample by id hash; default 5000, which puts the AUC's
+	// interval within about ±0.03).
+	ChurnSample int
 	// Issues maps a trigger to the intents that mean its customer raised
 	// the trigger's issue (default DefaultIssues).
 	Issues map[string][]string
@@ -160,7 +173,7 @@ func (p *Params) normalize() error {
 	if n := len(buckets(p.From, p.To, p.Interval)); n > MaxBuckets {
 		return fmt.Errorf("%d %s buckets exceed %d: %w", n, p.Interval, MaxBuckets, ErrInvalid)
 	}
-	if p.K < 0 || p.ChurnHorizon < 0 || p.ChurnLookback < 0 || p.ReturnWindow < 0 || p.AgentMinutes < 0 || p.MinGroup < 0 {
+	if p.K < 0 || p.ChurnHorizon < 0 || p.ChurnLookback < 0 || p.ReturnWindow < 0 || p.AgentMinutes < 0 || p.MinGroup < 0 || p.ChurnSample < 0 {
 		return fmt.Errorf("k, horizons, windows, agent minutes and min group must not be negative: %w", ErrInvalid)
 	}
 	if p.Now.IsZero() {
@@ -181,6 +194,9 @@ func (p *Params) normalize() error {
 	}
 	if p.MinGroup == 0 {
 		p.MinGroup = 30
+	}
+	if p.ChurnSample == 0 {
+		p.ChurnSample = 5000
 	}
 	if p.Issues == nil {
 		p.Issues = DefaultIssues

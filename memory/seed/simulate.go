@@ -82,6 +82,7 @@ func simulate(cfg Config, idx int) Customer {
 	s.traits()
 	s.identities()
 	s.history()
+	s.outcomes()
 	slices.SortStableFunc(s.c.Events, func(a, b memory.Event) int { return a.At.Compare(b.At) })
 	s.c.Truth = Truth{Segment: s.segment, Churned: s.churnDay >= 0, ChurnDay: s.churnDay,
 		CycleDays: math.Round(s.cycle*10) / 10, Orders: len(s.orders)}

@@ -1,0 +1,284 @@
+package outcomes
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"time"
+
+	"github.com/kairoscx/kairos/bot/predict/churn"
+	"github.com/kairoscx/kairos/bot/proactive"
+	"github.com/kairoscx/kairos/memory"
+)
+
+// behaviour reports whether an event is the customer doing something
+// (not a record Kairos keeps about them).
+func behaviour(typ string) bool {
+	switch typ {
+	case EventFiring, EventHandoff, EventOffered, EventFeedback:
+		return false
+	}
+	return true
+}
+
+func (d *data) window(trigger string) (time.Duration, []string) {
+	if s := d.specs[trigger]; s != nil {
+		return cmp.Or(s.Outcome.Within.D(), proactive.DefaultAttribution), s.Outcome.Events
+	}
+	return proactive.DefaultAttribution, nil
+}
+
+// proactive builds each trigger's exposures (first sent or holdout firing
+// of each customer in the period) and reads what followed them.
+func (d *data) proactive(ctx context.Context, src Sources, p Params, firings []proactive.Firing) error {
+	trig := map[string]bool{}
+	for id := range d.specs {
+		trig[id] = true
+	}
+	first := map[[2]string]*exposure{}
+	var exps []*exposure
+	for _, f := range firings {
+		trig[f.Trigger] = true
+		if f.Outcome != proactive.OutcomeSent && f.Outcome != proactive.OutcomeHoldout {
+			continue
+		}
+		k := [2]string{f.Trigger, f.Customer}
+		if e := first[k]; e != nil {
+			if f.Outcome == proactive.OutcomeSent {
+				e.sent++
+			}
+			continue
+		}
+		group := proactive.GroupTreatment
+		if f.Outcome == proactive.OutcomeHoldout || f.Group == proactive.GroupHoldout {
+			group = proactive.GroupHoldout
+		}
+		e := &exposure{trigger: f.Trigger, customer: f.Customer, group: group, channel: f.Channel, firingID: f.ID, at: f.At}
+		if f.Outcome == proactive.OutcomeSent {
+			e.sent = 1
+		}
+		first[k] = e
+		exps = append(exps, e)
+	}
+	d.triggers = sortedKeys(trig)
+	if len(exps) == 0 {
+		return nil
+	}
+	var maxWin time.Duration = proactive.RetentionTo
+	ids := map[string]bool{}
+	for _, e := range exps {
+		w, _ := d.window(e.trigger)
+		maxWin = max(maxWin, w)
+		ids[e.customer] = true
+	}
+	evs, err := scanAll(ctx, src.Events, Scan{From: p.From, To: p.To.Add(maxWin), Customers: sortedKeys(ids)})
+	if err != nil {
+		return fmt.Errorf("outcomes: events of exposed customers: %w", err)
+	}
+	end := minTime(p.To, p.Now)
+	for _, e := range exps {
+		win, types := d.window(e.trigger)
+		issues := p.Issues[e.trigger]
+		e.issueKnown = len(issues) > 0
+		e.retEligible = !e.at.Add(proactive.RetentionTo).After(end)
+		for _, ev := range evs[e.customer] {
+			if !ev.At.After(e.at) || !behaviour(ev.Type) {
+				continue
+			}
+			if !e.converted && ev.At.Before(e.at.Add(win)) && (len(types) == 0 || slices.Contains(types, ev.Type)) {
+				e.converted = true
+				e.value = eventValue(ev.Props)
+			}
+			if e.retEligible && !e.retained && !ev.At.Before(e.at.Add(proactive.RetentionFrom)) && ev.At.Before(e.at.Add(proactive.RetentionTo)) {
+				e.retained = true
+			}
+			if e.issueKnown && !e.issue && ev.Type == EventTurn && ev.At.Before(e.at.Add(win)) {
+				var t struct {
+					Intent string `json:"intent"`
+				}
+				if json.Unmarshal(ev.Props, &t) == nil && slices.Contains(issues, t.Intent) {
+					e.issue = true
+				}
+			}
+		}
+	}
+	d.exposures = exps
+	return nil
+}
+
+// eventValue is an outcome event's money value: total, amount or value.
+func eventValue(props json.RawMessage) float64 {
+	var v struct {
+		Total, Amount, Value *float64
+	}
+	if json.Unmarshal(props, &v) != nil {
+		return 0
+	}
+	for _, x := range []*float64{v.Total, v.Amount, v.Value} {
+		if x != nil && *x >= 0 && *x < 1e12 {
+			return *x
+		}
+	}
+	return 0
+}
+
+// churnHistory is how much history before the cut-off the churn features
+// are rebuilt from.
+const churnHistory = 365 * 24 * time.Hour
+
+// churnQuality scores the churn model at the cut-off against the churn
+// observed after it.
+func (d *data) churnQuality(ctx context.Context, src Sources, p Params) error {
+	cutoff := p.To.Add(-p.ChurnHorizon)
+	if cutoff.Before(p.From) {
+		cutoff = p.From
+	}
+	obsEnd := minTime(cutoff.Add(p.ChurnHorizon), minTime(p.To, p.Now))
+	q := &d.churnInfo
+	q.Cutoff, q.Horizon, q.Model = cutoff, obsEnd.Sub(cutoff).String(), "default"
+	model := src.Churn
+	if model == nil {
+		model = churn.Default()
+	} else if model.Trained != nil {
+		q.Model = "trained"
+	}
+	lister, ok := src.Events.(CustomerLister)
+	if !ok {
+		d.notes = append(d.notes, "the event source cannot list customers: no churn evaluation")
+		return nil
+	}
+	if !obsEnd.After(cutoff) {
+		d.notes = append(d.notes, "no time after the churn cut-off to observe churn in")
+		return nil
+	}
+	all, err := lister.CustomerIDs(ctx)
+	if err != nil {
+		return fmt.Errorf("outcomes: list customers: %w", err)
+	}
+	ids := sample(all, p.ChurnSample)
+	evs, err := scanAll(ctx, src.Events, Scan{From: cutoff.Add(-churnHistory), To: obsEnd, Customers: ids})
+	if err != nil {
+		return fmt.Errorf("outcomes: events for churn: %w", err)
+	}
+	var profiles map[string]memory.Profile
+	if src.Profiles != nil {
+		if profiles, err = src.Profiles.Profiles(ctx, ids); err != nil {
+			return fmt.Errorf("outcomes: profiles for churn: %w", err)
+		}
+	}
+	for _, id := range ids {
+		es := evs[id]
+		var before []memory.Event
+		active, after := false, false
+		for _, ev := range es {
+			if !behaviour(ev.Type) {
+				continue
+			}
+			if ev.At.Before(cutoff) {
+				before = append(before, ev)
+				if !ev.At.Before(cutoff.Add(-p.ChurnLookback)) {
+					active = true
+				}
+			} else {
+				after = true
+			}
+		}
+		if !active {
+			continue
+		}
+		prof := churn.AsOf(profiles[id], before, cutoff)
+		prof.CustomerID = id
+		var recent []memory.Event
+		for _, ev := range before {
+			if !ev.At.Before(cutoff.Add(-churn.RecentWindow)) {
+				recent = append(recent, ev)
+			}
+		}
+		if recent == nil {
+			recent = []memory.Event{}
+		}
+		score := model.Risk(churn.Features(churn.Input{Profile: prof, Events: recent}, cutoff))
+		d.churn = append(d.churn, churnSample{score: score, churned: !after, segment: id})
+	}
+	return nil
+}
+
+// sample keeps at most n ids, chosen by a hash of the id (the same ids
+// every run), in id order.
+func sample(ids []string, n int) []string {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) <= n {
+		return ids
+	}
+	type h struct {
+		id string
+		v  uint64
+	}
+	hs := make([]h, len(ids))
+	for i, id := range ids {
+		f := fnv.New64a()
+		f.Write([]byte(id))
+		hs[i] = h{id, f.Sum64()}
+	}
+	slices.SortFunc(hs, func(a, b h) int { return cmp.Compare(a.v, b.v) })
+	out := make([]string, n)
+	for i := range out {
+		out[i] = hs[i].id
+	}
+	slices.Sort(out)
+	return out
+}
+
+// segments fills the segment of every record from the profiles.
+func (d *data) segments(ctx context.Context, src Sources) error {
+	ids := map[string]bool{}
+	for _, c := range d.convs {
+		ids[c.customer] = true
+	}
+	for _, s := range d.surveys {
+		ids[s.customer] = true
+	}
+	for _, o := range d.offers {
+		ids[o.customer] = true
+	}
+	for _, e := range d.exposures {
+		ids[e.customer] = true
+	}
+	for _, c := range d.churn {
+		ids[c.segment] = true // the customer id until replaced below
+	}
+	seg := map[string]string{}
+	if src.Profiles != nil && len(ids) > 0 {
+		ps, err := src.Profiles.Profiles(ctx, sortedKeys(ids))
+		if err != nil {
+			return fmt.Errorf("outcomes: profiles: %w", err)
+		}
+		for id, p := range ps {
+			seg[id] = cmp.Or(p.Business.Tier, "none") + "/" + cmp.Or(p.Business.Stage, "unknown")
+		}
+	} else if src.Profiles == nil {
+		d.notes = append(d.notes, "no profile source: segments unknown")
+	}
+	get := func(id string) string { return cmp.Or(seg[id], "none/unknown") }
+	for _, c := range d.convs {
+		c.segment = get(c.customer)
+	}
+	for i := range d.surveys {
+		d.surveys[i].segment = get(d.surveys[i].customer)
+	}
+	for i := range d.offers {
+		d.offers[i].segment = get(d.offers[i].customer)
+	}
+	for _, e := range d.exposures {
+		e.segment = get(e.customer)
+	}
+	for i := range d.churn {
+		d.churn[i].segment = get(d.churn[i].segment)
+	}
+	return nil
+}

@@ -1,0 +1,441 @@
+package outcomes
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kairoscx/kairos/bot/handoff"
+	"github.com/kairoscx/kairos/bot/proactive"
+	"github.com/kairoscx/kairos/memory"
+)
+
+// Record kinds the figures are computed from, each with what a breakdown
+// needs (time, customer, channel, trigger, segment).
+
+type conv struct {
+	id, customer, channel, trigger, segment string
+	start, end                              time.Time
+	turns, repeats                          int
+	negative, botIntervened                 bool
+	negAt, interveneAt                      time.Time
+	recovered                               bool
+	handoff                                 *handoff.Record
+	transfers                               int
+	responseMS                              float64
+	hasResponse                             bool
+	tokens, cost                            float64
+	hasTokens                               bool
+	returned, observable                    bool
+	moods                                   []turnPoint
+}
+
+type turnPoint struct {
+	at         time.Time
+	mood       string
+	valence    float64
+	intervened bool
+}
+
+type survey struct {
+	customer, channel, trigger, segment string
+	at                                  time.Time
+	csat, ces                           float64 // 0: not answered
+}
+
+type offer struct {
+	id, action, customer, channel, trigger, segment, outcome string
+	at                                                       time.Time
+}
+
+type exposure struct {
+	trigger, customer, group, channel, segment string
+	firingID                                   string
+	at                                         time.Time
+	converted                                  bool
+	value                                      float64
+	retEligible, retained                      bool
+	issueKnown, issue                          bool
+	sent                                       int // sent firings of the customer in the period
+}
+
+type churnSample struct {
+	score   float64
+	churned bool
+	segment string
+}
+
+type data struct {
+	convs     []*conv
+	surveys   []survey
+	offers    []offer
+	exposures []*exposure
+	churn     []churnSample
+	churnInfo ChurnQuality
+	triggers  []string
+	specs     map[string]*proactive.Spec
+	notes     []string
+}
+
+// turnProps is what the figures read of a conversation.turn event.
+type turnProps struct {
+	ConversationID string   `json:"conversation_id"`
+	Channel        string   `json:"channel"`
+	Intent         string   `json:"intent"`
+	Mood           string   `json:"mood"`
+	Valence        float64  `json:"valence"`
+	Repeats        int      `json:"repeats"`
+	Intervened     bool     `json:"intervened"`
+	ResponseMS     *float64 `json:"response_ms"`
+	Tokens         *float64 `json:"tokens"`
+	Cost           *float64 `json:"cost"`
+}
+
+func isNegative(mood string, valence float64) bool {
+	return mood == "frustrated" || mood == "angry" || valence <= -0.4
+}
+
+func isRecovered(mood string, valence float64) bool {
+	return mood != "frustrated" && mood != "angry" && valence >= 0
+}
+
+// scanAll reads q's events grouped per customer, in time order.
+func scanAll(ctx context.Context, s EventScanner, q Scan) (map[string][]memory.Event, error) {
+	out := map[string][]memory.Event{}
+	err := s.ScanEvents(ctx, q, func(ev memory.Event) error {
+		out[ev.CustomerID] = append(out[ev.CustomerID], ev)
+		return nil
+	})
+	for _, evs := range out {
+		slices.SortFunc(evs, func(a, b memory.Event) int { return cmp.Or(a.At.Compare(b.At), strings.Compare(a.ID, b.ID)) })
+	}
+	return out, err
+}
+
+// load reads every record the figures need.
+func load(ctx context.Context, src Sources, p Params) (*data, error) {
+	if src.Events == nil {
+		return nil, fmt.Errorf("outcomes: no event source: %w", ErrInvalid)
+	}
+	d := &data{specs: map[string]*proactive.Spec{}}
+	for i := range src.Triggers {
+		d.specs[src.Triggers[i].ID] = &src.Triggers[i]
+	}
+	// Records and experience: the period, plus a week before (for the
+	// trigger a conversation follows) and the return window after.
+	recFrom, recTo := p.From.Add(-attributionLookback), minTime(p.To.Add(p.ReturnWindow), p.Now.Add(time.Nanosecond))
+	if !recTo.After(p.To) {
+		recTo = p.To
+	}
+	recs, err := scanAll(ctx, src.Events, Scan{From: recFrom, To: recTo,
+		Types: []string{EventTurn, EventSurvey, EventOffered, EventFeedback, EventFiring, EventHandoff}})
+	if err != nil {
+		return nil, fmt.Errorf("outcomes: read events: %w", err)
+	}
+	firings, handoffs, err := d.records(ctx, src, p, recs)
+	if err != nil {
+		return nil, err
+	}
+	sentBy := sentFirings(firings)
+	d.conversations(p, recs, handoffs, sentBy)
+	d.surveysAndOffers(p, recs, sentBy)
+	if err := d.proactive(ctx, src, p, firings); err != nil {
+		return nil, err
+	}
+	if err := d.churnQuality(ctx, src, p); err != nil {
+		return nil, err
+	}
+	if err := d.segments(ctx, src); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// attributionLookback is how long after a proactive contact a
+// conversation or survey is attributed to its trigger.
+const attributionLookback = 7 * 24 * time.Hour
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// records gathers firings (record events and the live log, by firing id)
+// and handoffs (record events and the live reader, latest per handoff).
+func (d *data) records(ctx context.Context, src Sources, p Params, recs map[string][]memory.Event) ([]proactive.Firing, map[string]handoff.Record, error) {
+	seen := map[string]bool{}
+	var firings []proactive.Firing
+	handoffs := map[string]handoff.Record{} // by conversation id
+	add := func(f proactive.Firing) {
+		key := f.ID
+		if key == "" {
+			key = f.Trigger + "\x00" + f.Customer + "\x00" + f.Occurrence + "\x00" + f.At.String()
+		}
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		firings = append(firings, f)
+	}
+	addH := func(h handoff.Record) {
+		if h.ConversationID == "" {
+			return
+		}
+		if old, ok := handoffs[h.ConversationID]; ok && !h.UpdatedAt.After(old.UpdatedAt) {
+			if h.TransferredFrom != "" && old.TransferredFrom == "" {
+				old.TransferredFrom = h.TransferredFrom
+				handoffs[h.ConversationID] = old
+			}
+			return
+		}
+		handoffs[h.ConversationID] = h
+	}
+	bad := 0
+	for _, evs := range recs {
+		for _, ev := range evs {
+			switch ev.Type {
+			case EventFiring:
+				var f proactive.Firing
+				if json.Unmarshal(ev.Props, &f) != nil || f.Trigger == "" || f.At.IsZero() {
+					bad++
+					continue
+				}
+				f.Customer = ev.CustomerID // the store's (merged) id wins
+				if !f.At.Before(p.From) && f.At.Before(p.To) {
+					add(f)
+				}
+			case EventHandoff:
+				var h handoff.Record
+				if json.Unmarshal(ev.Props, &h) != nil || h.CreatedAt.IsZero() {
+					bad++
+					continue
+				}
+				h.CustomerID = ev.CustomerID
+				addH(h)
+			}
+		}
+	}
+	if bad > 0 {
+		d.notes = append(d.notes, fmt.Sprintf("%d malformed record events skipped", bad))
+	}
+	if src.Firings != nil {
+		for _, id := range sortedKeys(d.specs) {
+			fs, err := src.Firings.Firings(ctx, id, p.From, p.To)
+			if err != nil {
+				return nil, nil, fmt.Errorf("outcomes: firings of %s: %w", id, err)
+			}
+			for _, f := range fs {
+				add(f)
+			}
+		}
+	} else {
+		d.notes = append(d.notes, "no firing log wired: proactive figures from recorded firing events only")
+	}
+	if src.Handoffs != nil {
+		hs, err := src.Handoffs.Handoffs(ctx, recFromFor(p), p.To.Add(p.ReturnWindow))
+		if err != nil {
+			return nil, nil, fmt.Errorf("outcomes: handoffs: %w", err)
+		}
+		for _, h := range hs {
+			addH(h)
+		}
+	}
+	slices.SortFunc(firings, func(a, b proactive.Firing) int { return cmp.Or(a.At.Compare(b.At), strings.Compare(a.ID, b.ID)) })
+	return firings, handoffs, nil
+}
+
+func recFromFor(p Params) time.Time { return p.From.Add(-attributionLookback) }
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// sentFirings are each customer's sent firings, oldest first.
+func sentFirings(fs []proactive.Firing) map[string][]proactive.Firing {
+	out := map[string][]proactive.Firing{}
+	for _, f := range fs {
+		if f.Outcome == proactive.OutcomeSent {
+			out[f.Customer] = append(out[f.Customer], f)
+		}
+	}
+	return out
+}
+
+// attributed is the trigger that contacted customer within the week
+// before at, or "".
+func attributed(sent map[string][]proactive.Firing, customer string, at time.Time) string {
+	fs := sent[customer]
+	i, _ := slices.BinarySearchFunc(fs, at, func(f proactive.Firing, t time.Time) int { return f.At.Compare(t) })
+	if i > 0 && at.Sub(fs[i-1].At) <= attributionLookback {
+		return fs[i-1].Trigger
+	}
+	return ""
+}
+
+// conversations folds turn events into conversations starting in the
+// period, with their handoffs, recovery and the 72-hour return check.
+func (d *data) conversations(p Params, recs map[string][]memory.Event, handoffs map[string]handoff.Record, sent map[string][]proactive.Firing) {
+	for customer, evs := range recs {
+		byID := map[string]*conv{}
+		var order []*conv
+		for _, ev := range evs {
+			if ev.Type != EventTurn {
+				continue
+			}
+			var t turnProps
+			if json.Unmarshal(ev.Props, &t) != nil || t.ConversationID == "" {
+				continue
+			}
+			c := byID[t.ConversationID]
+			if c == nil {
+				c = &conv{id: t.ConversationID, customer: customer, start: ev.At}
+				byID[t.ConversationID] = c
+				order = append(order, c)
+			}
+			c.channel = cmp.Or(c.channel, t.Channel)
+			c.end = ev.At
+			c.turns++
+			if t.Repeats > 0 {
+				c.repeats++
+			}
+			if c.turns == 1 && t.ResponseMS != nil && *t.ResponseMS >= 0 {
+				c.responseMS, c.hasResponse = *t.ResponseMS, true
+			}
+			if t.Tokens != nil && *t.Tokens >= 0 {
+				c.tokens += *t.Tokens
+				c.hasTokens = true
+			}
+			if t.Cost != nil && *t.Cost >= 0 {
+				c.cost += *t.Cost
+			}
+			c.moods = append(c.moods, turnPoint{at: ev.At, mood: t.Mood, valence: t.Valence, intervened: t.Intervened})
+		}
+		for i, c := range order {
+			if c.start.Before(p.From) || !c.start.Before(p.To) {
+				continue
+			}
+			if h, ok := handoffs[c.id]; ok {
+				h := h
+				c.handoff = &h
+				c.channel = cmp.Or(c.channel, h.Channel)
+				if h.TransferredFrom != "" {
+					c.transfers = 1
+				}
+			}
+			c.recovery()
+			// Returned: another conversation of the customer starts within
+			// the window after this one's last turn.
+			deadline := c.end.Add(p.ReturnWindow)
+			c.observable = !deadline.After(p.Now)
+			for _, o := range order[i+1:] {
+				if o.start.After(c.end) && !o.start.After(deadline) {
+					c.returned = true
+					break
+				}
+			}
+			c.trigger = attributed(sent, customer, c.start)
+			d.convs = append(d.convs, c)
+		}
+	}
+	slices.SortFunc(d.convs, func(a, b *conv) int { return cmp.Or(a.start.Compare(b.start), strings.Compare(a.id, b.id)) })
+}
+
+// recovery finds the first negative turn, the intervention at or after it
+// (a turn marked intervened, or the handoff's creation) and a recovered
+// turn after the intervention.
+func (c *conv) recovery() {
+	for _, t := range c.moods {
+		if !c.negative {
+			if isNegative(t.mood, t.valence) {
+				c.negative, c.negAt = true, t.at
+			} else {
+				continue
+			}
+		}
+		if c.interveneAt.IsZero() && t.intervened {
+			c.interveneAt, c.botIntervened = t.at, true
+			continue
+		}
+		if !c.interveneAt.IsZero() && t.at.After(c.interveneAt) && isRecovered(t.mood, t.valence) {
+			c.recovered = true
+			return
+		}
+	}
+	if !c.negative || !c.interveneAt.IsZero() || c.handoff == nil || c.handoff.CreatedAt.Before(c.negAt) {
+		return
+	}
+	c.interveneAt = c.handoff.CreatedAt
+	for _, t := range c.moods {
+		if t.at.After(c.interveneAt) && isRecovered(t.mood, t.valence) {
+			c.recovered = true
+			return
+		}
+	}
+}
+
+func (c *conv) intervened() bool { return c.negative && !c.interveneAt.IsZero() }
+
+func (d *data) surveysAndOffers(p Params, recs map[string][]memory.Event, sent map[string][]proactive.Firing) {
+	for customer, evs := range recs {
+		feedback := map[string]string{}
+		for _, ev := range evs {
+			if ev.Type == EventFeedback {
+				var f struct {
+					DecisionID string `json:"decision_id"`
+					Outcome    string `json:"outcome"`
+				}
+				if json.Unmarshal(ev.Props, &f) == nil && f.DecisionID != "" {
+					feedback[f.DecisionID] = f.Outcome
+				}
+			}
+		}
+		for _, ev := range evs {
+			if ev.At.Before(p.From) || !ev.At.Before(p.To) {
+				continue
+			}
+			switch ev.Type {
+			case EventSurvey:
+				var s struct {
+					CSAT    *float64 `json:"csat"`
+					CES     *float64 `json:"ces"`
+					Channel string   `json:"channel"`
+				}
+				if json.Unmarshal(ev.Props, &s) != nil {
+					continue
+				}
+				sv := survey{customer: customer, at: ev.At, channel: s.Channel, trigger: attributed(sent, customer, ev.At)}
+				if s.CSAT != nil && *s.CSAT >= 1 && *s.CSAT <= 5 {
+					sv.csat = *s.CSAT
+				}
+				if s.CES != nil && *s.CES >= 1 && *s.CES <= 7 {
+					sv.ces = *s.CES
+				}
+				if sv.csat > 0 || sv.ces > 0 {
+					d.surveys = append(d.surveys, sv)
+				}
+			case EventOffered:
+				var o struct {
+					DecisionID string `json:"decision_id"`
+					Action     string `json:"action"`
+					Channel    string `json:"channel"`
+				}
+				if json.Unmarshal(ev.Props, &o) != nil || o.DecisionID == "" || o.Action == "" {
+					continue
+				}
+				d.offers = append(d.offers, offer{id: o.DecisionID, action: o.Action, customer: customer, at: ev.At,
+					channel: o.Channel, outcome: feedback[o.DecisionID], trigger: attributed(sent, customer, ev.At)})
+			}
+		}
+	}
+}
