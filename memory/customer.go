@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -130,6 +131,17 @@ type SentimentPoint struct {
 type Score struct {
 	Count int     `json:"count"`
 	Mean  float64 `json:"mean"`
+}
+
+// Clone returns a deep copy of p: changing one never changes the other.
+func (p Profile) Clone() Profile {
+	q := p
+	q.Business.RecentOrders = slices.Clone(p.Business.RecentOrders)
+	q.Behaviour.RecentPath = slices.Clone(p.Behaviour.RecentPath)
+	q.Behaviour.ActiveDays = slices.Clone(p.Behaviour.ActiveDays)
+	q.Interaction.Sentiment = slices.Clone(p.Interaction.Sentiment)
+	q.Interaction.QuestionTypes = maps.Clone(p.Interaction.QuestionTypes)
+	return q
 }
 
 // Memory kinds.

@@ -32,14 +32,19 @@ const eraseSQL = `WITH c AS (SELECT id FROM customers WHERE merged_into IS NULL 
 		identities = erasure_totals.identities + n.identities, conversations = erasure_totals.conversations + n.conversations,
 		messages = erasure_totals.messages + n.messages, events = erasure_totals.events + n.events,
 		memories = erasure_totals.memories + n.memories FROM n WHERE n.customers > 0)
-	SELECT customers, identities, conversations, messages, events, memories FROM n`
+	SELECT customers, identities, conversations, messages, events, memories, (SELECT id FROM c) FROM n`
 
 // DeleteCustomer erases a customer in one statement.
 func (s *Store) DeleteCustomer(ctx context.Context, id string) (memory.Erasure, error) {
 	var e memory.Erasure
-	err := s.pool.QueryRow(ctx, eraseSQL, id).Scan(&e.Customers, &e.Identities, &e.Conversations, &e.Messages, &e.Events, &e.Memories)
+	var survivor *string
+	err := s.pool.QueryRow(ctx, eraseSQL, id).Scan(&e.Customers, &e.Identities, &e.Conversations, &e.Messages, &e.Events, &e.Memories, &survivor)
 	if err != nil {
 		return memory.Erasure{}, wrap("delete customer", err)
+	}
+	s.profiles.drop(id) // the erased profile leaves this process's memory too
+	if survivor != nil {
+		s.profiles.drop(*survivor)
 	}
 	if e.Customers == 0 {
 		return memory.Erasure{}, fmt.Errorf("postgres: delete customer %q: %w", id, memory.ErrNotFound)

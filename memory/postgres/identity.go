@@ -293,8 +293,9 @@ func (s *Store) queueMerge(b *pgx.Batch, into, from, reason string, profiles map
 	if err != nil {
 		return err
 	}
+	s.profiles.drop(from, into)
 	b.Queue("DELETE FROM profiles WHERE customer_id = $1", from)
 	b.Queue(`INSERT INTO profiles (customer_id, doc, updated_at) VALUES ($1, $2, $3)
-		ON CONFLICT (customer_id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at`, into, doc, now)
+		ON CONFLICT (customer_id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at, version = nextval('profile_versions')`, into, doc, now)
 	return nil
 }

@@ -152,7 +152,23 @@ func BenchmarkAppendEvents(b *testing.B) {
 	storetest.BenchAppendEvents(b, func(b *testing.B) memory.Store { return open(b, pgtest.URL(b), storetest.Dim) })
 }
 
-// go test ./memory/postgres -run '^$' -bench UpdateProfiles -benchtime 50x
+// BenchmarkUpdateProfiles runs storetest.BenchUpdateProfiles with the
+// store's profile cache on (the default) and off, alternately:
+//
+//	go test ./memory/postgres -run '^$' -bench UpdateProfiles -benchtime 50x -count 3
 func BenchmarkUpdateProfiles(b *testing.B) {
-	storetest.BenchUpdateProfiles(b, func(b *testing.B) memory.Store { return open(b, pgtest.URL(b), storetest.Dim) })
+	for _, c := range []struct {
+		name string
+		size int
+	}{{"cache", 0}, {"no-cache", -1}} {
+		b.Run(c.name, func(b *testing.B) {
+			storetest.BenchUpdateProfiles(b, func(b *testing.B) memory.Store {
+				s, err := postgres.Open(context.Background(), postgres.Options{URL: pgtest.URL(b), Dim: storetest.Dim, Logger: quiet, ProfileCache: c.size})
+				if err != nil {
+					b.Fatal(err)
+				}
+				return s
+			})
+		})
+	}
 }

@@ -98,13 +98,16 @@ func (s *Store) updateProfile(ctx context.Context, customerID string, update fun
 	if err != nil {
 		return memory.Profile{}, err
 	}
+	var version int64
 	batch = &pgx.Batch{}
-	batch.Queue("UPDATE profiles SET doc = $2, updated_at = $3 WHERE customer_id = $1", cus, data, p.UpdatedAt)
+	batch.Queue("UPDATE profiles SET doc = $2, updated_at = $3, version = nextval('profile_versions') WHERE customer_id = $1 RETURNING version",
+		cus, data, p.UpdatedAt).QueryRow(func(row pgx.Row) error { return row.Scan(&version) })
 	batch.Queue("COMMIT")
 	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
 		return memory.Profile{}, err
 	}
 	committed = true
+	s.profiles.put(cus, version, p)
 	return p, nil
 }
 
@@ -118,16 +121,20 @@ const (
 		WHERE s.id IN (SELECT coalesce(merged_into, id) FROM customers WHERE id = ANY($1)) AND s.merged_into IS NULL
 		ORDER BY s.id FOR SHARE
 		ON CONFLICT (customer_id) DO NOTHING`
-	lockProfilesSQL = `SELECT r.id, p.customer_id, p.doc FROM customers r
-		JOIN profiles p ON p.customer_id = coalesce(r.merged_into, r.id)
+	// A row still at the version the store kept ($2, $3) comes back
+	// without its document (profileCache).
+	lockProfilesSQL = `SELECT r.id, p.customer_id, p.version, CASE WHEN p.version = k.v THEN NULL ELSE p.doc END
+		FROM customers r JOIN profiles p ON p.customer_id = coalesce(r.merged_into, r.id)
+		LEFT JOIN unnest($2::text[], $3::bigint[]) k(id, v) ON k.id = p.customer_id
 		WHERE r.id = ANY($1) ORDER BY p.customer_id FOR UPDATE OF p`
 	// The documents travel as one JSON array, not as a text[] of
 	// documents: one parameter of a few hundred kilobytes costs pgx a
 	// copy, an array of them far more.
-	writeProfilesSQL = `UPDATE profiles p SET doc = d.doc, updated_at = $3
+	writeProfilesSQL = `UPDATE profiles p SET doc = d.doc, updated_at = $3, version = nextval('profile_versions')
 		FROM unnest($1::text[]) WITH ORDINALITY u(id, n)
 		JOIN json_array_elements($2::json) WITH ORDINALITY d(doc, n) USING (n)
-		WHERE p.customer_id = u.id`
+		WHERE p.customer_id = u.id
+		RETURNING p.customer_id, p.version`
 )
 
 // UpdateProfiles updates many profiles in one transaction of two round
@@ -155,17 +162,32 @@ func (s *Store) updateProfiles(ctx context.Context, customerIDs []string, update
 	}()
 	survivor := make(map[string]string, len(customerIDs))
 	docs := make(map[string][]byte, len(customerIDs))
+	kept := make(map[string]memory.Profile) // by survivor, at the version sent
+	var keptIDs []string
+	var keptVersions []int64
+	for _, id := range customerIDs {
+		if _, dup := kept[id]; dup {
+			continue
+		}
+		if p, v, ok := s.profiles.get(id); ok {
+			kept[id] = p
+			keptIDs, keptVersions = append(keptIDs, id), append(keptVersions, v)
+		}
+	}
+	fromKept := make(map[string]bool)
 	batch := &pgx.Batch{}
 	batch.Queue("BEGIN")
 	batch.Queue(ensureProfilesSQL, customerIDs, s.stamp())
-	batch.Queue(lockProfilesSQL, customerIDs).Query(func(rows pgx.Rows) error {
+	batch.Queue(lockProfilesSQL, customerIDs, keptIDs, keptVersions).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var id, cus string
+			var version int64
 			var doc []byte
-			if err := rows.Scan(&id, &cus, &doc); err != nil {
+			if err := rows.Scan(&id, &cus, &version, &doc); err != nil {
 				return err
 			}
 			survivor[id], docs[cus] = cus, doc
+			fromKept[cus] = doc == nil
 		}
 		return rows.Err()
 	})
@@ -181,8 +203,10 @@ func (s *Store) updateProfiles(ctx context.Context, customerIDs []string, update
 		}
 		p := profiles[cus]
 		if p == nil {
-			decoded, err := decodeProfile(cus, docs[cus])
-			if err != nil {
+			var decoded memory.Profile
+			if k, ok := kept[cus]; ok && fromKept[cus] {
+				decoded = k
+			} else if decoded, err = decodeProfile(cus, docs[cus]); err != nil {
 				return err
 			}
 			p = &decoded
@@ -209,12 +233,26 @@ func (s *Store) updateProfiles(ctx context.Context, customerIDs []string, update
 		data = append(data, b...)
 	}
 	data = append(data, ']')
+	versions := make(map[string]int64, len(order))
 	batch = &pgx.Batch{}
-	batch.Queue(writeProfilesSQL, order, string(data), now)
+	batch.Queue(writeProfilesSQL, order, string(data), now).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var cus string
+			var v int64
+			if err := rows.Scan(&cus, &v); err != nil {
+				return err
+			}
+			versions[cus] = v
+		}
+		return rows.Err()
+	})
 	batch.Queue("COMMIT")
 	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
 		return err
 	}
 	committed = true
+	for cus, v := range versions {
+		s.profiles.put(cus, v, *profiles[cus])
+	}
 	return nil
 }

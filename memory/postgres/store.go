@@ -40,6 +40,10 @@ type Options struct {
 	// 1000; a search for k results uses at least k). Zero means
 	// defaultEFSearch. Higher buys recall with time.
 	EFSearch int
+	// ProfileCache is how many decoded profiles UpdateProfiles keeps to
+	// skip reading and decoding rows it wrote last (see profileCache);
+	// zero means DefaultProfileCache, negative turns it off.
+	ProfileCache int
 }
 
 // Store is the PostgreSQL memory.Store.
@@ -50,6 +54,8 @@ type Store struct {
 	now    func() time.Time
 	log    *slog.Logger
 	closed sync.Once
+	// profiles keeps the profiles this store wrote last.
+	profiles *profileCache
 }
 
 var _ memory.Store = (*Store)(nil)
@@ -119,7 +125,11 @@ func open(ctx context.Context, o Options, configure func(*pgxpool.Config)) (*Sto
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: pool: %w", err)
 	}
-	return &Store{pool: pool, dim: o.Dim, ef: ef, now: o.Now, log: log}, nil
+	cache := o.ProfileCache
+	if cache == 0 {
+		cache = DefaultProfileCache
+	}
+	return &Store{pool: pool, dim: o.Dim, ef: ef, now: o.Now, log: log, profiles: newProfileCache(cache)}, nil
 }
 
 // tunePool keeps the turn path at one round trip per call. pgxpool by
