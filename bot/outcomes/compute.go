@@ -24,6 +24,19 @@ func Compute(ctx context.Context, src Sources, p Params) (Report, error) {
 	return d.report(p), nil
 }
 
+// Build is Compute and Ledger from one read of the sources.
+func Build(ctx context.Context, src Sources, p Params) (Report, []Entry, error) {
+	if err := p.normalize(); err != nil {
+		return Report{}, nil, err
+	}
+	d, err := load(ctx, src, p)
+	if err != nil {
+		return Report{}, nil, err
+	}
+	es, _ := d.ledger(p)
+	return d.report(p), es, nil
+}
+
 func (d *data) report(p Params) Report {
 	rep := Report{From: p.From, To: p.To, By: p.By, Interval: p.Interval, Generated: time.Now().UTC(), Notes: d.notes}
 	all := scope{from: p.From, to: p.To, churn: true}

@@ -140,6 +140,10 @@ const (
 // ErrInvalid marks bad parameters.
 var ErrInvalid = errors.New("invalid report parameters")
 
+// Validate reports what is wrong with p (an ErrInvalid naming the
+// parameter), or nil.
+func (p Params) Validate() error { return p.normalize() }
+
 // normalize validates p and fills the defaults.
 func (p *Params) normalize() error {
 	switch {
