@@ -168,7 +168,9 @@ func (e *Engine) plan(ctx context.Context, t *Trigger, env *Env, w *window, cs *
 		case ActHandoff:
 			all := w.recent("*", env.Now.Add(-e.cfg.Lookback), env.Now)
 			for _, ev := range all[max(0, len(all)-20):] {
-				s.recent = append(s.recent, *ev)
+				c := *ev
+				c.memo, c.pathOf, c.path = nil, "", nil // the window's caches stay with the window
+				s.recent = append(s.recent, c)
 			}
 		case ActSchedule:
 			e.armTimer(ctx, Timer{Trigger: a.Trigger, Customer: env.Customer.ID, Due: env.Now.Add(a.After.D()), Origin: env.Event}, false)

@@ -4,8 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"runtime/pprof"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -155,10 +154,11 @@ func BenchmarkPipelineVsBareJetStream(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		start := time.Now()
+		runtime.GC()
+		start, cpu := time.Now(), benchdata.CPUTime()
 		publishAll(b, js, bareSubjects, payloads, ids)
 		<-done
-		bare := time.Since(start)
+		bare, bareCPU := time.Since(start), benchdata.CPUTime()-cpu
 		cc.Stop()
 
 		// (b) the pipeline.
@@ -186,7 +186,8 @@ func BenchmarkPipelineVsBareJetStream(b *testing.B) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		start = time.Now()
+		runtime.GC()
+		start, cpu = time.Now(), benchdata.CPUTime()
 		publishAll(b, js2, subjects, payloads, ids)
 		deadline := time.Now().Add(5 * time.Minute)
 		lastDbg := time.Now()
@@ -208,19 +209,13 @@ func BenchmarkPipelineVsBareJetStream(b *testing.B) {
 					}
 				}
 				b.Logf("t=%.1fs evaluated=%d router pending=%d ackpending=%d work msgs=%d", time.Since(start).Seconds(), eng.Evaluated.Load(), rp, ra, wm)
-				if f := os.Getenv("KAIROS_BENCH_GOROUTINES"); f != "" && rp == 0 && wm > 5000 {
-					if out, err := os.Create(f); err == nil {
-						_ = pprof.Lookup("goroutine").WriteTo(out, 1)
-						out.Close()
-					}
-				}
 			}
 			if time.Now().After(deadline) {
 				b.Fatalf("pipeline evaluated %d of %d", eng.Evaluated.Load(), n)
 			}
 			time.Sleep(time.Millisecond)
 		}
-		pipe := time.Since(start)
+		pipe, pipeCPU := time.Since(start), benchdata.CPUTime()-cpu
 		cancel()
 		wg.Wait()
 		eng.Wait()
@@ -228,6 +223,14 @@ func BenchmarkPipelineVsBareJetStream(b *testing.B) {
 		b.ReportMetric(n/pipe.Seconds(), "pipeline-events/s")
 		b.ReportMetric(bare.Seconds()/pipe.Seconds(), "ratio")
 		b.ReportMetric(float64(eng.Fired.Load()), "firings")
+		// CPU per event (process: embedded server, client, engine, GC) is
+		// what a busy machine disturbs least; its ratio is the rate ratio
+		// of an otherwise idle, CPU-bound node.
+		if bareCPU > 0 && pipeCPU > 0 {
+			b.ReportMetric(float64(bareCPU.Microseconds())/n, "bare-cpu-µs/event")
+			b.ReportMetric(float64(pipeCPU.Microseconds())/n, "pipeline-cpu-µs/event")
+			b.ReportMetric(bareCPU.Seconds()/pipeCPU.Seconds(), "cpu-ratio")
+		}
 	}
 }
 
