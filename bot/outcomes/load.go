@@ -197,8 +197,8 @@ func (d *data) records(ctx context.Context, src Sources, p Params, recs map[stri
 		handoffs[h.ConversationID] = h
 	}
 	bad := 0
-	for _, evs := range recs {
-		for _, ev := range evs {
+	for _, customer := range sortedKeys(recs) {
+		for _, ev := range recs[customer] {
 			switch ev.Type {
 			case EventFiring:
 				var f proactive.Firing
@@ -286,7 +286,8 @@ func attributed(sent map[string][]proactive.Firing, customer string, at time.Tim
 // conversations folds turn events into conversations starting in the
 // period, with their handoffs, recovery and the 72-hour return check.
 func (d *data) conversations(p Params, recs map[string][]memory.Event, handoffs map[string]handoff.Record, sent map[string][]proactive.Firing) {
-	for customer, evs := range recs {
+	for _, customer := range sortedKeys(recs) {
+		evs := recs[customer]
 		byID := map[string]*conv{}
 		var order []*conv
 		for _, ev := range evs {
@@ -387,7 +388,8 @@ func (c *conv) recovery() {
 func (c *conv) intervened() bool { return c.negative && !c.interveneAt.IsZero() }
 
 func (d *data) surveysAndOffers(p Params, recs map[string][]memory.Event, sent map[string][]proactive.Firing) {
-	for customer, evs := range recs {
+	for _, customer := range sortedKeys(recs) {
+		evs := recs[customer]
 		feedback := map[string]string{}
 		for _, ev := range evs {
 			if ev.Type == EventFeedback {
