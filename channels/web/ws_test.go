@@ -469,7 +469,10 @@ func TestNewRejectsBadConfig(t *testing.T) {
 }
 
 func TestSlowConsumerDisconnected(t *testing.T) {
-	e := newEnv(t, func(c *web.Config) { c.WriteTimeout = 200 * time.Millisecond })
+	// A write timeout short enough to keep the test quick, long enough
+	// that the fast client (reading as fast as a loaded CI machine lets
+	// it) is never taken for a slow one.
+	e := newEnv(t, func(c *web.Config) { c.WriteTimeout = time.Second })
 	fast, hello := e.dial(t, nil)
 	// A second tab of the same visitor that stops reading.
 	slow, _ := e.dial(t, q("visitor", hello.Visitor))

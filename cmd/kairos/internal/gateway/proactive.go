@@ -27,6 +27,7 @@ import (
 // runner (events partitioned by customer, timers as scheduled messages),
 // the watcher that hot-reloads the trigger folder, and its admin API.
 type proactiveParts struct {
+	state   *stream.State
 	engine  *proactive.Engine
 	runner  *stream.Runner
 	watcher *proactive.Watcher // nil with the built-in sample matrix
@@ -70,7 +71,7 @@ func openProactive(ctx context.Context, cfg config.Config, nc *nats.Conn, js jet
 	}
 	var timers timerProxy
 	pcfg.Timers = &timers
-	p := &proactiveParts{}
+	p := &proactiveParts{state: st}
 	var matrix *proactive.Matrix
 	if cfg.Triggers.Dir == "" {
 		if matrix, err = sample.Matrix(); err != nil {
@@ -106,7 +107,13 @@ func (p *proactiveParts) run(ctx context.Context) error {
 	err := p.runner.Run(ctx)
 	p.engine.Wait()
 	if errors.Is(err, context.Canceled) {
-		return nil
+		err = nil
+	}
+	// Firing records are published asynchronously: wait for the last.
+	fctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if ferr := p.state.Flush(fctx); ferr != nil {
+		err = errors.Join(err, fmt.Errorf("flush firing records: %w", ferr))
 	}
 	return err
 }
