@@ -34,7 +34,7 @@ func reportCmd(ctx context.Context, env Env, args []string) error {
 	by := c.fs.String("by", "", "break the figures down by trigger, channel or segment")
 	interval := c.fs.String("interval", "", "trend buckets: day, week or month (default by the period's length)")
 	dir := c.fs.String("triggers", "", "trigger directory, for outcome definitions (default: the sample matrix)")
-	noLog := c.fs.Bool("no-firing-log", false, "do not read the NATS firing log (recorded firing events only)")
+	noLog := c.fs.Bool("no-firing-log", false, "do not read the NATS firing log and handoff stream (recorded events only)")
 	if err := c.parse(args[1:]); err != nil {
 		return err
 	}
@@ -101,6 +101,7 @@ func reportCmd(ctx context.Context, env Env, args []string) error {
 				return err
 			}
 			src.Firings = st
+			src.Handoffs = outcomes.HandoffLog{JS: js}
 		}
 	}
 	rep, entries, err := outcomes.Build(ctx, src, p)
