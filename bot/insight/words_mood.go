@@ -156,6 +156,69 @@ func addMoodWords() {
 		"love how", "love that you", "love being", "wow thanks", "bravo", "well done", "nice job", "good job",
 		"as always", "sure thing", "🙃")
 
+	addBroadMoodWords()
+}
+
+// addBroadMoodWords widens each mood's vocabulary with common synonyms
+// and chat expressions in both languages, so a feeling said in other
+// words than the development sets' still registers. A word already in the
+// lexicon keeps its weight.
+func addBroadMoodWords() {
+	broad := func(m int, w float64, words ...string) {
+		for _, s := range words {
+			if moodLex.all[s] == nil {
+				add(kMood, m, w, s)
+			}
+		}
+	}
+	broad(mHappy, 2, "gorgeous", "stunning", "beautiful", "made my day", "lifesaver", "life saver", "the best",
+		"best ever", "top notch", "spot on", "legend", "you rock", "u rock", "guys rock", "slaps", "10/10",
+		"five stars", "5 stars", "highly recommend", "would recommend", "recommend it", "love this", "loving",
+		"so happy", "super happy", "so glad", "thrilled", "overjoyed", "grateful", "incredible", "blown away",
+		"好耶", "太香", "真香", "感动", "好感动", "超喜欢", "好喜欢", "点赞", "强烈推荐", "推荐给", "回购", "一级棒",
+		"惊艳", "超赞", "好评如潮", "心动", "超开心", "好开心", "美滋滋", "舒心", "暖心", "比想象中好", "物超所值",
+		"🔥", "🙌", "✨", "😻", "💕", "💖")
+	broad(mHappy, 1.2, "pretty good", "really good", "so good", "works great", "works perfectly", "fast delivery",
+		"smoothly", "cheers mate", "满意的", "好快", "很快", "挺快")
+
+	broad(mAnxious, 2, "stressing", "stressed out", "freaking out", "terrified", "on edge", "worried sick",
+		"please tell me", "what do i do", "what should i do", "is it gone", "fraudulent", "hacked", "suspicious",
+		"unauthorized", "unauthorised", "wasn't me", "not me", "fingers crossed",
+		"running out", "last day", "getting nervous", "allergic", "千万别", "千万不要", "好怕", "吓死", "吓人", "担忧",
+		"忐忑", "不安", "心慌", "慌了", "有点慌", "好慌", "急死了", "有没有毒", "被冻结", "冻结", "盗号", "被盗刷", "盗刷",
+		"快吃完", "快用完", "赶上", "能赶上", "不是我本人", "不是本人", "万一丢", "会不会丢", "会不会影响", "会不会扣")
+	broad(mAnxious, 1.2, "in time", "on time", "pending", "allergy", "reaction", "stuck at",
+		"worried that", "afraid that", "是不是丢", "异常", "逾期", "过敏", "影响征信", "急着", "等不及")
+
+	broad(mConfused, 2, "difference between", "what's the difference", "the difference", "same thing", "which one",
+		"what is this", "what's this", "doesn't add up", "contradicts", "identical", "am i doing something wrong",
+		"am i missing something", "i'm not sure i understand", "not sure what", "what am i supposed",
+		"區別", "区别", "有什么区别", "有啥区别", "是什么", "什么东西", "是一个东西", "一回事", "一样吗", "没搞懂",
+		"搞不懂", "不太懂", "弄不明白", "没明白", "看糊涂", "什么意思", "哪个对", "到底是", "还是说", "写错了吗",
+		"搞错了吗", "为啥", "怎么算", "怎么变成", "怎么又")
+	broad(mConfused, 1.2, "supposed to", "or not", "vs", "versus", "mean", "means", "hmm", "erm", "是不是写错")
+
+	broad(mFrustrated, 2, "letdown", "let down", "way off", "a bit much", "so mid", "not worth", "total waste",
+		"keeps crashing", "keeps breaking", "every single time", "yet again", "no call", "no apology", "no update",
+		"nothing happened", "fed up", "annoying", "irritating", "irritated", "tired of", "not acceptable",
+		"真麻烦", "太麻烦", "好麻烦", "很麻烦", "不方便", "答非所问", "效率太低", "效率低", "拖拖拉拉", "磨蹭", "不负责",
+		"套路", "被套路", "扯皮", "无力吐槽", "吐槽", "转来转去", "绕来绕去", "白跑", "白费", "费劲", "难用", "不好用",
+		"体验差", "体验这么差", "没法用", "没法看", "根本没法", "后悔买", "不值得", "有点失望", "挺失望", "有点无语")
+	broad(mFrustrated, 1.2, "bit of a", "disappointing", "late again", "lost my progress",
+		"绕", "折腾", "麻烦了吧", "又没", "又是", "还得", "唉", "啊啊啊")
+
+	// Telling the bot its advice was already followed: the answer did
+	// not listen ("I did that already", "试过了", "你说了等于没说").
+	broad(mFrustrated, 2, "already did", "did that already", "i did that", "already done that", "already tried",
+		"tried that", "just said", "just told you", "literally just", "said that already", "broken record",
+		"试过了", "已经试过", "都试了", "弄过了", "做过了", "等于没说", "说了等于没说", "我就是在", "早试过")
+	broad(mAngry, 2, "disgraceful", "thieves", "thief", "stealing", "steal", "robbery", "robbing", "clown",
+		"clowns", "deliberately", "ignoring me", "appalled", "outraged", "legal action", "legal channels", "bbb",
+		"shove it", "screw this", "f***", "f**k", "fk", "fking", "wtf is", "what a joke", "bad joke", "you people",
+		"y'all are", "nmsl", "吃干饭", "复读机", "逼死", "要不要脸", "不要脸", "老子", "诈骗", "报警", "工信部", "凭什么",
+		"别跟我扯", "糊弄", "你们还敢", "等着被", "走着瞧", "法院见", "烂脸", "破app", "破网", "破平台", "垃圾平台", "抢钱")
+	broad(mAngry, 1.5, "joke", "lying", "liars", "cheated", "cheating", "robbed", "never ordering", "never buying",
+		"posting about", "reporting this", "reporting you", "曝光", "骗", "扯")
 }
 
 func addCueWords() {
