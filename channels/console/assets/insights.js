@@ -426,7 +426,9 @@
     }, !isNum(c.auc) && !isNum(p.value));
     $("churn-hint").textContent = c.customers ? fill(t("churn_hint"), {
       cutoff: (c.cutoff || "").slice(0, 10), customers: c.customers, churned: c.churned, model: c.model || "default"
-    }) : "";
+    }) + " " : "";
+    // Too few churners or stayers to trust the AUC: say so.
+    if (c.inconclusive) $("churn-hint").appendChild(badge("inconclusive"));
   }
 
   function renderGroups(r) {

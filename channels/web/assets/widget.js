@@ -497,12 +497,21 @@
   }
 
   // exchanged: the customer wrote and the bot or an agent answered after.
+  // "After" goes by seq, not by place in the list: a reply can arrive
+  // before the receipt that gives the customer's message its seq.
   function exchanged() {
-    var customer = false;
-    for (var i = 0; i < state.transcript.length; i++) {
-      var m = state.transcript[i];
-      if (m.role === "customer") customer = true;
-      else if (customer && (m.role === "bot" || m.role === "agent")) return true;
+    var first = Infinity, customer = false, i, m;
+    for (i = 0; i < state.transcript.length; i++) {
+      m = state.transcript[i];
+      if (m.role !== "customer") continue;
+      customer = true;
+      if (m.seq) first = Math.min(first, m.seq);
+      else first = -Infinity; // still unconfirmed: any reply may answer it
+    }
+    if (!customer) return false;
+    for (i = 0; i < state.transcript.length; i++) {
+      m = state.transcript[i];
+      if ((m.role === "bot" || m.role === "agent") && (m.seq || 0) > first) return true;
     }
     return false;
   }
