@@ -205,7 +205,7 @@ func (r *Reasoner) messages(req reason.Request) ([]openai.ChatCompletionMessage,
 // framingTag matches the prompts' data delimiters in any case and spacing,
 // so customer text (a message, a remembered sentence) cannot close its data
 // block and write outside it.
-var framingTag = regexp.MustCompile(`(?i)<\s*/?\s*(?:customer_message|customer_memory|customer_profile|conversation|tool_result|draft_reply|knowledge|review_issues)\b[^<>]{0,40}>`)
+var framingTag = regexp.MustCompile(`(?i)<\s*/?\s*(?:customer_message|customer_memory|customer_profile|conversation|tool_result|draft_reply|knowledge|review_issues|transcript)\b[^<>]{0,40}>`)
 
 // defang removes the framing tags from customer text.
 func defang(s string) string {

@@ -221,7 +221,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 	}
 	g.engine = engine
 	if !cfg.Handoff.Disabled {
-		if g.handoff, err = openHandoff(ctx, cfg.Handoff, g.nc, g.store, rel, engine, logger); err != nil {
+		var summarizer bot.HandoffSummarizer // nil interface without an LLM
+		if llmReasoner != nil {
+			summarizer = llmReasoner
+		}
+		if g.handoff, err = openHandoff(ctx, cfg.Handoff, g.nc, g.store, rel, engine, summarizer, logger); err != nil {
 			return nil, err
 		}
 	}

@@ -17,7 +17,9 @@ import (
 // openHandoff starts the node's handoff service (docs/handoff.md): the
 // engine hands conversations over by its policy, agents work them through
 // the NATS contract (docs/nats.md), and what they settle is remembered.
-func openHandoff(ctx context.Context, cfg config.Handoff, nc *nats.Conn, store memory.Store, rel *relay.Relay, engine *bot.Engine, logger *slog.Logger) (*handoff.Service, error) {
+// summarizer (the LLM, or nil for the extractive summary) writes the
+// summary agents read.
+func openHandoff(ctx context.Context, cfg config.Handoff, nc *nats.Conn, store memory.Store, rel *relay.Relay, engine *bot.Engine, summarizer bot.HandoffSummarizer, logger *slog.Logger) (*handoff.Service, error) {
 	pol := handoff.DefaultPolicy()
 	pol.RiskThreshold = cfg.RiskThreshold
 	pol.Unresolved = cfg.Unresolved
@@ -34,6 +36,6 @@ func openHandoff(ctx context.Context, cfg config.Handoff, nc *nats.Conn, store m
 	if err != nil {
 		return nil, fmt.Errorf("gateway: handoff: %w", err)
 	}
-	engine.SetHandoff(svc, nil)
+	engine.SetHandoff(svc, summarizer)
 	return svc, nil
 }
