@@ -63,7 +63,7 @@ func addIntensityWords() {
 		"能不能赶上", "赶得上吗", "来得及吗", "还能到吗", "能收到吗", "收得到吗", "怎么办啊", "好担心", "怕来不及", "万一",
 		"is that normal", "is this normal", "is it normal", "did it work", "did it go through", "go through?",
 		"will it still", "will it arrive", "will it make it", "make it in time", "won't make it", "worried",
-		"freaking out", "i hope", "hopefully", "what happens if", "what if", "be okay", "be ok", "am i going to lose",
+		"freaking out", "i hope it", "i hope my", "i hope the", "i really hope", "hopefully", "what happens if", "what if", "be okay", "be ok", "am i going to lose",
 		"did i lose", "lose my", "at risk")
 	cue(cueContrast, 1, "但", "可是", "却", "明明", "可我", "but", "yet", "though", "although", "however", "whereas")
 	cue(cueReport, 1, "显示", "提示", "写的", "写着", "说是", "页面", "says", "said", "shows", "showing", "states",
