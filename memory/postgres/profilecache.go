@@ -7,8 +7,8 @@ import (
 )
 
 // DefaultProfileCache is how many decoded profiles a store keeps when
-// Options.ProfileCache is zero.
-const DefaultProfileCache = 20_000
+// Options.ProfileCache is zero: a few KB each, some tens of MB in all.
+const DefaultProfileCache = 10_000
 
 // profileCache keeps the decoded profiles this store wrote last, by
 // survivor id, with the version their write gave them. UpdateProfiles
