@@ -33,7 +33,7 @@ func (d *data) window(trigger string) (time.Duration, []string) {
 
 // proactive builds each trigger's exposures (first sent or holdout firing
 // of each customer in the period) and reads what followed them.
-func (d *data) proactive(ctx context.Context, src Sources, p Params, firings []proactive.Firing) error {
+func (d *data) proactive(ctx context.Context, src Sources, p Params, firings []proactive.Firing, recs map[string][]memory.Event) error {
 	trig := map[string]bool{}
 	for id := range d.specs {
 		trig[id] = true
@@ -67,46 +67,100 @@ func (d *data) proactive(ctx context.Context, src Sources, p Params, firings []p
 	if len(exps) == 0 {
 		return nil
 	}
-	var maxWin time.Duration = proactive.RetentionTo
-	ids := map[string]bool{}
-	for _, e := range exps {
-		w, _ := d.window(e.trigger)
-		maxWin = max(maxWin, w)
-		ids[e.customer] = true
-	}
-	evs, err := scanAll(ctx, src.Events, Scan{From: p.From, To: p.To.Add(maxWin), Customers: sortedKeys(ids)})
-	if err != nil {
-		return fmt.Errorf("outcomes: events of exposed customers: %w", err)
-	}
 	end := minTime(p.To, p.Now)
-	for _, e := range exps {
+	var probes []Probe
+	convAt := make([]int, len(exps)) // index of the exposure's conversion probe
+	retAt := make([]int, len(exps))  // …and of its retention probe, or -1
+	for i, e := range exps {
 		win, types := d.window(e.trigger)
+		convAt[i] = len(probes)
+		if len(types) == 0 {
+			probes = append(probes, Probe{Customer: e.customer, From: e.at.Add(time.Nanosecond), To: e.at.Add(win), Types: recordTypes, Exclude: true})
+		} else {
+			probes = append(probes, Probe{Customer: e.customer, From: e.at.Add(time.Nanosecond), To: e.at.Add(win), Types: types})
+		}
+		retAt[i] = -1
+		if e.retEligible = !e.at.Add(proactive.RetentionTo).After(end); e.retEligible {
+			retAt[i] = len(probes)
+			probes = append(probes, Probe{Customer: e.customer, From: e.at.Add(proactive.RetentionFrom), To: e.at.Add(proactive.RetentionTo), Types: recordTypes, Exclude: true})
+		}
+	}
+	found, err := firstEvents(ctx, src.Events, probes)
+	if err != nil {
+		return fmt.Errorf("outcomes: events after exposure: %w", err)
+	}
+	for i, e := range exps {
+		if ev := found[convAt[i]]; ev != nil {
+			e.converted, e.value = true, eventValue(ev.Props)
+		}
+		if retAt[i] >= 0 {
+			e.retained = found[retAt[i]] != nil
+		}
 		issues := p.Issues[e.trigger]
-		e.issueKnown = len(issues) > 0
-		e.retEligible = !e.at.Add(proactive.RetentionTo).After(end)
-		for _, ev := range evs[e.customer] {
-			if !ev.At.After(e.at) || !behaviour(ev.Type) {
+		if e.issueKnown = len(issues) > 0; !e.issueKnown {
+			continue
+		}
+		win, _ := d.window(e.trigger)
+		for _, ev := range recs[e.customer] {
+			if ev.Type != EventTurn || !ev.At.After(e.at) || !ev.At.Before(e.at.Add(win)) {
 				continue
 			}
-			if !e.converted && ev.At.Before(e.at.Add(win)) && (len(types) == 0 || slices.Contains(types, ev.Type)) {
-				e.converted = true
-				e.value = eventValue(ev.Props)
+			var t struct {
+				Intent string `json:"intent"`
 			}
-			if e.retEligible && !e.retained && !ev.At.Before(e.at.Add(proactive.RetentionFrom)) && ev.At.Before(e.at.Add(proactive.RetentionTo)) {
-				e.retained = true
-			}
-			if e.issueKnown && !e.issue && ev.Type == EventTurn && ev.At.Before(e.at.Add(win)) {
-				var t struct {
-					Intent string `json:"intent"`
-				}
-				if json.Unmarshal(ev.Props, &t) == nil && slices.Contains(issues, t.Intent) {
-					e.issue = true
-				}
+			if json.Unmarshal(ev.Props, &t) == nil && slices.Contains(issues, t.Intent) {
+				e.issue = true
+				break
 			}
 		}
 	}
 	d.exposures = exps
 	return nil
+}
+
+// recordTypes are the events that are Kairos's records, not the
+// customer's behaviour.
+var recordTypes = []string{EventFiring, EventHandoff, EventOffered, EventFeedback}
+
+// firstEvents answers probes with the scanner's Prober, or by scanning the
+// probed customers' events.
+func firstEvents(ctx context.Context, s EventScanner, probes []Probe) ([]*memory.Event, error) {
+	if pr, ok := s.(Prober); ok {
+		return pr.FirstEvents(ctx, probes)
+	}
+	found := make([]*memory.Event, len(probes))
+	if len(probes) == 0 {
+		return found, nil
+	}
+	byCustomer := map[string][]int{}
+	from, to := probes[0].From, probes[0].To
+	for i, pr := range probes {
+		byCustomer[pr.Customer] = append(byCustomer[pr.Customer], i)
+		from, to = minTime(from, pr.From), maxTime(to, pr.To)
+	}
+	evs, err := scanAll(ctx, s, Scan{From: from, To: to, Customers: sortedKeys(byCustomer)})
+	if err != nil {
+		return nil, err
+	}
+	for c, idx := range byCustomer {
+		for _, i := range idx {
+			pr := probes[i]
+			for _, ev := range evs[c] {
+				if !ev.At.Before(pr.From) && ev.At.Before(pr.To) && (len(pr.Types) == 0 || slices.Contains(pr.Types, ev.Type) != pr.Exclude) {
+					found[i] = &ev
+					break
+				}
+			}
+		}
+	}
+	return found, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // eventValue is an outcome event's money value: total, amount or value.
@@ -147,11 +201,11 @@ func (d *data) churnQuality(ctx context.Context, src Sources, p Params) error {
 	}
 	lister, ok := src.Events.(CustomerLister)
 	if !ok {
-		d.notes = append(d.notes, "the event source cannot list customers: no churn evaluation")
+		d.churnNotes = append(d.churnNotes, "the event source cannot list customers: no churn evaluation")
 		return nil
 	}
 	if !obsEnd.After(cutoff) {
-		d.notes = append(d.notes, "no time after the churn cut-off to observe churn in")
+		d.churnNotes = append(d.churnNotes, "no time after the churn cut-off to observe churn in")
 		return nil
 	}
 	all, err := lister.CustomerIDs(ctx)

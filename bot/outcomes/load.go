@@ -70,15 +70,16 @@ type churnSample struct {
 }
 
 type data struct {
-	convs     []*conv
-	surveys   []survey
-	offers    []offer
-	exposures []*exposure
-	churn     []churnSample
-	churnInfo ChurnQuality
-	triggers  []string
-	specs     map[string]*proactive.Spec
-	notes     []string
+	convs      []*conv
+	surveys    []survey
+	offers     []offer
+	exposures  []*exposure
+	churn      []churnSample
+	churnInfo  ChurnQuality
+	churnNotes []string // written by the churn goroutine
+	triggers   []string
+	specs      map[string]*proactive.Spec
+	notes      []string
 }
 
 // turnProps is what the figures read of a conversation.turn event.
@@ -127,10 +128,19 @@ func load(ctx context.Context, src Sources, p Params) (*data, error) {
 	}
 	// Records and experience: the period, plus a week before (for the
 	// trigger a conversation follows) and the return window after.
-	recFrom, recTo := p.From.Add(-attributionLookback), minTime(p.To.Add(p.ReturnWindow), p.Now.Add(time.Nanosecond))
-	if !recTo.After(p.To) {
-		recTo = p.To
+	// …and the longest attribution window after, for issue contacts.
+	after := max(p.ReturnWindow, proactive.DefaultAttribution)
+	for _, s := range d.specs {
+		after = max(after, s.Outcome.Within.D())
 	}
+	recFrom, recTo := p.From.Add(-attributionLookback), p.To.Add(after)
+	var churnErr error
+	churnDone := make(chan struct{})
+	go func() { // independent of the records: overlaps its reads with theirs
+		defer close(churnDone)
+		churnErr = d.churnQuality(ctx, src, p)
+	}()
+	defer func() { <-churnDone }()
 	recs, err := scanAll(ctx, src.Events, Scan{From: recFrom, To: recTo,
 		Types: []string{EventTurn, EventSurvey, EventOffered, EventFeedback, EventFiring, EventHandoff}})
 	if err != nil {
@@ -143,12 +153,14 @@ func load(ctx context.Context, src Sources, p Params) (*data, error) {
 	sentBy := sentFirings(firings)
 	d.conversations(p, recs, handoffs, sentBy)
 	d.surveysAndOffers(p, recs, sentBy)
-	if err := d.proactive(ctx, src, p, firings); err != nil {
+	if err := d.proactive(ctx, src, p, firings, recs); err != nil {
 		return nil, err
 	}
-	if err := d.churnQuality(ctx, src, p); err != nil {
-		return nil, err
+	<-churnDone
+	if churnErr != nil {
+		return nil, churnErr
 	}
+	d.notes = append(d.notes, d.churnNotes...)
 	if err := d.segments(ctx, src); err != nil {
 		return nil, err
 	}
