@@ -102,6 +102,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 	if err := g.connectNATS(ctx); err != nil {
 		return nil, err
 	}
+	g.registry.MustRegister(relay.NewNATSCollector(g.nc, 0), relay.NewHealthCollector("store", g.store.Ping, 0))
 	rel, err := relay.New(g.nc, logger)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: relay: %w", err)
@@ -228,13 +229,16 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 		if g.handoff, err = openHandoff(ctx, cfg.Handoff, g.nc, g.store, rel, engine, summarizer, logger); err != nil {
 			return nil, err
 		}
+		if err := handoff.NewMetrics(g.registry, g.handoff); err != nil {
+			return nil, fmt.Errorf("gateway: handoff metrics: %w", err)
+		}
 	}
 	if !cfg.Triggers.Disabled {
 		var human proactive.Handoff // nil interface when handoff is off
 		if g.handoff != nil {
 			human = g.handoff
 		}
-		if g.proactive, err = openProactive(ctx, cfg, g.nc, js, g.store, rel, churnModel, llmReasoner, human, logger); err != nil {
+		if g.proactive, err = openProactive(ctx, cfg, g.registry, g.nc, js, g.store, rel, churnModel, llmReasoner, human, logger); err != nil {
 			return nil, err
 		}
 		engine.SetOptOuts(g.proactive.engine)

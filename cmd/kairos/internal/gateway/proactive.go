@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kairoscx/kairos/bot/llm"
 	"github.com/kairoscx/kairos/bot/predict/churn"
@@ -37,7 +38,7 @@ type proactiveParts struct {
 // openProactive builds the trigger engine. The sample matrix runs when no
 // folder is configured; a folder that does not compile is an error at
 // start (later, while running, a bad edit keeps the previous matrix).
-func openProactive(ctx context.Context, cfg config.Config, nc *nats.Conn, js jetstream.JetStream, store memory.Store, out outbox,
+func openProactive(ctx context.Context, cfg config.Config, reg prometheus.Registerer, nc *nats.Conn, js jetstream.JetStream, store memory.Store, out outbox,
 	model *churn.Model, drafter *llm.Reasoner, human proactive.Handoff, logger *slog.Logger) (*proactiveParts, error) {
 	st, err := stream.NewState(ctx, js, 1)
 	if err != nil {
@@ -53,8 +54,12 @@ func openProactive(ctx context.Context, cfg config.Config, nc *nats.Conn, js jet
 		// means no quiet hours.
 		quietStart, quietEnd = 1, 1
 	}
+	metrics, err := proactive.NewMetrics(reg)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: proactive metrics: %w", err)
+	}
 	pcfg := proactive.Config{
-		State:         st,
+		State:         metrics.State(st),
 		History:       store,
 		Insights:      profileInsights{store},
 		Churn:         churnSource{store: store, model: model},
@@ -81,6 +86,7 @@ func openProactive(ctx context.Context, cfg config.Config, nc *nats.Conn, js jet
 	if p.engine, err = proactive.New(pcfg, matrix); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
+	metrics.Watch(p.engine)
 	if cfg.Triggers.Dir != "" {
 		p.watcher = &proactive.Watcher{Dir: cfg.Triggers.Dir, Apply: p.engine.SetMatrix, Logger: logger}
 		if err := p.watcher.Load(); err != nil {

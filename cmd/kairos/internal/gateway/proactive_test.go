@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -88,6 +89,20 @@ func TestRefundPolicyOpensAProactiveChat(t *testing.T) {
 			}
 			if r.Sends != 1 || r.Suppressed["opt_out"] < 1 {
 				t.Fatalf("report %+v: want the opted-out visitor's firing suppressed, still one send", r)
+			}
+			// The operator sees it on /metrics too, beside the health of
+			// NATS, the store and the handoff queues.
+			resp, err := http.Get(n.base + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			metrics, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			for _, want := range []string{`kairos_proactive_suppressions_total{guardrail="cooldown",trigger="refund_help"}`,
+				"kairos_nats_connected 1", `kairos_dependency_up{component="store"} 1`, "kairos_handoff_agents_online"} {
+				if !strings.Contains(string(metrics), want) {
+					t.Errorf("/metrics lacks %s", want)
+				}
 			}
 			// The opted-out visitor still chats normally.
 			if reply := o.ask("How long does shipping take?"); reply.Text == "" {
