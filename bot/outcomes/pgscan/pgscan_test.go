@@ -149,7 +149,6 @@ func BenchmarkReportPostgres(b *testing.B) {
 	b.Run("schema=type_at_index", run)
 }
 
-
 // load generates the customers on all cores and COPYs customers and
 // events in.
 func load(b *testing.B, ctx context.Context, conn *pgx.Conn, cfg seed.Config) int {
