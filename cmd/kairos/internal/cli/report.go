@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kairoscx/kairos/bot/outcomes"
+	"github.com/kairoscx/kairos/bot/outcomes/pgscan"
 	"github.com/kairoscx/kairos/bot/predict/churn"
 	"github.com/kairoscx/kairos/bot/proactive"
 	"github.com/kairoscx/kairos/bot/proactive/stream"
@@ -74,16 +75,27 @@ func reportCmd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer store.Close()
-	ids, _, err := backtestCustomers(ctx, store, "", cfg.Data)
-	if err != nil {
-		return fmt.Errorf("report outcomes: %w", err)
-	}
 	model, _, err := churn.LoadOrDefault(cfg.Data)
 	if err != nil {
 		return err
 	}
-	sc := outcomes.StoreScanner{Store: store, Customers: ids}
-	src := outcomes.Sources{Events: sc, Profiles: sc, Churn: model}
+	src := outcomes.Sources{Churn: model}
+	if cfg.PostgresURL != "" {
+		// Bulk reads: one query per scan instead of one per customer.
+		sc, err := pgscan.Open(ctx, cfg.PostgresURL)
+		if err != nil {
+			return err
+		}
+		defer sc.Close()
+		src.Events, src.Profiles = sc, sc
+	} else {
+		ids, _, err := backtestCustomers(ctx, store, "", cfg.Data)
+		if err != nil {
+			return fmt.Errorf("report outcomes: %w", err)
+		}
+		sc := outcomes.StoreScanner{Store: store, Customers: ids}
+		src.Events, src.Profiles = sc, sc
+	}
 	for _, t := range m.Triggers() {
 		src.Triggers = append(src.Triggers, t.Spec)
 	}
