@@ -30,3 +30,34 @@ func TestBroadVocabulary(t *testing.T) {
 		}
 	}
 }
+
+func TestClockTime(t *testing.T) {
+	for _, s := range []string{"it's 7:15 already", "we land in 2 hours", "only 30 mins left", "by 9pm", "已经等了40分钟",
+		"两个小时后就关门"} {
+		if !clockTime(newText(s).norm) {
+			t.Errorf("%q: no clock time", s)
+		}
+	}
+	for _, s := range []string{"what time do you open", "iPhone 15", "我下午有空", "am I eligible", "size 9 please"} {
+		if clockTime(newText(s).norm) {
+			t.Errorf("%q: clock time", s)
+		}
+	}
+}
+
+// TestPressingAgainstTheClock: a plain follow-up with a time in it after
+// an answer that did not help is worry; the same after a helpful answer
+// stays calm.
+func TestPressingAgainstTheClock(t *testing.T) {
+	first := Turn{Text: "hi, my table booking for tonight isn't showing in the app", BotReply: "Bookings can take a while to appear.", Resolved: false}
+	next := Turn{Text: "we're meant to be there at 7:30 though, can you check it exists?", GapMS: 30000}
+	in, _ := NewOffline().Analyze(t.Context(), []Turn{first, next}, nil)
+	if in.Mood != MoodAnxious {
+		t.Errorf("after an unhelpful answer: mood %s, want anxious", in.Mood)
+	}
+	first.Resolved = true
+	in, _ = NewOffline().Analyze(t.Context(), []Turn{first, next}, nil)
+	if in.Mood != MoodCalm {
+		t.Errorf("after a helpful answer: mood %s, want calm", in.Mood)
+	}
+}

@@ -3,6 +3,7 @@ package insight
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // maxTurns is how many of a conversation's latest turns the trajectory
@@ -125,6 +126,12 @@ func step(turns []Turn, states []turnState) Insight {
 		if mood == MoodCalm && sig.Unresolved >= 1 && sig.Asked >= 2 {
 			mood, conf = MoodAnxious, 0.45
 		}
+		// Pressing again against the clock after an answer that did not
+		// help: "I check in in 4 hours though. Can you confirm it?",
+		// "已经超时20分钟了，能联系下骑手吗".
+		if mood == MoodCalm && prevUnresolved && r.asks() && (r.cues[cueDeadline] > 0 || r.waited > 0 || clockTime(r.t.norm)) {
+			mood, conf = MoodAnxious, 0.45
+		}
 		// Annoyance that shouts, threatens or repeats after answers that
 		// did not help has turned to anger.
 		if mood == MoodFrustrated && sig.Unresolved >= 2 && prev.point.Label == MoodFrustrated &&
@@ -162,3 +169,33 @@ func round3(x float64) float64 {
 	}
 	return float64(int64(x*1000+0.5)) / 1000
 }
+
+// clockTime reports a time of day or a span of hours or minutes ("6:40",
+// "in 4 hours", "20分钟", "超时"): the clock the customer is watching.
+func clockTime(norm string) bool {
+	if strings.Contains(norm, "小时") || strings.Contains(norm, "分钟") || strings.Contains(norm, "超时") ||
+		strings.Contains(norm, "点了") {
+		return true
+	}
+	for i := 1; i+1 < len(norm); i++ {
+		if norm[i] == ':' && isDigit(norm[i-1]) && isDigit(norm[i+1]) {
+			return true
+		}
+	}
+	for _, u := range [...]string{" hour", " hours", " min", " mins", " minutes", "pm", "am "} {
+		for j := 0; ; {
+			k := strings.Index(norm[j:], u)
+			if k < 0 {
+				break
+			}
+			k += j
+			if k > 0 && isDigit(norm[k-1]) || k > 1 && norm[k-1] == ' ' && isDigit(norm[k-2]) {
+				return true
+			}
+			j = k + len(u)
+		}
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
