@@ -10,6 +10,7 @@ import (
 
 	"github.com/kairoscx/kairos/bot/handoff"
 	"github.com/kairoscx/kairos/bot/insight"
+	"github.com/kairoscx/kairos/bot/offline"
 	"github.com/kairoscx/kairos/channels"
 	"github.com/kairoscx/kairos/memory"
 )
@@ -115,6 +116,11 @@ func (e *Engine) handoffBefore(j job) bool {
 	}
 	p := k.h.Policy()
 	in := insight.Analyze(j.msg.Text)
+	if in.Intent == insight.IntentHumanRequest && offline.IsRecallQuestion(j.msg.Text) {
+		// "Do you remember the best time to call me?" asks what we know,
+		// not for a person.
+		in.Intent = insight.IntentOther
+	}
 	// Answers from before the last handoff were the humans' concern: they
 	// do not count towards handing over again.
 	var since time.Time

@@ -28,9 +28,9 @@ var askedVerbQuestion = regexp.MustCompile(`^(?:跟你们?|和你们?|对你们?
 
 var enAskedBefore = regexp.MustCompile(`(?i)\b(?:which|what|where|when|how\s+\w+)\b[^.?!]{0,40}?\bdid\s+i\s+(?:ask|request|want|pick|choose|select|specify|prefer|order|book)\b`)
 
-// isRecallQuestion reports whether q asks about something the customer
+// IsRecallQuestion reports whether q asks about something the customer
 // told us before.
-func isRecallQuestion(q string) bool {
+func IsRecallQuestion(q string) bool {
 	q = strings.ReplaceAll(q, "’", "'")
 	if recallQuestion.MatchString(q) || enAskedBefore.MatchString(q) {
 		return true

@@ -79,8 +79,8 @@ func TestIsRecallQuestion(t *testing.T) {
 		{"退款多久到账？", false},
 	}
 	for _, tt := range tests {
-		if got := isRecallQuestion(tt.q); got != tt.want {
-			t.Errorf("isRecallQuestion(%q) = %v, want %v", tt.q, got, tt.want)
+		if got := IsRecallQuestion(tt.q); got != tt.want {
+			t.Errorf("IsRecallQuestion(%q) = %v, want %v", tt.q, got, tt.want)
 		}
 	}
 }

@@ -67,9 +67,9 @@ func (r *Reasoner) Answer(ctx context.Context, req reason.Request, emit func(pie
 				data.LastAgo = capitalize(data.LastAgo)
 			}
 		}
-	case insight.SmallTalk(req.Intent):
-		name = req.Intent
-	case isRecallQuestion(req.Question):
+	case IsRecallQuestion(req.Question) && req.Intent != insight.IntentGreeting && req.Intent != insight.IntentThanks:
+		// Before the human-request case: "do you remember the best time
+		// to call me?" asks what we know, not for a call.
 		name = "memory_none"
 		if m, ok := answerMemory(req.Question, req.Memories); ok {
 			name = "memory_answer"
@@ -77,6 +77,8 @@ func (r *Reasoner) Answer(ctx context.Context, req reason.Request, emit func(pie
 			reply.Grounded = true
 			reply.Sources = []string{"memory:" + m.Key}
 		}
+	case insight.SmallTalk(req.Intent):
+		name = req.Intent
 	default:
 		if p, ok := bestPassage(req.Passages, lang); ok {
 			name = "offline_answer"

@@ -53,7 +53,14 @@ func demo(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("demo seed: the %T store cannot hold customer events yet", store)
 	}
 	started := time.Now()
-	res, err := seed.Write(ctx, target, scfg, seed.Options{Progress: func(done, total int) {
+	writers := 1
+	if cfg.PostgresURL != "" {
+		// PostgreSQL takes concurrent writers (99 s instead of 165 s for
+		// 10,000 customers × 90 days); the embedded store has one writer
+		// anyway.
+		writers = 8
+	}
+	res, err := seed.Write(ctx, target, scfg, seed.Options{Writers: writers, Progress: func(done, total int) {
 		logger.Debug("seeding", "customers", done, "of", total)
 	}})
 	if err != nil {
