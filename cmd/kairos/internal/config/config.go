@@ -8,20 +8,20 @@
 package config
 
 import (
-	"github.com/kairoscx/kairos/channels/douyin"
-	"github.com/kairoscx/kairos/channels/wechat"
-	"github.com/kairoscx/kairos/channels/wecom"
-	"slices"
-
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/kairoscx/kairos/channels/douyin"
+	"github.com/kairoscx/kairos/channels/wechat"
+	"github.com/kairoscx/kairos/channels/wecom"
 )
 
 // Config is every setting of a Kairos node. The `doc` tags are the reference

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"github.com/nats-io/nats.go"
 	"log/slog"
 	"net"
 	"net/url"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/kairoscx/kairos/bot/llm/llmtest"
 	"github.com/kairoscx/kairos/memory/postgres/pgtest"
