@@ -2,6 +2,7 @@ package outcomes
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -130,4 +131,38 @@ func mustTime(s string) time.Time {
 		panic(err)
 	}
 	return t
+}
+
+// TestUpliftCoverage: over many simulated experiments with a known lift,
+// the 95% interval holds the true lift about 95% of the time, and a
+// no-effect trigger is called "helps" or "hurts" about 5% of the time.
+func TestUpliftCoverage(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	draw := func(n int, p float64) int {
+		k := 0
+		for range n {
+			if rng.Float64() < p {
+				k++
+			}
+		}
+		return k
+	}
+	const reps = 2000
+	covered, false_ := 0, 0
+	for range reps {
+		u := uplift(draw(300, 0.5), 300, draw(100, 0.3), 100, 30, "conversion", 1)
+		if *u.Low <= 0.2 && 0.2 <= *u.High {
+			covered++
+		}
+		n := uplift(draw(300, 0.3), 300, draw(100, 0.3), 100, 30, "conversion", 1)
+		if n.Verdict != VerdictNoEvidence {
+			false_++
+		}
+	}
+	if c := float64(covered) / reps; c < 0.93 || c > 0.975 {
+		t.Errorf("coverage %.3f, want about 0.95", c)
+	}
+	if f := float64(false_) / reps; f > 0.07 {
+		t.Errorf("false verdicts on no effect %.3f, want about 0.05", f)
+	}
 }
