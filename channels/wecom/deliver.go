@@ -306,6 +306,23 @@ func (c *Channel) Handoff(ctx context.Context, conversationID, servicerUserID st
 	return nil
 }
 
+// HandoffToWeCom moves the conversation's customer to WeCom's human queue
+// when the conversation is this channel's and its account routes humans
+// inside WeCom (humans_in_wecom); it reports whether it did.
+func (c *Channel) HandoffToWeCom(ctx context.Context, conversationID string) (bool, error) {
+	_, a, err := c.resolve(ctx, conversationID)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if !a.cfg.HumansInWeCom {
+		return false, nil
+	}
+	return true, c.Handoff(ctx, conversationID, "")
+}
+
 func (c *Channel) resolve(ctx context.Context, conversationID string) (route, *account, error) {
 	rt, ok, err := c.lookupRoute(ctx, conversationID)
 	if err != nil {

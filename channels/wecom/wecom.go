@@ -91,11 +91,26 @@ type AccountConfig struct {
 	// Welcome is sent on enter_session; empty uses a bilingual greeting,
 	// "-" sends none.
 	Welcome string `yaml:"welcome"`
+	// HumansInWeCom routes Kairos's handoffs of this account's customers
+	// to WeCom's own human queue (service_state/trans), for companies
+	// whose agents answer in WeCom rather than in the Kairos console.
+	HumansInWeCom bool `yaml:"humans_in_wecom"`
+}
+
+// RoutesHumans reports whether any account hands its customers to WeCom's
+// own human queue.
+func (c Config) RoutesHumans() bool {
+	for _, a := range c.Accounts {
+		if a.HumansInWeCom {
+			return true
+		}
+	}
+	return false
 }
 
 // Config is the channels.wecom section.
 type Config struct {
-	Accounts []AccountConfig `yaml:"accounts" doc:"WeCom customer-service (微信客服) accounts: [{name, corp_id, secret, token, encoding_aes_key, api_base, welcome}]; callback /channels/wecom/{name}. See docs/channels-wechat.md."`
+	Accounts []AccountConfig `yaml:"accounts" doc:"WeCom customer-service (微信客服) accounts: [{name, corp_id, secret, token, encoding_aes_key, api_base, welcome, humans_in_wecom}]; callback /channels/wecom/{name}. See docs/channels-wechat.md."`
 }
 
 // Engine is what the channel needs from the dialogue engine (a subset of

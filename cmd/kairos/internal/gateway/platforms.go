@@ -2,15 +2,18 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
 	"github.com/kairoscx/kairos/bot"
+	"github.com/kairoscx/kairos/bot/handoff"
 	"github.com/kairoscx/kairos/channels/douyin"
 	"github.com/kairoscx/kairos/channels/relay"
 	"github.com/kairoscx/kairos/channels/wechat"
@@ -47,7 +50,33 @@ func openPlatforms(ctx context.Context, cfg config.Channels, engine *bot.Engine,
 		if err != nil {
 			return fail(fmt.Errorf("gateway: wecom: %w", err))
 		}
-		out = append(out, platform{path: "/channels/wecom/{name}", handler: c, closer: c})
+		p := platform{path: "/channels/wecom/{name}", handler: c, closer: c}
+		if cfg.Wecom.RoutesHumans() {
+			// One node of the group moves each handed-over WeCom customer
+			// to WeCom's own human queue.
+			sub, err := nc.QueueSubscribe(handoff.SubjectRequested, "kairos-wecom-handoff", func(m *nats.Msg) {
+				var r struct {
+					ConversationID string `json:"conversation_id"`
+					Channel        string `json:"channel"`
+				}
+				if json.Unmarshal(m.Data, &r) != nil || r.Channel != wecom.ChannelName {
+					return
+				}
+				hctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+				defer cancel()
+				if moved, err := c.HandoffToWeCom(hctx, r.ConversationID); err != nil {
+					logger.Warn("wecom: move the customer to the human queue", "conversation", r.ConversationID, "err", err)
+				} else if moved {
+					logger.Info("wecom: customer moved to WeCom's human queue", "conversation", r.ConversationID)
+				}
+			})
+			if err != nil {
+				_ = c.Close()
+				return fail(fmt.Errorf("gateway: wecom handoff: %w", err))
+			}
+			p.closer = closers{subCloser{sub}, c}
+		}
+		out = append(out, p)
 	}
 	if len(cfg.Douyin.Accounts) > 0 {
 		c, err := douyin.New(ctx, cfg.Douyin, douyin.Options{Engine: engine, Relay: rel, NATS: nc, Logger: logger})
@@ -58,6 +87,21 @@ func openPlatforms(ctx context.Context, cfg config.Channels, engine *bot.Engine,
 	}
 	return out, nil
 }
+
+// closers closes several in order.
+type closers []io.Closer
+
+func (cs closers) Close() error {
+	var errs []error
+	for _, c := range cs {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
+
+type subCloser struct{ s *nats.Subscription }
+
+func (s subCloser) Close() error { return s.s.Unsubscribe() }
 
 func closePlatforms(ps []platform) error {
 	var errs []error

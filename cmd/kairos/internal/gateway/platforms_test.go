@@ -53,7 +53,7 @@ func TestMessagingPlatformsEndToEnd(t *testing.T) {
 	cfg.Channels.Wechat.Accounts = []wechat.AccountConfig{{Name: "shop", AppID: wxAppID, AppSecret: wxSecret,
 		Token: wxToken, EncodingAESKey: wxAESKey, APIBase: wx.URL()}}
 	cfg.Channels.Wecom.Accounts = []wecom.AccountConfig{{Name: "kf", CorpID: kfCorp, Secret: kfSecret,
-		Token: kfToken, EncodingAESKey: kfAESKey, APIBase: kf.URL()}}
+		Token: kfToken, EncodingAESKey: kfAESKey, APIBase: kf.URL(), HumansInWeCom: true}}
 	cfg.Channels.Douyin.Accounts = []douyin.Account{{Name: "dy", ClientKey: dyKey, ClientSecret: dySecret,
 		OpenID: dyBusiness, RefreshToken: dyRefresh, APIBase: dy.URL()}}
 	n := startNode(t, cfg)
@@ -119,6 +119,16 @@ func TestMessagingPlatformsEndToEnd(t *testing.T) {
 		t.Fatalf("WeCom notify: %d %v", status, err)
 	}
 	eventually(t, "the WeCom answer", func() bool { return len(kf.Sent()) > 0 })
+	// The account routes humans inside WeCom: asking for one moves the
+	// customer to WeCom's own human queue.
+	kf.CustomerSays(kfID, "wmExternalUser", "转人工")
+	if status, err := kf.Notify(ctx, n.base+"/channels/wecom/kf", kfToken, kfAESKey, kfID); err != nil || status != http.StatusOK {
+		t.Fatalf("WeCom notify: %d %v", status, err)
+	}
+	eventually(t, "the WeCom customer in WeCom's human queue", func() bool {
+		state, _ := kf.State(kfID, "wmExternalUser")
+		return state == wecomtest.StateQueued
+	})
 
 	// Douyin: a signed message is answered, a forged one refused.
 	w := dy.Message("dyCustomer", "text", "How long does shipping take?", true)
@@ -154,8 +164,8 @@ func TestMessagingPlatformsEndToEnd(t *testing.T) {
 	if len(sent) != 1 || sent[0].ToUser != "oLinkedUser" || !strings.Contains(sent[0].Text, "8") {
 		t.Fatalf("WeChat sent %+v, want one answer recalling the baby's age told on the website", sent)
 	}
-	if s := kf.Sent(); len(s) != 1 || s[0].ToUser != "wmExternalUser" || !strings.Contains(s[0].Text, "工作日") {
-		t.Fatalf("WeCom sent %+v, want one refund answer", s)
+	if s := kf.Sent(); len(s) < 1 || s[0].ToUser != "wmExternalUser" || !strings.Contains(s[0].Text, "工作日") {
+		t.Fatalf("WeCom sent %+v, want the refund answer first", s)
 	}
 	if s := dy.Sent(); len(s) != 1 || s[0].ToUserID != "dyCustomer" || !strings.Contains(s[0].Text, "SF Express") {
 		t.Fatalf("Douyin sent %+v, want one shipping answer", s)
