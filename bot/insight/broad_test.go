@@ -61,3 +61,24 @@ func TestPressingAgainstTheClock(t *testing.T) {
 		t.Errorf("after a helpful answer: mood %s, want calm", in.Mood)
 	}
 }
+
+// TestWorryAgainstTheClock: something wrong with a time or deadline
+// running and nobody blamed reads as worry; without the clock, or with
+// "no rush", it does not.
+func TestWorryAgainstTheClock(t *testing.T) {
+	cases := []struct{ text, mood string }{
+		{"the ferry leaves at 6:15 and my e-ticket still isn't in the app", MoodAnxious},
+		{"面试明天上午，电脑摄像头打不开了", MoodAnxious},
+		{"my e-ticket isn't in the app, where can I find it?", MoodCalm},
+		{"no rush, but the blue mug hasn't shipped yet for tomorrow's order?", MoodCalm},
+		// A broken promise is annoyance, asking why a page says something
+		// is puzzlement.
+		{"the plumber was supposed to call me back yesterday", MoodFrustrated},
+		{"why does my account page say my plan ends in March?", MoodConfused},
+	}
+	for _, c := range cases {
+		if got := Analyze(c.text).Mood; got != c.mood {
+			t.Errorf("%q: mood %s, want %s", c.text, got, c.mood)
+		}
+	}
+}

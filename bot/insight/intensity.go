@@ -66,7 +66,7 @@ func addIntensityWords() {
 		"freaking out", "i hope it", "i hope my", "i hope the", "i really hope", "hopefully", "what happens if", "what if", "be okay", "be ok", "am i going to lose",
 		"did i lose", "lose my", "at risk")
 	cue(cueContrast, 1, "但", "可是", "却", "明明", "可我", "but", "yet", "though", "although", "however", "whereas")
-	cue(cueReport, 1, "显示", "提示", "写的", "写着", "说是", "页面", "says", "said", "shows", "showing", "states",
+	cue(cueReport, 1, "显示", "提示", "写的", "写着", "说是", "页面", "says", "said", "say", "shows", "showing", "show", "states",
 		"the site", "the page", "the listing", "the label", "the description", "the email")
 }
 

@@ -398,8 +398,18 @@ func (r *reading) scoreCues() {
 	}
 	m[to] += 0.5 * r.intensity
 	// A deadline behind the request makes it pressing ("下周婚礼要穿").
-	if r.cues[cueDeadline] >= 2 && m[mAngry]+m[mFrustrated] < moodAt {
+	relaxed := containsAny(r.t.norm, "no rush", "no hurry", "不急", "不着急")
+	if r.cues[cueDeadline] >= 2 && m[mAngry]+m[mFrustrated] < moodAt && !relaxed {
 		m[mAnxious] += 0.6
+	}
+	// Something wrong with the clock running and nobody blamed is worry:
+	// "the exam closes at midnight and I can't get in", "I land in 3
+	// hours and there's no booking". The failure words' own mild
+	// annoyance ("still isn't") turns to worry with it.
+	if (r.cues[cueDeadline] > 0 || clockTime(r.t.norm)) && wentWrong(r.t) && m[mAngry] == 0 && m[mFrustrated] < 2 &&
+		m[mHappy] < 1 && r.waited < 7 && r.intensity == 0 && r.exclaimRuns == 0 && !relaxed {
+		m[mAnxious] += 1.2 + m[mFrustrated]
+		m[mFrustrated] *= 0.5
 	}
 	if w := r.cues[cueWorry]; w > 0 {
 		m[mAnxious] += min(w, 2) * 1.3
@@ -408,6 +418,11 @@ func (r *reading) scoreCues() {
 	// another page says: "the app says Pro but the invoice says Basic".
 	if r.cues[cueContrast] > 0 && r.cues[cueReport] > 0 && m[mAngry]+m[mFrustrated] < 2 && r.intensity == 0 {
 		m[mConfused] += 1.2
+	} else if r.cues[cueReport] > 0 && m[mAngry]+m[mFrustrated] < moodAt && r.intensity == 0 &&
+		containsAny(r.t.norm, "why", "how come", "what does", "为什么", "怎么会", "什么意思") {
+		// Asking why a page or message says what it says: "why does my
+		// order say completed?", "为什么显示已过期".
+		m[mConfused] += 1
 	}
 }
 
@@ -460,4 +475,27 @@ func openerAck(norm string, h hit) bool {
 	}
 	rest := strings.TrimLeft(norm[h.end:], " !")
 	return strings.HasPrefix(rest, ",") && strings.ContainsAny(rest, "?吗")
+}
+
+// wentWrong reports words of failure or absence: something the customer
+// needs is not working, not there or not happening ("can't access", "no
+// record", "still says processing", "打不开", "没收到", "联系不上").
+func wentWrong(t *text) bool {
+	for _, tok := range t.toks {
+		switch tok.word {
+		case "can't", "won't", "doesn't", "didn't", "isn't", "hasn't", "haven't", "still", "stuck",
+			"missing", "failed", "fails", "error", "down", "broken", "delayed", "lost", "cancelled", "canceled",
+			"locked", "blocked", "declined", "nothing":
+			return true
+		}
+	}
+	if containsAny(t.norm, "no record", "no sign", "not working", "not here", "not arrived", "no driver", "no one",
+		"nobody") {
+		return true
+	}
+	if t.han == 0 {
+		return false
+	}
+	return containsAny(t.norm, "不了", "不上", "不到", "打不开", "用不", "没收到", "没到", "还没", "没有", "没人", "无法",
+		"失败", "卡住", "卡在", "坏了", "丢了", "停了", "断了", "被取消", "异常", "超时", "不见了")
 }

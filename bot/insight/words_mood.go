@@ -212,6 +212,9 @@ func addBroadMoodWords() {
 	broad(mFrustrated, 2, "already did", "did that already", "i did that", "already done that", "already tried",
 		"tried that", "just said", "just told you", "literally just", "said that already", "broken record",
 		"试过了", "已经试过", "都试了", "弄过了", "做过了", "等于没说", "说了等于没说", "我就是在", "早试过")
+	// A promise broken: "was supposed to come", "you promised".
+	broad(mFrustrated, 2, "was supposed to", "were supposed to", "you promised", "was promised", "were promised",
+		"答应过", "承诺的", "不是说", "不是说好")
 	broad(mAngry, 2, "disgraceful", "thieves", "thief", "stealing", "steal", "robbery", "robbing", "clown",
 		"clowns", "deliberately", "ignoring me", "appalled", "outraged", "legal action", "legal channels", "bbb",
 		"shove it", "screw this", "f***", "f**k", "fk", "fking", "wtf is", "what a joke", "bad joke", "you people",
