@@ -82,3 +82,20 @@ func TestWorryAgainstTheClock(t *testing.T) {
 		}
 	}
 }
+
+// TestGreetingRegister: a problem reported after a greeting with nothing
+// stronger is a report; a greeting does not hide a feeling word or "??".
+func TestGreetingRegister(t *testing.T) {
+	cases := []struct{ text, mood string }{
+		{"Hi, my voucher still hasn't shown up in my account", MoodCalm},
+		{"您好，我的发票还没开出来，帮忙看下", MoodCalm},
+		{"hi, honestly really disappointed the voucher never showed up", MoodFrustrated},
+		{"hello?? is the voucher ever going to show up??", MoodFrustrated},
+		{"history of my orders is missing, still not fixed", MoodFrustrated}, // "hi" inside "history" is no greeting
+	}
+	for _, c := range cases {
+		if got := Analyze(c.text).Mood; got != c.mood {
+			t.Errorf("%q: mood %s, want %s", c.text, got, c.mood)
+		}
+	}
+}

@@ -286,6 +286,14 @@ func isEmoji(s string) bool {
 // decideMood names the mood and places it on valence and arousal.
 func (r *reading) decideMood() {
 	m := &r.moods
+	// A greeting opening the message sets a polite register: a problem
+	// reported after "Hi," or "您好，" with no stronger sign (no feeling
+	// word of weight, no long wait, no shouting or "??") is a report.
+	if greetingOpener(r.t.norm) && m[mAngry] == 0 && max(m[mFrustrated], m[mAnxious]) < 2 &&
+		r.exclaimRuns+r.questionRuns == 0 && r.shout == 0 && r.intensity == 0 && r.waited < 7 {
+		m[mFrustrated] *= 0.6
+		m[mAnxious] *= 0.6
+	}
 	// Frustration strong enough reads as anger (the original lexicon's
 	// "太失望了！！！" case).
 	// Strong frustration that shouts or piles up exclamation marks is
@@ -498,4 +506,21 @@ func wentWrong(t *text) bool {
 	}
 	return containsAny(t.norm, "不了", "不上", "不到", "打不开", "用不", "没收到", "没到", "还没", "没有", "没人", "无法",
 		"失败", "卡住", "卡在", "坏了", "丢了", "停了", "断了", "被取消", "异常", "超时", "不见了")
+}
+
+// greetingOpener reports a message that opens with a greeting ("hi,",
+// "hello", "您好", "你好").
+func greetingOpener(norm string) bool {
+	norm = strings.TrimLeft(norm, " ")
+	for _, g := range [...]string{"您好", "你好", "hello", "good morning", "good afternoon", "good evening", "dear "} {
+		if strings.HasPrefix(norm, g) {
+			return true
+		}
+	}
+	for _, g := range [...]string{"hi", "hey"} {
+		if strings.HasPrefix(norm, g) && (len(norm) == len(g) || !isWordByte(norm[len(g)])) {
+			return true
+		}
+	}
+	return false
 }
