@@ -235,6 +235,13 @@ func (t *timed) ScanEvents(ctx context.Context, q outcomes.Scan, fn func(memory.
 	return err
 }
 
+func (t *timed) FirstEvents(ctx context.Context, probes []outcomes.Probe) ([]*memory.Event, error) {
+	start := time.Now()
+	found, err := t.Scanner.FirstEvents(ctx, probes)
+	t.log += fmt.Sprintf("probes(%d): %s; ", len(probes), time.Since(start).Round(time.Millisecond))
+	return found, err
+}
+
 func (t *timed) Profiles(ctx context.Context, ids []string) (map[string]memory.Profile, error) {
 	start := time.Now()
 	ps, err := t.Scanner.Profiles(ctx, ids)
