@@ -69,10 +69,12 @@ func TestSeedGroundTruth(t *testing.T) {
 	src := seeded(t, 1200, 90)
 	truth := seed.OutcomeTruth
 	p := outcomes.Params{From: seedEnd.AddDate(0, 0, -90), To: seedEnd, Now: seedEnd}
+	started := time.Now()
 	rep, err := outcomes.Compute(context.Background(), src, p)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("report in %s", time.Since(started).Round(time.Millisecond))
 	lift := effect(t, rep, truth.LiftTrigger)
 	c := lift.Conversion
 	t.Logf("%s: treatment %d holdout %d, conversion %v vs %v, uplift %.3f [%.3f, %.3f] %s", truth.LiftTrigger, lift.Treatment.Customers, lift.Holdout.Customers,
