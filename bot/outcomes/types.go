@@ -28,6 +28,27 @@ const (
 	VerdictNoData       = "no data"      // nobody exposed in the period
 )
 
+// VerdictText is a verdict in plain language: lang "zh" (Simplified
+// Chinese) or anything else (English).
+func VerdictText(verdict, lang string) string {
+	if lang != "zh" {
+		return verdict
+	}
+	switch verdict {
+	case VerdictHelps:
+		return "有效"
+	case VerdictNoEvidence:
+		return "无证据"
+	case VerdictHurts:
+		return "有害"
+	case VerdictInconclusive:
+		return "样本不足"
+	case VerdictNoData:
+		return "无数据"
+	}
+	return verdict
+}
+
 // Report is every outcome figure for one period: the figures overall, per
 // group (Params.By), per trend bucket (Params.Interval), the proactive
 // effect of every trigger, and the ledger's totals. It is what

@@ -19,7 +19,7 @@ import (
 )
 
 const reportUsage = `kairos report outcomes --from DATE --to DATE [--format text|json|csv] [--by trigger|channel|segment]
-    [--interval day|week|month] [--triggers DIR] [--no-firing-log] [--data DIR] [--config FILE]
+    [--interval day|week|month] [--lang en|zh] [--triggers DIR] [--no-firing-log] [--data DIR] [--config FILE]
 (DATE: YYYY-MM-DD, --to inclusive, or RFC 3339; csv is the outcome ledger)`
 
 // reportCmd runs "kairos report outcomes": every outcome figure of a
@@ -35,6 +35,7 @@ func reportCmd(ctx context.Context, env Env, args []string) error {
 	by := c.fs.String("by", "", "break the figures down by trigger, channel or segment")
 	interval := c.fs.String("interval", "", "trend buckets: day, week or month (default by the period's length)")
 	dir := c.fs.String("triggers", "", "trigger directory, for outcome definitions (default: the sample matrix)")
+	lang := c.fs.String("lang", "en", "language of the text format: en or zh")
 	noLog := c.fs.Bool("no-firing-log", false, "do not read the NATS firing log and handoff stream (recorded events only)")
 	if err := c.parse(args[1:]); err != nil {
 		return err
@@ -49,6 +50,9 @@ func reportCmd(ctx context.Context, env Env, args []string) error {
 	case "text", "json", "csv":
 	default:
 		return usageErr("report outcomes: --format %q: want text, json or csv", *format)
+	}
+	if *lang != "en" && *lang != "zh" {
+		return usageErr("report outcomes: --lang %q: want en or zh", *lang)
 	}
 	t0, t1, err := proactive.ParsePeriod(*from, *to, time.Now())
 	if err != nil {
@@ -131,90 +135,132 @@ func reportCmd(ctx context.Context, env Env, args []string) error {
 			Entries []outcomes.Entry `json:"entries"`
 		}{rep, entries})
 	}
-	printOutcomes(env.Stdout, rep)
+	printOutcomes(env.Stdout, rep, *lang)
 	return nil
 }
 
-func printOutcomes(w io.Writer, r outcomes.Report) {
-	fmt.Fprintf(w, "outcomes %s to %s\n", r.From.Format(time.RFC3339), r.To.Format(time.RFC3339))
-	printFigures(w, "", r.Overall)
+func printOutcomes(w io.Writer, r outcomes.Report, lang string) {
+	p := printer{w: w, zh: lang == "zh"}
+	p.printf("outcomes %s to %s\n", r.From.Format(time.RFC3339), r.To.Format(time.RFC3339))
+	p.figures("", r.Overall)
 	for _, g := range r.Groups {
-		fmt.Fprintf(w, "\n== %s %s ==\n", r.By, g.Key)
-		printFigures(w, "  ", g.Figures)
+		fmt.Fprintf(w, "\n== %s %s ==\n", p.t(r.By), g.Key)
+		p.figures("  ", g.Figures)
 	}
 	l := r.Ledger
-	fmt.Fprintf(w, "\nledger: %d resolutions (%.0f agent minutes saved), %d proactive actions, %d conversions worth %.2f (%.2f incremental), %d retained\n",
+	p.printf("\nledger: %d resolutions (%.0f agent minutes saved), %d proactive actions, %d conversions worth %.2f (%.2f incremental), %d retained\n",
 		l.Resolutions, l.AgentMinutesSaved, l.ProactiveActions, l.Conversions, l.ConversionValue, l.IncrementalValue, l.Retained)
 	for _, n := range r.Notes {
-		fmt.Fprintln(w, "note:", n)
+		fmt.Fprintln(w, p.t("note:"), n)
 	}
 }
 
-func printFigures(w io.Writer, ind string, f outcomes.Figures) {
+// printer writes the text format in English or Simplified Chinese.
+type printer struct {
+	w  io.Writer
+	zh bool
+}
+
+// zhText translates the text format's phrases and format strings.
+var zhText = map[string]string{
+	"outcomes %s to %s\n": "效果报告 %s 至 %s\n",
+	"\nledger: %d resolutions (%.0f agent minutes saved), %d proactive actions, %d conversions worth %.2f (%.2f incremental), %d retained\n": "\n效果台账：机器人解决 %d 次（节省人工 %.0f 分钟），主动服务 %d 次，转化 %d 次，金额 %.2f（增量 %.2f），留存 %d 人\n",
+	"note:":   "说明：",
+	"trigger": "触发器",
+	"channel": "渠道",
+	"segment": "客群",
+	"no data": "无数据",
+	"%schurn model (%s, cut-off %s, %d customers, %d churned): AUC %s, precision@%d %s (base rate %s)%s\n": "%s流失模型（%s，截止 %s，%d 位客户，%d 位流失）：AUC %s，前 %d 名精确率 %s（基准 %s）%s\n",
+	"%schurn model: %s\n":                   "%s流失模型：%s\n",
+	"%sNBA adoption: %s\n":                  "%s下一步最佳行动采纳率：%s\n",
+	"%sNBA %s: %s accepted of %d offered\n": "%s下一步最佳行动 %s：采纳 %s，共推荐 %d 次\n",
+	"%sTRIGGER\tTREATMENT\tHOLDOUT\tCONVERSION UPLIFT\tVERDICT\tRETENTION UPLIFT\tVERDICT\tPREVENTION\n":          "%s触发器\t实验组\t对照组\t转化提升\t结论\t留存提升\t结论\t问题预防\n",
+	"%sCES %s · CSAT %s · turns %s · repeats %s · transfers %s · time to resolution %s\n":                         "%s费力度 CES %s · 满意度 CSAT %s · 轮次 %s · 重复提问 %s · 转接 %s · 解决用时 %s\n",
+	"%snegative-emotion recovery %s (bot %s, agent %s; %d turned negative)\n":                                     "%s负面情绪挽回率 %s（机器人 %s，人工 %s；%d 个会话转为负面）\n",
+	"%s%d conversations · bot resolution %s · handoff %s · queue wait %s · first response %s · per resolved %s\n": "%s%d 个会话 · 机器人解决率 %s · 转人工率 %s · 排队等待 %s · 首次响应 %s · 每次解决消耗 %s\n",
+	" — inconclusive, too few of a class":                                                                         " — 样本不足，无法下结论",
+	"median %s, p90 %s":                                                                                           "中位数 %s，P90 %s",
+	"%.0f tokens, %.4f cost":                                                                                      "%.0f 个 token，成本 %.4f",
+}
+
+func (p printer) t(s string) string {
+	if p.zh {
+		if z, ok := zhText[s]; ok {
+			return z
+		}
+	}
+	return s
+}
+
+func (p printer) printf(format string, args ...any) { fmt.Fprintf(p.w, p.t(format), args...) }
+
+func (p printer) figures(ind string, f outcomes.Figures) {
+	nd := p.t("no data")
 	ch := f.Prediction.Churn
 	if ch.Customers > 0 {
-		fmt.Fprintf(w, "%schurn model (%s, cut-off %s, %d customers, %d churned): AUC %s, precision@%d %s (base rate %s)%s\n", ind, ch.Model,
-			ch.Cutoff.Format(time.DateOnly), ch.Customers, ch.Churned, interval(ch.AUC, ch.AUCLow, ch.AUCHigh, false), ch.K,
-			rateText(ch.PrecisionAtK), pct(ch.BaseRate), inconclusive(ch.Inconclusive))
+		inc := ""
+		if ch.Inconclusive {
+			inc = p.t(" — inconclusive, too few of a class")
+		}
+		p.printf("%schurn model (%s, cut-off %s, %d customers, %d churned): AUC %s, precision@%d %s (base rate %s)%s\n", ind, ch.Model,
+			ch.Cutoff.Format(time.DateOnly), ch.Customers, ch.Churned, p.interval(ch.AUC, ch.AUCLow, ch.AUCHigh, false), ch.K,
+			p.rate(ch.PrecisionAtK), p.pct(ch.BaseRate), inc)
 	} else {
-		fmt.Fprintf(w, "%schurn model: no data\n", ind)
+		p.printf("%schurn model: %s\n", ind, nd)
 	}
 	if len(f.Prediction.NBA) == 0 {
-		fmt.Fprintf(w, "%sNBA adoption: no data\n", ind)
+		p.printf("%sNBA adoption: %s\n", ind, nd)
 	}
 	for _, a := range f.Prediction.NBA {
-		fmt.Fprintf(w, "%sNBA %s: %s accepted of %d offered\n", ind, a.Action, rateText(a.Rate), a.Offered)
+		p.printf("%sNBA %s: %s accepted of %d offered\n", ind, a.Action, p.rate(a.Rate), a.Offered)
+	}
+	lang := "en"
+	if p.zh {
+		lang = "zh"
 	}
 	if len(f.Proactive) > 0 {
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "%sTRIGGER\tTREATMENT\tHOLDOUT\tCONVERSION UPLIFT\tVERDICT\tRETENTION UPLIFT\tVERDICT\tPREVENTION\n", ind)
+		tw := tabwriter.NewWriter(p.w, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, p.t("%sTRIGGER\tTREATMENT\tHOLDOUT\tCONVERSION UPLIFT\tVERDICT\tRETENTION UPLIFT\tVERDICT\tPREVENTION\n"), ind)
 		for _, e := range f.Proactive {
-			prev := "no data"
+			prev := nd
 			if e.Prevention.Ratio != nil {
-				prev = fmt.Sprintf("%.0f%% (%s)", 100**e.Prevention.Ratio, e.Prevention.Reduction.Verdict)
+				prev = fmt.Sprintf("%.0f%% (%s)", 100**e.Prevention.Ratio, outcomes.VerdictText(e.Prevention.Reduction.Verdict, lang))
 			}
 			fmt.Fprintf(tw, "%s%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", ind, e.Trigger, e.Treatment.Customers, e.Holdout.Customers,
-				interval(e.Conversion.Diff, e.Conversion.Low, e.Conversion.High, true), e.Conversion.Verdict,
-				interval(e.Retention.Diff, e.Retention.Low, e.Retention.High, true), e.Retention.Verdict, prev)
+				p.interval(e.Conversion.Diff, e.Conversion.Low, e.Conversion.High, true), outcomes.VerdictText(e.Conversion.Verdict, lang),
+				p.interval(e.Retention.Diff, e.Retention.Low, e.Retention.High, true), outcomes.VerdictText(e.Retention.Verdict, lang), prev)
 		}
 		tw.Flush()
 	}
 	x, o := f.Experience, f.Operations
-	fmt.Fprintf(w, "%sCES %s · CSAT %s · turns %s · repeats %s · transfers %s · time to resolution %s\n", ind, meanText(x.CES), meanText(x.CSAT),
-		meanText(x.Turns), meanText(x.Repeats), meanText(x.Transfers), distText(x.TimeToResolution))
-	fmt.Fprintf(w, "%snegative-emotion recovery %s (bot %s, agent %s; %d turned negative)\n", ind, rateText(x.Recovery), rateText(x.RecoveryBot), rateText(x.RecoveryAgent), x.NegativeTurned)
-	tokens := "no data"
+	p.printf("%sCES %s · CSAT %s · turns %s · repeats %s · transfers %s · time to resolution %s\n", ind, p.mean(x.CES), p.mean(x.CSAT),
+		p.mean(x.Turns), p.mean(x.Repeats), p.mean(x.Transfers), p.dist(x.TimeToResolution))
+	p.printf("%snegative-emotion recovery %s (bot %s, agent %s; %d turned negative)\n", ind, p.rate(x.Recovery), p.rate(x.RecoveryBot), p.rate(x.RecoveryAgent), x.NegativeTurned)
+	tokens := nd
 	if o.TokensPerResolved != nil {
-		tokens = fmt.Sprintf("%.0f tokens, %.4f cost", *o.TokensPerResolved, *o.CostPerResolved)
+		tokens = fmt.Sprintf(p.t("%.0f tokens, %.4f cost"), *o.TokensPerResolved, *o.CostPerResolved)
 	}
-	fmt.Fprintf(w, "%s%d conversations · bot resolution %s · handoff %s · queue wait %s · first response %s · per resolved %s\n", ind, o.Conversations,
-		rateText(o.BotResolution), rateText(o.HandoffRate), distText(o.QueueWait), distText(o.FirstResponse), tokens)
+	p.printf("%s%d conversations · bot resolution %s · handoff %s · queue wait %s · first response %s · per resolved %s\n", ind, o.Conversations,
+		p.rate(o.BotResolution), p.rate(o.HandoffRate), p.dist(o.QueueWait), p.dist(o.FirstResponse), tokens)
 }
 
-func inconclusive(b bool) string {
-	if b {
-		return " — inconclusive, too few of a class"
-	}
-	return ""
-}
-
-func pct(v *float64) string {
+func (p printer) pct(v *float64) string {
 	if v == nil {
-		return "no data"
+		return p.t("no data")
 	}
 	return fmt.Sprintf("%.1f%%", 100**v)
 }
 
-func rateText(r outcomes.Rate) string {
+func (p printer) rate(r outcomes.Rate) string {
 	if r.Value == nil {
-		return "no data"
+		return p.t("no data")
 	}
 	return fmt.Sprintf("%.1f%% [%.1f, %.1f] (%d/%d)", 100**r.Value, 100**r.Low, 100**r.High, r.K, r.N)
 }
 
-func meanText(m outcomes.Mean) string {
+func (p printer) mean(m outcomes.Mean) string {
 	if m.Value == nil {
-		return "no data"
+		return p.t("no data")
 	}
 	if m.Low == nil {
 		return fmt.Sprintf("%.2f (n=%d)", *m.Value, m.N)
@@ -222,11 +268,11 @@ func meanText(m outcomes.Mean) string {
 	return fmt.Sprintf("%.2f [%.2f, %.2f] (n=%d)", *m.Value, *m.Low, *m.High, m.N)
 }
 
-func distText(d outcomes.Dist) string {
+func (p printer) dist(d outcomes.Dist) string {
 	if d.MedianS == nil {
-		return "no data"
+		return p.t("no data")
 	}
-	return fmt.Sprintf("median %s, p90 %s", secs(*d.MedianS), secs(*d.P90S))
+	return fmt.Sprintf(p.t("median %s, p90 %s"), secs(*d.MedianS), secs(*d.P90S))
 }
 
 func secs(s float64) string {
@@ -234,9 +280,9 @@ func secs(s float64) string {
 }
 
 // interval prints v [lo, hi], in points when pts.
-func interval(v, lo, hi *float64, pts bool) string {
+func (p printer) interval(v, lo, hi *float64, pts bool) string {
 	if v == nil {
-		return "no data"
+		return p.t("no data")
 	}
 	if pts {
 		return fmt.Sprintf("%+.1f pts [%+.1f, %+.1f]", 100**v, 100**lo, 100**hi)

@@ -81,6 +81,17 @@ func TestReportOutcomes(t *testing.T) {
 	if !strings.Contains(out, "CES no data") || !strings.Contains(out, "bot resolution no data") || strings.Contains(out, "NaN") {
 		t.Errorf("empty period:\n%s", out)
 	}
+
+	// In Chinese.
+	out, _, err = runReport(t, env, append([]string{"outcomes", "--lang", "zh"}, period...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"效果报告", "流失模型", "触发器", "有效", "无数据", "机器人解决率", "效果台账"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("zh text lacks %q:\n%s", want, out)
+		}
+	}
 }
 
 func TestReportOutcomesBadParameters(t *testing.T) {
@@ -96,6 +107,7 @@ func TestReportOutcomesBadParameters(t *testing.T) {
 		{"outcomes", "--from", "2026-01-01", "--to", "2026-01-31", "--format", "xml"},
 		{"outcomes", "--from", "2026-01-01", "--to", "2026-01-31", "--interval", "hour"},
 		{"outcomes", "--from", "2026-01-01", "--to", "2026-01-31", "extra"},
+		{"outcomes", "--from", "2026-01-01", "--to", "2026-01-31", "--lang", "fr"},
 	} {
 		_, _, err := runReport(t, nil, args...)
 		if !errors.Is(err, ErrUsage) {
