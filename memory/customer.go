@@ -214,6 +214,9 @@ type CustomerStore interface {
 	// to its customer (the survivor for a merged id); unknown and erased
 	// ids are left out. An empty or repeated id is no error.
 	Customers(ctx context.Context, ids []string) (map[string]Customer, error)
+	// CustomerIDs lists every live customer (neither merged into another
+	// nor erased), in id order, for reports and backtests.
+	CustomerIDs(ctx context.Context) ([]string, error)
 	// Identities lists a customer's identities.
 	Identities(ctx context.Context, customerID string) ([]Identity, error)
 	// LinkIdentity attaches id to the customer. When id already belongs to

@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -82,4 +83,29 @@ func wrap(op string, err error) error {
 		return nil
 	}
 	return fmt.Errorf("embedded: %s: %w", op, err)
+}
+
+// CustomerIDs lists every live customer (not the ids merged into another,
+// not the erased), in id order: what reports and backtests iterate.
+func (s *Store) CustomerIDs(ctx context.Context) ([]string, error) {
+	var ids []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bCustomers).ForEach(func(k, v []byte) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var rec customerRec
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("customer %s: %w", k, err)
+			}
+			if rec.MergedInto == "" {
+				ids = append(ids, string(k))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("embedded: customer ids: %w", err)
+	}
+	return ids, nil
 }

@@ -299,3 +299,17 @@ func (s *Store) queueMerge(b *pgx.Batch, into, from, reason string, profiles map
 		ON CONFLICT (customer_id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at, version = nextval('profile_versions')`, into, doc, now)
 	return nil
 }
+
+// CustomerIDs lists every live customer (not the ids merged into another,
+// not the erased), in id order: what reports and backtests iterate.
+func (s *Store) CustomerIDs(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id FROM customers WHERE merged_into IS NULL ORDER BY id`)
+	if err != nil {
+		return nil, wrap("customer ids", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, wrap("customer ids", err)
+	}
+	return ids, nil
+}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/kairoscx/kairos/memory"
@@ -36,6 +37,14 @@ func testCustomersBatch(t *testing.T, open customerOpener) {
 	}
 	if got, err := s.Customers(ctx, nil); err != nil || len(got) != 0 {
 		t.Fatalf("no ids: %v %v", got, err)
+	}
+	// Listing: the live customers only, in id order.
+	ids, err := s.CustomerIDs(ctx)
+	wantErr(t, "customer ids", err, nil)
+	live := []string{a.ID, b.ID}
+	slices.Sort(live)
+	if !slices.Equal(ids, live) {
+		t.Fatalf("customer ids %v, want %v (c merged into b, gone erased)", ids, live)
 	}
 }
 
