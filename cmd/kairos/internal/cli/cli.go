@@ -42,6 +42,7 @@ Usage:
   kairos triggers check [DIR]                            (DIR default: the built-in sample matrix)
   kairos triggers backtest --from DATE --to DATE [--triggers DIR] [--customers FILE] [--json] [--data DIR] [--config FILE]
   kairos triggers report ID [--from DATE] [--to DATE] [--triggers DIR] [--json] [--data DIR] [--config FILE]
+  kairos report outcomes --from DATE --to DATE [--format text|json|csv] [--by trigger|channel|segment] [--interval day|week|month] [--lang en|zh] [--triggers DIR] [--no-firing-log]
   kairos console --nats URL [--addr :8081] [--api URL --api-key KEY] [--secure]   (the agent console as its own process)
   kairos agent add|list|delete NAME [--role agent|admin] [--queues a,b] [--max-chats 3] [--password-stdin] [--replace] [--nats URL]
   kairos settings                                        (every setting and its KAIROS_* variable)
@@ -72,6 +73,8 @@ func Run(ctx context.Context, env Env) error {
 		return model(ctx, env, args)
 	case "triggers":
 		return triggers(ctx, env, args)
+	case "report":
+		return reportCmd(ctx, env, args)
 	case "console":
 		return consoleCmd(ctx, env, args)
 	case "agent":

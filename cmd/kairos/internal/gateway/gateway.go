@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -57,6 +58,8 @@ type Gateway struct {
 	platforms []platform       // messaging platforms with accounts
 	handoff   *handoff.Service // nil when handoff.disabled
 	console   *console.Console // the agent console at /console/
+	outcomes  http.Handler     // GET /api/v1/outcomes
+	outClose  io.Closer        // its bulk reader
 
 	// ingestStop ends the event consumer; ingestDone reports its end.
 	ingestStop context.CancelFunc
@@ -264,6 +267,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 	if err != nil {
 		return nil, fmt.Errorf("gateway: listen: %w", err)
 	}
+	if g.outcomes, g.outClose, err = openOutcomes(ctx, cfg, g.store, js, churnModel, g.proactive, logger); err != nil {
+		return nil, fmt.Errorf("gateway: outcomes: %w", err)
+	}
 	if g.console, err = console.New(console.Config{
 		NATS: g.nc, JS: js, APIBase: "http://" + loopbackAddr(g.Addr()), APIKey: cfg.APIKey,
 		AllowedOrigins: cfg.AllowedOrigins, Logger: logger,
@@ -348,6 +354,9 @@ func (g *Gateway) closeParts(ctx context.Context) error {
 		if err := <-g.proactiveDone; err != nil {
 			errs = append(errs, fmt.Errorf("proactive: %w", err))
 		}
+	}
+	if g.outClose != nil {
+		_ = g.outClose.Close()
 	}
 	if err := closePlatforms(g.platforms); err != nil {
 		errs = append(errs, fmt.Errorf("channels: %w", err))

@@ -104,6 +104,17 @@ func TestRefundPolicyOpensAProactiveChat(t *testing.T) {
 					t.Errorf("/metrics lacks %s", want)
 				}
 			}
+			// The outcome figures the dashboard reads list the trigger.
+			day := time.Now().UTC().Format("2006-01-02")
+			resp, err = http.Get(n.base + "/api/v1/outcomes?from=" + day + "&to=" + day + "&by=trigger")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "refund_help") {
+				t.Errorf("GET /api/v1/outcomes: %s %.300s", resp.Status, body)
+			}
 			// The opted-out visitor still chats normally.
 			if reply := o.ask("How long does shipping take?"); reply.Text == "" {
 				t.Fatal("no answer after opting out of suggestions")

@@ -23,6 +23,8 @@ func (g *Gateway) routes() http.Handler {
 	mux.Handle("/api/v1/knowledge/", g.adminOnly(g.knowledge.Handler()))
 	mux.Handle("/api/v1/events", g.adminOnly(g.ingest.Handler()))
 	mux.Handle("/api/v1/customers/", g.adminOnly(g.customers))
+	mux.Handle("/api/v1/outcomes", g.adminOnly(g.outcomes))
+	mux.Handle("/api/v1/outcomes/", g.adminOnly(g.outcomes))
 	if g.proactive != nil {
 		mux.Handle("/api/v1/triggers", g.adminOnly(g.proactive.handler))
 		mux.Handle("/api/v1/triggers/", g.adminOnly(g.proactive.handler))
