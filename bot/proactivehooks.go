@@ -53,8 +53,12 @@ func (e *Engine) optOut(ctx context.Context, ev channels.Event) error {
 
 // turnProps are the props of a conversation.turn event.
 type turnProps struct {
-	ConversationID string  `json:"conversation_id"`
-	Seq            int64   `json:"seq"`
+	ConversationID string `json:"conversation_id"`
+	Seq            int64  `json:"seq"`
+	Channel        string `json:"channel,omitempty"`
+	// ResponseMS is how long the customer waited for the reply, from
+	// their message being stored to the reply being stored.
+	ResponseMS     int64   `json:"response_ms"`
 	Intent         string  `json:"intent"`
 	Need           string  `json:"need,omitempty"`
 	Mood           string  `json:"mood"`
@@ -72,12 +76,13 @@ type turnProps struct {
 
 // publishTurn sends the turn's insight as an event. Failures are logged:
 // the customer has their answer either way.
-func (e *Engine) publishTurn(ctx context.Context, log *slog.Logger, customerID string, msg memory.Message, in insight.Insight, lang string, intervened, grounded bool) {
+func (e *Engine) publishTurn(ctx context.Context, log *slog.Logger, customerID, channel string, msg memory.Message, in insight.Insight, lang string, intervened, grounded bool) {
 	if e.cfg.Events == nil || customerID == "" {
 		return
 	}
 	props, _ := json.Marshal(turnProps{
-		ConversationID: msg.ConversationID, Seq: msg.Seq, Intent: in.Intent, Need: in.Need, Mood: in.Mood,
+		ConversationID: msg.ConversationID, Seq: msg.Seq, Channel: channel,
+		ResponseMS: max(0, e.now().Sub(msg.CreatedAt).Milliseconds()), Intent: in.Intent, Need: in.Need, Mood: in.Mood,
 		Valence: in.Valence, Trend: in.Trajectory.Trend, EscalationRisk: in.Trajectory.EscalationRisk,
 		Repeats: max(0, in.Trajectory.Signals.Asked-1), Lang: lang, Intervened: intervened, Grounded: grounded,
 	})
