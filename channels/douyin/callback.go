@@ -14,6 +14,7 @@ import (
 
 	"github.com/kairoscx/kairos/channels"
 	"github.com/kairoscx/kairos/channels/outbound"
+	"github.com/kairoscx/kairos/channels/platform"
 	"github.com/kairoscx/kairos/channels/wechat/wxapi"
 )
 
@@ -239,7 +240,7 @@ func (c *Channel) handle(ctx context.Context, a *account, env Envelope, ct Conte
 // converse records the message, returns, and sends the engine's answer
 // from the background when it comes.
 func (c *Channel) converse(ctx context.Context, a *account, sess channels.Session, rt route, msgID, text string, at time.Time) error {
-	w := newWaiter()
+	w := platform.NewWaiter()
 	sub, err := c.o.Relay.Subscribe(ctx, sess.ConversationID, w)
 	if err != nil {
 		return err
@@ -270,7 +271,8 @@ func (c *Channel) converse(ctx context.Context, a *account, sess channels.Sessio
 		c.flush(bg, a, rt, sess.ConversationID, receipt.Seq)
 		timeout := time.NewTimer(c.o.ReplyTimeout)
 		defer timeout.Stop()
-		out, ok := c.wait(bg, w, sess.ConversationID, receipt.Seq, timeout.C, receipt.Duplicate)
+		out, ok := w.Await(bg, c.o.Engine, sess.ConversationID, receipt.Seq, timeout.C,
+			platform.AwaitOptions{Check: receipt.Duplicate, LastLook: true, Logger: c.logger})
 		if !ok {
 			c.logger.Warn("no answer in time; it will reach the user at the next interaction", "account", a.cfg.Name, "conversation", sess.ConversationID)
 			return
@@ -293,75 +295,4 @@ func (c *Channel) converse(ctx context.Context, a *account, sess channels.Sessio
 		c.flush(bg, a, rt, sess.ConversationID, 0)
 	})
 	return nil
-}
-
-// waiter receives a conversation's outbound messages while a webhook waits
-// for the answer to its message.
-type waiter struct {
-	ch   chan channels.Outbound
-	lost chan struct{}
-}
-
-func newWaiter() *waiter {
-	return &waiter{ch: make(chan channels.Outbound, 32), lost: make(chan struct{}, 1)}
-}
-
-// Deliver and Lost are called from the relay's dispatch goroutine: they
-// never block.
-func (w *waiter) Deliver(out channels.Outbound) {
-	if out.Kind != channels.OutMessage || out.Role == "customer" {
-		return
-	}
-	select {
-	case w.ch <- out:
-	default:
-		w.Lost()
-	}
-}
-
-func (w *waiter) Lost() {
-	select {
-	case w.lost <- struct{}{}:
-	default:
-	}
-}
-
-// wait returns the answer to seq, or false when timeout fires first. When
-// messages were lost, or the answer may predate the subscription (check),
-// it looks in the store.
-func (c *Channel) wait(ctx context.Context, w *waiter, conversationID string, seq int64, timeout <-chan time.Time, check bool) (channels.Outbound, bool) {
-	lookup := func() (channels.Outbound, bool) {
-		page, err := c.o.Engine.Replay(ctx, conversationID, seq, 50)
-		if err != nil {
-			c.logger.Warn("replay while waiting", "conversation", conversationID, "err", err)
-			return channels.Outbound{}, false
-		}
-		for _, out := range page {
-			if out.ReplyTo == seq && out.Role != "customer" {
-				return out, true
-			}
-		}
-		return channels.Outbound{}, false
-	}
-	if check {
-		if out, ok := lookup(); ok {
-			return out, true
-		}
-	}
-	for {
-		select {
-		case out := <-w.ch:
-			if out.ReplyTo == seq {
-				return out, true
-			}
-		case <-w.lost:
-			if out, ok := lookup(); ok {
-				return out, true
-			}
-		case <-timeout:
-			return lookup()
-		case <-ctx.Done():
-			return channels.Outbound{}, false
-		}
-	}
 }

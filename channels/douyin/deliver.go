@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/kairoscx/kairos/channels"
 	"github.com/kairoscx/kairos/channels/outbound"
+	"github.com/kairoscx/kairos/channels/platform"
 	"github.com/kairoscx/kairos/channels/relay"
 	"github.com/kairoscx/kairos/channels/wechat/wxapi"
 )
@@ -61,104 +61,23 @@ func waitKey(conversationID string, seq int64) string {
 func ackKey(conversationID string) string { return wxapi.Key(ChannelName, "ack", conversationID) }
 
 func (c *Channel) loadUser(ctx context.Context, a *account, openID string) (userState, error) {
-	var st userState
-	e, err := c.store.State.Get(ctx, userKey(a.cfg.Name, openID))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return st, nil
-	}
-	if err != nil {
-		return st, fmt.Errorf("douyin: load user state: %w", err)
-	}
-	if json.Unmarshal(e.Value(), &st) != nil {
-		return userState{}, nil
-	}
-	return st, nil
+	return platform.LoadState[userState](ctx, c.store.State, ChannelName, userKey(a.cfg.Name, openID))
 }
 
 // updateUser applies f to the user's state. Two nodes updating at once may
 // lose one write; the fields are "latest wins" values.
 func (c *Channel) updateUser(ctx context.Context, a *account, openID string, f func(*userState)) (userState, error) {
-	st, err := c.loadUser(ctx, a, openID)
-	if err != nil {
-		return st, err
-	}
-	f(&st)
-	data, _ := json.Marshal(st)
-	if _, err := c.store.State.Put(ctx, userKey(a.cfg.Name, openID), data); err != nil {
-		return st, fmt.Errorf("douyin: save user state: %w", err)
-	}
-	return st, nil
+	return platform.UpdateState(ctx, c.store.State, ChannelName, userKey(a.cfg.Name, openID), f)
 }
 
 func (c *Channel) saveRoute(ctx context.Context, conversationID string, r route) error {
-	if got, ok := c.routes.get(conversationID); ok && got == r {
-		return nil
-	}
-	data, _ := json.Marshal(r)
-	if _, err := c.store.State.Put(ctx, routeKey(conversationID), data); err != nil {
-		return fmt.Errorf("douyin: save route: %w", err)
-	}
-	c.routes.put(conversationID, r)
-	return nil
+	return c.routes.Save(ctx, conversationID, r)
 }
 
 // lookupRoute finds where conversationID's messages go; ok is false for a
 // conversation of another channel.
 func (c *Channel) lookupRoute(ctx context.Context, conversationID string) (route, bool, error) {
-	if r, ok := c.routes.get(conversationID); ok {
-		return r, r.Account != "", nil
-	}
-	e, err := c.store.State.Get(ctx, routeKey(conversationID))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		c.routes.put(conversationID, route{})
-		return route{}, false, nil
-	}
-	if err != nil {
-		return route{}, false, fmt.Errorf("douyin: look up route: %w", err)
-	}
-	var r route
-	if json.Unmarshal(e.Value(), &r) != nil || r.Account == "" || r.OpenID == "" {
-		return route{}, false, nil
-	}
-	c.routes.put(conversationID, r)
-	return r, true, nil
-}
-
-// routeCache remembers routes, and for a minute conversations that are not
-// ours, so the delivery queue does not read the bucket for every message.
-type routeCache struct {
-	mu sync.Mutex
-	m  map[string]cachedRoute
-}
-
-type cachedRoute struct {
-	r  route
-	at time.Time
-}
-
-const (
-	maxRoutes   = 100_000
-	negativeTTL = time.Minute
-)
-
-func (rc *routeCache) get(id string) (route, bool) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	cr, ok := rc.m[id]
-	if ok && cr.r.Account == "" && time.Since(cr.at) > negativeTTL {
-		delete(rc.m, id)
-		return route{}, false
-	}
-	return cr.r, ok
-}
-
-func (rc *routeCache) put(id string, r route) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if rc.m == nil || len(rc.m) >= maxRoutes {
-		rc.m = make(map[string]cachedRoute)
-	}
-	rc.m[id] = cachedRoute{r: r, at: time.Now()}
+	return c.routes.Lookup(ctx, conversationID)
 }
 
 // Outbound claim states.
@@ -330,35 +249,10 @@ func (c *Channel) flush(ctx context.Context, a *account, rt route, conversationI
 	return busy
 }
 
-// deliveryWorkers bound the node's concurrent queue deliveries.
-const deliveryWorkers = 8
-
 // startDelivery joins the queue group that shares, among all nodes, the
 // outbound messages no webhook waits for.
 func (c *Channel) startDelivery() error {
-	c.jobs = make(chan *nats.Msg, 1024)
-	sub, err := c.o.NATS.ChanQueueSubscribe(c.o.DeliverySubject, c.o.QueueGroup, c.jobs)
-	if err != nil {
-		return fmt.Errorf("douyin: join delivery queue: %w", err)
-	}
-	if err := c.o.NATS.Flush(); err != nil {
-		_ = sub.Unsubscribe()
-		return fmt.Errorf("douyin: join delivery queue: %w", err)
-	}
-	c.delivery = sub
-	for range deliveryWorkers {
-		c.goBackground(func(ctx context.Context) {
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case m := <-c.jobs:
-					c.queued(ctx, m)
-				}
-			}
-		})
-	}
-	return nil
+	return c.bg.JoinQueue(c.o.NATS, ChannelName, c.o.DeliverySubject, c.o.QueueGroup, c.queued)
 }
 
 // queued handles one message from the delivery queue.

@@ -28,7 +28,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -36,6 +35,7 @@ import (
 
 	"github.com/kairoscx/kairos/channels"
 	"github.com/kairoscx/kairos/channels/outbound"
+	"github.com/kairoscx/kairos/channels/platform"
 	"github.com/kairoscx/kairos/channels/relay"
 	"github.com/kairoscx/kairos/channels/wechat/wxapi"
 	"github.com/kairoscx/kairos/channels/wxcrypt"
@@ -198,13 +198,8 @@ type Channel struct {
 	now      func() time.Time
 	store    *wxapi.Store
 	accounts map[string]*account
-	delivery *nats.Subscription
-	jobs     chan *nats.Msg
-	routes   routeCache
-
-	ctx    context.Context // cancelled by Close: background work stops
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	routes   *platform.RouteBook[route]
+	bg       platform.Worker // stopped by Close
 }
 
 // account is one configured Official Account.
@@ -250,6 +245,8 @@ func New(ctx context.Context, cfg Config, o Options) (*Channel, error) {
 	c := &Channel{
 		o: o, logger: o.Logger.With("channel", ChannelName), now: o.Now, store: store,
 		accounts: map[string]*account{},
+		routes: &platform.RouteBook[route]{KV: store.State, Name: ChannelName, Key: routeKey,
+			Valid: func(r route) bool { return r.Account != "" && r.OpenID != "" }},
 	}
 	for _, ac := range cfg.Accounts {
 		if err := ac.Validate(); err != nil {
@@ -264,10 +261,10 @@ func New(ctx context.Context, cfg Config, o Options) (*Channel, error) {
 		}
 		c.accounts[ac.Name] = a
 	}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.bg.Start()
 	if !o.NoDelivery && len(c.accounts) > 0 {
 		if err := c.startDelivery(); err != nil {
-			c.cancel()
+			c.bg.Stop()
 			return nil, err
 		}
 	}
@@ -275,37 +272,19 @@ func New(ctx context.Context, cfg Config, o Options) (*Channel, error) {
 }
 
 func setDefaults(o *Options) {
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
+	platform.Default(&o.Logger, slog.New(slog.DiscardHandler))
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.HTTP == nil {
-		o.HTTP = &http.Client{Timeout: 10 * time.Second}
-	}
-	if o.ReplyBudget <= 0 {
-		o.ReplyBudget = DefaultReplyBudget
-	}
+	platform.Default(&o.HTTP, &http.Client{Timeout: 10 * time.Second})
+	platform.Positive(&o.ReplyBudget, DefaultReplyBudget)
 	o.ReplyBudget = min(o.ReplyBudget, 4500*time.Millisecond)
-	if o.ReplyTimeout <= 0 {
-		o.ReplyTimeout = DefaultReplyTimeout
-	}
-	if o.TimestampWindow <= 0 {
-		o.TimestampWindow = DefaultTimestampWindow
-	}
-	if o.MaxBody <= 0 {
-		o.MaxBody = DefaultMaxBody
-	}
-	if o.DeliverySubject == "" {
-		o.DeliverySubject = DefaultDeliverySubject
-	}
-	if o.QueueGroup == "" {
-		o.QueueGroup = DefaultQueueGroup
-	}
-	if o.Rate <= 0 {
-		o.Rate = DefaultRate
-	}
+	platform.Positive(&o.ReplyTimeout, DefaultReplyTimeout)
+	platform.Positive(&o.TimestampWindow, DefaultTimestampWindow)
+	platform.Positive(&o.MaxBody, DefaultMaxBody)
+	platform.Default(&o.DeliverySubject, DefaultDeliverySubject)
+	platform.Default(&o.QueueGroup, DefaultQueueGroup)
+	platform.Positive(&o.Rate, DefaultRate)
 }
 
 func (c *Channel) newAccount(ac AccountConfig) (*account, error) {
@@ -340,11 +319,7 @@ func (c *Channel) newAccount(ac AccountConfig) (*account, error) {
 // (answers still awaited are dropped; they stay in the store and reach the
 // user at the next interaction).
 func (c *Channel) Close() error {
-	if c.delivery != nil {
-		_ = c.delivery.Drain()
-	}
-	c.cancel()
-	c.wg.Wait()
+	c.bg.Stop()
 	return nil
 }
 
@@ -371,11 +346,5 @@ func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// go runs f in the background until Close.
-func (c *Channel) goBackground(f func(ctx context.Context)) {
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		f(c.ctx)
-	}()
-}
+// goBackground runs f in the background until Close.
+func (c *Channel) goBackground(f func(ctx context.Context)) { c.bg.Go(f) }

@@ -7,78 +7,8 @@ import (
 	"time"
 
 	"github.com/kairoscx/kairos/channels"
+	"github.com/kairoscx/kairos/channels/platform"
 )
-
-// waiter receives a conversation's outbound messages while a callback
-// waits for the answer to its message.
-type waiter struct {
-	ch   chan channels.Outbound
-	lost chan struct{}
-}
-
-func newWaiter() *waiter {
-	return &waiter{ch: make(chan channels.Outbound, 32), lost: make(chan struct{}, 1)}
-}
-
-// Deliver and Lost are called from the relay's dispatch goroutine: they
-// never block.
-func (w *waiter) Deliver(out channels.Outbound) {
-	if out.Kind != channels.OutMessage || out.Role == "customer" {
-		return
-	}
-	select {
-	case w.ch <- out:
-	default:
-		w.Lost()
-	}
-}
-
-func (w *waiter) Lost() {
-	select {
-	case w.lost <- struct{}{}:
-	default:
-	}
-}
-
-// wait returns the answer to seq, or false when timeout fires first. When
-// messages were lost, or the answer may predate the subscription (check),
-// it looks in the store.
-func (c *Channel) wait(ctx context.Context, w *waiter, conversationID string, seq int64, timeout <-chan time.Time, check bool) (channels.Outbound, bool) {
-	lookup := func() (channels.Outbound, bool) {
-		page, err := c.o.Engine.Replay(ctx, conversationID, seq, 50)
-		if err != nil {
-			c.logger.Warn("replay while waiting", "conversation", conversationID, "err", err)
-			return channels.Outbound{}, false
-		}
-		for _, out := range page {
-			if out.ReplyTo == seq && out.Role != "customer" {
-				return out, true
-			}
-		}
-		return channels.Outbound{}, false
-	}
-	if check {
-		if out, ok := lookup(); ok {
-			return out, true
-		}
-	}
-	for {
-		select {
-		case out := <-w.ch:
-			if out.ReplyTo == seq {
-				return out, true
-			}
-		case <-w.lost:
-			if out, ok := lookup(); ok {
-				return out, true
-			}
-		case <-timeout:
-			return channels.Outbound{}, false
-		case <-ctx.Done():
-			return channels.Outbound{}, false
-		}
-	}
-}
 
 // waitClaim marks that a callback waits for the answer to a message, so
 // the delivery queue leaves that answer to it.
@@ -91,7 +21,7 @@ type waitClaim struct {
 // the customer-service API when it comes, with the typing indicator
 // meanwhile.
 func (c *Channel) converse(ctx context.Context, a *account, m Message, sess channels.Session, rt route, key, text string) (string, error) {
-	w := newWaiter()
+	w := platform.NewWaiter()
 	sub, err := c.o.Relay.Subscribe(ctx, sess.ConversationID, w)
 	if err != nil {
 		return "", err
@@ -123,7 +53,8 @@ func (c *Channel) converse(ctx context.Context, a *account, m Message, sess chan
 
 	budget := time.NewTimer(c.o.ReplyBudget)
 	defer budget.Stop()
-	out, ok := c.wait(c.ctx, w, sess.ConversationID, receipt.Seq, budget.C, receipt.Duplicate)
+	out, ok := w.Await(c.bg.Context(), c.o.Engine, sess.ConversationID, receipt.Seq, budget.C,
+		platform.AwaitOptions{Check: receipt.Duplicate, Logger: c.logger})
 	if ok {
 		_ = sub.Close()
 		defer c.releaseWait(wk)
@@ -168,7 +99,7 @@ func (c *Channel) converse(ctx context.Context, a *account, m Message, sess chan
 
 // awaitTyping waits up to ReplyTimeout for the answer, renewing the typing
 // indicator meanwhile.
-func (c *Channel) awaitTyping(ctx context.Context, a *account, rt route, w *waiter, conversationID string, seq int64) (channels.Outbound, bool) {
+func (c *Channel) awaitTyping(ctx context.Context, a *account, rt route, w *platform.Waiter, conversationID string, seq int64) (channels.Outbound, bool) {
 	deadline := time.Now().Add(c.o.ReplyTimeout)
 	for first := true; ; first = false {
 		left := time.Until(deadline)
@@ -181,7 +112,7 @@ func (c *Channel) awaitTyping(ctx context.Context, a *account, rt route, w *wait
 		t := time.NewTimer(min(left, typingEvery))
 		// After a renewal the answer may have come while typing was
 		// sent: look in the store too.
-		out, ok := c.wait(ctx, w, conversationID, seq, t.C, !first)
+		out, ok := w.Await(ctx, c.o.Engine, conversationID, seq, t.C, platform.AwaitOptions{Check: !first, Logger: c.logger})
 		t.Stop()
 		if ok {
 			return out, true

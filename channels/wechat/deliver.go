@@ -217,35 +217,10 @@ func (c *Channel) waited(ctx context.Context, conversationID string) bool {
 	return live
 }
 
-// deliveryWorkers bound the node's concurrent queue deliveries.
-const deliveryWorkers = 8
-
 // startDelivery joins the queue group that shares, among all nodes, the
 // outbound messages no callback waits for.
 func (c *Channel) startDelivery() error {
-	c.jobs = make(chan *nats.Msg, 1024)
-	sub, err := c.o.NATS.ChanQueueSubscribe(c.o.DeliverySubject, c.o.QueueGroup, c.jobs)
-	if err != nil {
-		return fmt.Errorf("wechat: join delivery queue: %w", err)
-	}
-	if err := c.o.NATS.Flush(); err != nil {
-		_ = sub.Unsubscribe()
-		return fmt.Errorf("wechat: join delivery queue: %w", err)
-	}
-	c.delivery = sub
-	for range deliveryWorkers {
-		c.goBackground(func(ctx context.Context) {
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case m := <-c.jobs:
-					c.queued(ctx, m)
-				}
-			}
-		})
-	}
-	return nil
+	return c.bg.JoinQueue(c.o.NATS, ChannelName, c.o.DeliverySubject, c.o.QueueGroup, c.queued)
 }
 
 // queued handles one message from the delivery queue.

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kairoscx/kairos/channels"
 	"github.com/kairoscx/kairos/channels/outbound"
@@ -41,26 +40,11 @@ func outKey(conversationID string, seq int64) string {
 }
 
 func (c *Channel) saveRoute(ctx context.Context, conversationID string, rt route) error {
-	data, _ := json.Marshal(rt)
-	if _, err := c.store.State.Put(ctx, routeKey(conversationID), data); err != nil {
-		return fmt.Errorf("wecom: save route: %w", err)
-	}
-	return nil
+	return c.routes.Save(ctx, conversationID, rt)
 }
 
 func (c *Channel) lookupRoute(ctx context.Context, conversationID string) (route, bool, error) {
-	e, err := c.store.State.Get(ctx, routeKey(conversationID))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return route{}, false, nil
-	}
-	if err != nil {
-		return route{}, false, err
-	}
-	var rt route
-	if json.Unmarshal(e.Value(), &rt) != nil || rt.Account == "" {
-		return route{}, false, nil
-	}
-	return rt, true, nil
+	return c.routes.Lookup(ctx, conversationID)
 }
 
 func (c *Channel) updateUser(ctx context.Context, rt route, f func(*userState)) (userState, error) {
@@ -72,72 +56,6 @@ func (c *Channel) updateUser(ctx context.Context, rt route, f func(*userState)) 
 	data, _ := json.Marshal(st)
 	_, err := c.store.State.Put(ctx, userKey(rt), data)
 	return st, err
-}
-
-// waiter receives a conversation's messages while an answer is awaited.
-type waiter struct {
-	ch   chan channels.Outbound
-	lost chan struct{}
-}
-
-func newWaiter() *waiter {
-	return &waiter{ch: make(chan channels.Outbound, 32), lost: make(chan struct{}, 1)}
-}
-
-func (w *waiter) Deliver(out channels.Outbound) {
-	if out.Kind != channels.OutMessage || out.Role == "customer" {
-		return
-	}
-	select {
-	case w.ch <- out:
-	default:
-		w.Lost()
-	}
-}
-
-func (w *waiter) Lost() {
-	select {
-	case w.lost <- struct{}{}:
-	default:
-	}
-}
-
-func (c *Channel) wait(ctx context.Context, w *waiter, conversationID string, seq int64, check bool) (channels.Outbound, bool) {
-	lookup := func() (channels.Outbound, bool) {
-		page, err := c.o.Engine.Replay(ctx, conversationID, seq, 50)
-		if err != nil {
-			return channels.Outbound{}, false
-		}
-		for _, out := range page {
-			if out.ReplyTo == seq && out.Role != "customer" {
-				return out, true
-			}
-		}
-		return channels.Outbound{}, false
-	}
-	if check {
-		if out, ok := lookup(); ok {
-			return out, true
-		}
-	}
-	timeout := time.NewTimer(c.o.ReplyTimeout)
-	defer timeout.Stop()
-	for {
-		select {
-		case out := <-w.ch:
-			if out.ReplyTo == seq {
-				return out, true
-			}
-		case <-w.lost:
-			if out, ok := lookup(); ok {
-				return out, true
-			}
-		case <-timeout.C:
-			return channels.Outbound{}, false
-		case <-ctx.Done():
-			return channels.Outbound{}, false
-		}
-	}
 }
 
 var splitter = outbound.Splitter{Max: MaxTextBytes, Unit: outbound.Bytes}
@@ -192,29 +110,7 @@ func (c *Channel) deliver(ctx context.Context, a *account, rt route, out channel
 }
 
 func (c *Channel) startDelivery() error {
-	c.jobs = make(chan *nats.Msg, 1024)
-	sub, err := c.o.NATS.ChanQueueSubscribe(c.o.DeliverySubject, c.o.QueueGroup, c.jobs)
-	if err != nil {
-		return fmt.Errorf("wecom: join delivery queue: %w", err)
-	}
-	if err := c.o.NATS.Flush(); err != nil {
-		_ = sub.Unsubscribe()
-		return fmt.Errorf("wecom: join delivery queue: %w", err)
-	}
-	c.delivery = sub
-	for range 8 {
-		c.goBackground(func(ctx context.Context) {
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case m := <-c.jobs:
-					c.queued(ctx, m)
-				}
-			}
-		})
-	}
-	return nil
+	return c.bg.JoinQueue(c.o.NATS, ChannelName, c.o.DeliverySubject, c.o.QueueGroup, c.queued)
 }
 
 func (c *Channel) queued(ctx context.Context, m *nats.Msg) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kairoscx/kairos/channels"
 	"github.com/kairoscx/kairos/channels/outbound"
+	"github.com/kairoscx/kairos/channels/platform"
 	"github.com/kairoscx/kairos/channels/wechat/wxapi"
 )
 
@@ -256,7 +257,7 @@ func (c *Channel) customerMessage(ctx context.Context, a *account, m kfMessage) 
 		_, err := c.updateUser(ctx, rt, func(s *userState) { s.OptedOut = true })
 		return err
 	}
-	w := newWaiter()
+	w := platform.NewWaiter()
 	sub, err := c.o.Relay.Subscribe(ctx, sess.ConversationID, w)
 	if err != nil {
 		return err
@@ -284,7 +285,9 @@ func (c *Channel) customerMessage(ctx context.Context, a *account, m kfMessage) 
 	c.goBackground(func(bg context.Context) {
 		defer sub.Close()
 		defer func() { _ = c.store.Release(context.Background(), wk) }()
-		out, ok := c.wait(bg, w, sess.ConversationID, receipt.Seq, receipt.Duplicate)
+		timeout := time.NewTimer(c.o.ReplyTimeout)
+		defer timeout.Stop()
+		out, ok := w.Await(bg, c.o.Engine, sess.ConversationID, receipt.Seq, timeout.C, platform.AwaitOptions{Check: receipt.Duplicate})
 		if !ok {
 			return
 		}

@@ -23,7 +23,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -31,6 +30,7 @@ import (
 
 	"github.com/kairoscx/kairos/channels"
 	"github.com/kairoscx/kairos/channels/outbound"
+	"github.com/kairoscx/kairos/channels/platform"
 	"github.com/kairoscx/kairos/channels/relay"
 	"github.com/kairoscx/kairos/channels/wechat/wxapi"
 	"github.com/kairoscx/kairos/channels/wxcrypt"
@@ -158,12 +158,8 @@ type Channel struct {
 	now      func() time.Time
 	store    *wxapi.Store
 	accounts map[string]*account
-	delivery *nats.Subscription
-	jobs     chan *nats.Msg
-
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	routes   *platform.RouteBook[route]
+	bg       platform.Worker // stopped by Close
 }
 
 type account struct {
@@ -192,33 +188,17 @@ func New(ctx context.Context, cfg Config, o Options) (*Channel, error) {
 	if o.Engine == nil || o.Relay == nil || o.NATS == nil {
 		return nil, errors.New("wecom: new: Engine, Relay and NATS are required")
 	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
+	platform.Default(&o.Logger, slog.New(slog.DiscardHandler))
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.HTTP == nil {
-		o.HTTP = &http.Client{Timeout: 10 * time.Second}
-	}
-	if o.ReplyTimeout <= 0 {
-		o.ReplyTimeout = DefaultReplyTimeout
-	}
-	if o.TimestampWindow <= 0 {
-		o.TimestampWindow = DefaultTimestampWindow
-	}
-	if o.MaxBody <= 0 {
-		o.MaxBody = DefaultMaxBody
-	}
-	if o.DeliverySubject == "" {
-		o.DeliverySubject = DefaultDeliverySubject
-	}
-	if o.QueueGroup == "" {
-		o.QueueGroup = DefaultQueueGroup
-	}
-	if o.Rate <= 0 {
-		o.Rate = DefaultRate
-	}
+	platform.Default(&o.HTTP, &http.Client{Timeout: 10 * time.Second})
+	platform.Positive(&o.ReplyTimeout, DefaultReplyTimeout)
+	platform.Positive(&o.TimestampWindow, DefaultTimestampWindow)
+	platform.Positive(&o.MaxBody, DefaultMaxBody)
+	platform.Default(&o.DeliverySubject, DefaultDeliverySubject)
+	platform.Default(&o.QueueGroup, DefaultQueueGroup)
+	platform.Positive(&o.Rate, DefaultRate)
 	if o.SyncLimit <= 0 || o.SyncLimit > syncLimit {
 		o.SyncLimit = syncLimit
 	}
@@ -230,7 +210,8 @@ func New(ctx context.Context, cfg Config, o Options) (*Channel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wecom: new: %w", err)
 	}
-	c := &Channel{o: o, logger: o.Logger.With("channel", ChannelName), now: o.Now, store: store, accounts: map[string]*account{}}
+	c := &Channel{o: o, logger: o.Logger.With("channel", ChannelName), now: o.Now, store: store, accounts: map[string]*account{},
+		routes: &platform.RouteBook[route]{KV: store.State, Name: ChannelName, Key: routeKey, NoCache: true}}
 	for _, ac := range cfg.Accounts {
 		if err := ac.Validate(); err != nil {
 			return nil, err
@@ -240,10 +221,10 @@ func New(ctx context.Context, cfg Config, o Options) (*Channel, error) {
 		}
 		c.accounts[ac.Name] = c.newAccount(ac)
 	}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.bg.Start()
 	if !o.NoDelivery && len(c.accounts) > 0 {
 		if err := c.startDelivery(); err != nil {
-			c.cancel()
+			c.bg.Stop()
 			return nil, err
 		}
 	}
@@ -286,21 +267,11 @@ func (c *Channel) newAccount(ac AccountConfig) *account {
 
 // Close leaves the delivery queue and stops background work.
 func (c *Channel) Close() error {
-	if c.delivery != nil {
-		_ = c.delivery.Drain()
-	}
-	c.cancel()
-	c.wg.Wait()
+	c.bg.Stop()
 	return nil
 }
 
-func (c *Channel) goBackground(f func(ctx context.Context)) {
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		f(c.ctx)
-	}()
-}
+func (c *Channel) goBackground(f func(ctx context.Context)) { c.bg.Go(f) }
 
 // ServeHTTP serves /channels/wecom/{name}.
 func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
