@@ -12,6 +12,7 @@ import (
 
 	"github.com/kairoscx/kairos/channels"
 	"github.com/kairoscx/kairos/channels/outbound"
+	"github.com/kairoscx/kairos/channels/platform"
 	"github.com/kairoscx/kairos/channels/relay"
 	"github.com/kairoscx/kairos/channels/wechat/wxapi"
 )
@@ -47,15 +48,10 @@ func (c *Channel) lookupRoute(ctx context.Context, conversationID string) (route
 	return c.routes.Lookup(ctx, conversationID)
 }
 
+// updateUser applies f to the user's state. A state that cannot be read
+// is not overwritten (an opt-out must not be lost to a NATS hiccup).
 func (c *Channel) updateUser(ctx context.Context, rt route, f func(*userState)) (userState, error) {
-	var st userState
-	if e, err := c.store.State.Get(ctx, userKey(rt)); err == nil {
-		_ = json.Unmarshal(e.Value(), &st)
-	}
-	f(&st)
-	data, _ := json.Marshal(st)
-	_, err := c.store.State.Put(ctx, userKey(rt), data)
-	return st, err
+	return platform.UpdateState(ctx, c.store.State, "wecom", userKey(rt), f)
 }
 
 var splitter = outbound.Splitter{Max: MaxTextBytes, Unit: outbound.Bytes}
