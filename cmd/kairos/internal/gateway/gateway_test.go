@@ -133,7 +133,16 @@ func (c *chat) send(v any) {
 // read returns the first frame for which want is true, within 15 s.
 func (c *chat) read(want func(frame) bool) frame {
 	c.t.Helper()
-	c.conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+	return c.readWithin(15*time.Second, want)
+}
+
+// readWithin is read with a patience of d: for frames that wait on work
+// started in the background (the trigger engine's partitions come up after
+// the node serves), which a loaded CI machine running other test binaries
+// can slow down a lot.
+func (c *chat) readWithin(d time.Duration, want func(frame) bool) frame {
+	c.t.Helper()
+	c.conn.SetReadDeadline(time.Now().Add(d))
 	for {
 		var f frame
 		if err := c.conn.ReadJSON(&f); err != nil {

@@ -54,7 +54,7 @@ func TestRefundPolicyOpensAProactiveChat(t *testing.T) {
 			for i := 1; i <= 3; i++ {
 				c.pageView(fmt.Sprintf("v%d", i), n.base+"/demo/refund-policy.html")
 			}
-			msg := c.read(func(f frame) bool { return f.Type == "message" && f.Role == "bot" })
+			msg := c.readWithin(90*time.Second, func(f frame) bool { return f.Type == "message" && f.Role == "bot" })
 			if msg.ReplyTo != 0 || !strings.Contains(msg.Text, "退") || !strings.Contains(msg.Text, "人工") {
 				t.Fatalf("proactive message %+v, want refund guidance with a human option, answering nothing", msg)
 			}
@@ -63,7 +63,7 @@ func TestRefundPolicyOpensAProactiveChat(t *testing.T) {
 			// A fourth view: the trigger fires again but its cooldown holds it.
 			c.pageView("v4", n.base+"/demo/refund-policy.html")
 			var r triggerReport
-			deadline := time.Now().Add(15 * time.Second)
+			deadline := time.Now().Add(60 * time.Second)
 			for time.Now().Before(deadline) {
 				if r = getReport(t, n.base, "refund_help"); r.Suppressed["cooldown"] >= 1 {
 					break
@@ -80,7 +80,7 @@ func TestRefundPolicyOpensAProactiveChat(t *testing.T) {
 			for i := 1; i <= 3; i++ {
 				o.pageView(fmt.Sprintf("o%d", i), n.base+"/demo/refund-policy.html")
 			}
-			deadline = time.Now().Add(15 * time.Second)
+			deadline = time.Now().Add(60 * time.Second)
 			for time.Now().Before(deadline) {
 				if r = getReport(t, n.base, "refund_help"); r.Suppressed["opt_out"] >= 1 {
 					break
