@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kairoscx/kairos/bot/handoff"
 	"github.com/kairoscx/kairos/bot/predict/churn"
@@ -162,6 +163,9 @@ func (e *Engine) suggestions(ctx context.Context, question string, msgs []memory
 	}
 	passages := e.retrieve(ctx, e.log, searchQuery(question, history))
 	var out []handoff.Suggestion
+	if s, ok := e.draftSuggestion(ctx, question, history, passages, lang); ok {
+		out = append(out, s)
+	}
 	for _, ps := range passages {
 		if !ps.Relevant || len(out) >= packageSuggestions {
 			continue
@@ -177,6 +181,33 @@ func (e *Engine) suggestions(ctx context.Context, question string, msgs []memory
 		out = append(out, handoff.Suggestion{Text: reply.Text, Source: src, Lang: lang})
 	}
 	return out
+}
+
+// suggestionTimeout bounds the language model's draft of a reply for the
+// agent; the knowledge-base suggestions do not wait for more.
+const suggestionTimeout = 8 * time.Second
+
+// draftSuggestion asks the primary reasoner, when it is a language model
+// (not instant), to draft a reply for the agent from the conversation and
+// the relevant passages; the draft passes the same output guard as any
+// reply. It reports false without a model or when the draft fails.
+func (e *Engine) draftSuggestion(ctx context.Context, question string, history []reason.Turn, passages []reason.Passage, lang string) (handoff.Suggestion, bool) {
+	if !streams(e.cfg.Reasoner) {
+		return handoff.Suggestion{}, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, suggestionTimeout)
+	defer cancel()
+	if n := len(history); n > historyTurns {
+		history = history[n-historyTurns:]
+	}
+	reply, err := e.cfg.Reasoner.Answer(ctx, reason.Request{Question: question, Lang: lang, History: history, Passages: passages, Now: e.now()}, nil)
+	if err != nil || strings.TrimSpace(reply.Text) == "" {
+		if err != nil {
+			e.log.Warn("handoff: model draft of a suggestion failed", "err", err)
+		}
+		return handoff.Suggestion{}, false
+	}
+	return handoff.Suggestion{Text: strings.TrimSpace(reply.Text), Source: "AI draft", Lang: lang}, true
 }
 
 // RememberHandoff writes what an agent settled to the customer's

@@ -6,8 +6,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kairoscx/kairos/bot/llm/llmtest"
 	"github.com/kairoscx/kairos/bot/predict/nba"
 	"github.com/kairoscx/kairos/channels"
+	"github.com/kairoscx/kairos/memory"
 )
 
 // fixedBest always picks one action and records what it was told.
@@ -93,6 +95,26 @@ func TestYesNo(t *testing.T) {
 	} {
 		if got := yesNo(text); got != want {
 			t.Errorf("yesNo(%q) = %d, want %d", text, got, want)
+		}
+	}
+}
+
+// TestHandoffSuggestionsIncludeAModelDraft: with a language model the agent
+// gets its draft first, then the knowledge base's passages phrased offline;
+// without one, only the latter.
+func TestHandoffSuggestionsIncludeAModelDraft(t *testing.T) {
+	const draft = "您好，退款会在审核通过后 3-5 个工作日原路退回，我帮您加急处理。"
+	s := llmtest.NewServer(t, llmtest.WithResponder(llmtest.Reply(draft)))
+	h := start(t, func(c *Config) { withLLM(t, s)(c); c.Knowledge = &kb{all: true} })
+	msgs := []memory.Message{{Role: memory.RoleCustomer, Text: "退款多久到账？"}}
+	got := h.e.suggestions(context.Background(), "退款多久到账？", msgs, "zh")
+	if len(got) < 2 || got[0].Text != draft || got[0].Source != "AI draft" || got[1].Source == "AI draft" {
+		t.Fatalf("suggestions %+v, want the model's draft first, then knowledge-base replies", got)
+	}
+	off := start(t, func(c *Config) { c.Knowledge = &kb{all: true} })
+	for _, sg := range off.e.suggestions(context.Background(), "退款多久到账？", msgs, "zh") {
+		if sg.Source == "AI draft" {
+			t.Fatalf("a draft without a model: %+v", sg)
 		}
 	}
 }
