@@ -137,8 +137,12 @@ func (d *Dispatcher) Subscribe(ctx context.Context, conversationID string, rc Re
 	select {
 	case <-cs.ready:
 	case <-ctx.Done():
+	}
+	// A done context wins even when the confirmation finished too (a
+	// select between two ready cases picks either).
+	if err := ctx.Err(); err != nil {
 		d.settle(cs, nil)
-		return nil, fmt.Errorf("relay: subscribe to %s: %w", conversationID, ctx.Err())
+		return nil, fmt.Errorf("relay: subscribe to %s: %w", conversationID, err)
 	}
 	if cs.err != nil {
 		d.settle(cs, nil)
