@@ -158,21 +158,7 @@ func (x *index) searchKeyword(terms []string, k int) ([]memory.ChunkHit, error) 
 	}
 	n := float64(len(x.all))
 	avg := float64(x.totalLen) / n
-	scores := map[*entry]float64{}
-	seen := map[string]bool{}
-	for _, t := range terms {
-		p := x.postings[t]
-		if seen[t] || len(p) == 0 {
-			continue
-		}
-		seen[t] = true
-		df := float64(len(p))
-		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-		for e, tf := range p {
-			f := float64(tf)
-			scores[e] += idf * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*float64(e.length)/avg))
-		}
-	}
+	scores := bm25(terms, x.postings, n, avg, func(e *entry) int { return e.length })
 	top := newTopK(min(k, maxK), func(e *entry) string { return e.chunk.ID })
 	for e, sc := range scores {
 		top.offer(e, sc)

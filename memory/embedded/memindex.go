@@ -2,7 +2,6 @@ package embedded
 
 import (
 	"encoding/json"
-	"math"
 	"slices"
 	"sync"
 
@@ -174,21 +173,7 @@ func (x *memIndex) searchKeyword(cus string, terms []string, k int) ([]memory.Me
 	}
 	n := float64(len(c.entries))
 	avg := max(float64(c.totalLen)/n, 1)
-	scores := map[*memEntry]float64{}
-	seen := map[string]bool{}
-	for _, t := range terms {
-		p := c.postings[t]
-		if seen[t] || len(p) == 0 {
-			continue
-		}
-		seen[t] = true
-		df := float64(len(p))
-		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-		for e, tf := range p {
-			f := float64(tf)
-			scores[e] += idf * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*float64(e.length)/avg))
-		}
-	}
+	scores := bm25(terms, c.postings, n, avg, func(e *memEntry) int { return e.length })
 	top := newTopK(min(k, maxK), func(e *memEntry) string { return e.m.ID })
 	for e, sc := range scores {
 		top.offer(e, sc)
