@@ -48,8 +48,10 @@ type State struct {
 	customers jetstream.KeyValue
 	drafts    jetstream.KeyValue
 
-	// records are firing-log publishes not yet acknowledged.
-	records sync.WaitGroup
+	// records are firing-log publishes not yet acknowledged. (Not a
+	// WaitGroup: records start while Flush waits, which a WaitGroup
+	// forbids.)
+	records inflight
 	// read remembers the revision of customer states just read, so that
 	// the update that usually follows (a send recorded) does not read
 	// again: the compare-and-set catches a change in between.
@@ -238,7 +240,9 @@ func (s *State) Record(ctx context.Context, f proactive.Firing) error {
 		}
 		return nil
 	}
-	s.records.Go(func() {
+	s.records.start()
+	go func() {
+		defer s.records.done()
 		select {
 		case <-fut.Ok():
 			return
@@ -250,20 +254,52 @@ func (s *State) Record(ctx context.Context, f proactive.Firing) error {
 		if _, err := s.js.Publish(rctx, LogSubject(f.Trigger), b, opts...); err != nil {
 			slog.Error("proactive: firing not recorded", "trigger", f.Trigger, "customer", f.Customer, "outcome", f.Outcome, "err", err)
 		}
-	})
+	}()
 	return nil
 }
 
 // Flush waits until the firing records published so far are stored (or
 // ctx ends). Call it before shutting down.
 func (s *State) Flush(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		s.records.Wait()
-		close(done)
-	}()
+	return s.records.wait(ctx)
+}
+
+// inflight counts work in flight; wait returns when none is left.
+type inflight struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed when n drops to zero
+}
+
+func (f *inflight) start() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n == 0 {
+		f.idle = make(chan struct{})
+	}
+	f.n++
+}
+
+func (f *inflight) done() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.n--
+	if f.n == 0 {
+		close(f.idle)
+	}
+}
+
+// wait returns nil once nothing is in flight, or ctx's error first.
+func (f *inflight) wait(ctx context.Context) error {
+	f.mu.Lock()
+	if f.n == 0 {
+		f.mu.Unlock()
+		return nil
+	}
+	idle := f.idle
+	f.mu.Unlock()
 	select {
-	case <-done:
+	case <-idle:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
