@@ -46,7 +46,7 @@ func addIntensityWords() {
 		"had it with", "last chance", "final warning", "one more time", "enough of this", "no more excuses",
 		"fed up", "sick and tired", "not acceptable",
 		"忍了很久", "忍很久", "忍了好久", "忍到现在", "耐心有限", "耐心没了", "没耐心了", "耐心已经", "已经很有耐心",
-		"不想再等", "不会再等", "等不了了", "够了", "受够", "忍无可忍", "最后一次", "别再找借口", "别找借口")
+		"不想再等", "不会再等", "等不了了", "真是够了", "真够了", "够了!", "够了够了", "受够", "忍无可忍", "最后一次", "别再找借口", "别找借口")
 	cue(cueThreat, 2, "dispute", "disputing", "leave a review", "leaving a review", "write a review", "review about",
 		"post about", "social media", "twitter", "reddit", "take my business", "taking my business",
 		"won't be ordering", "will not be ordering", "won't be back", "never ordering", "never buy", "never shop",
@@ -64,8 +64,13 @@ func addIntensityWords() {
 		"is that normal", "is this normal", "is it normal", "did it work", "did it go through", "go through?",
 		"will it still", "will it arrive", "will it make it", "make it in time", "won't make it", "worried",
 		"freaking out", "i hope it", "i hope my", "i hope the", "i really hope", "hopefully", "what happens if", "what if", "be okay", "be ok", "am i going to lose",
-		"did i lose", "lose my", "at risk")
-	cue(cueContrast, 1, "但", "可是", "却", "明明", "可我", "but", "yet", "though", "although", "however", "whereas")
+		"did i lose", "lose my", "at risk",
+		"会不会出", "出什么问题", "出了什么问题", "是不是出了问题", "该不会", "不会是", "is something wrong", "is anything wrong",
+		"hoping it", "hoping the", "hoping my", "did something go wrong", "has something gone wrong", "should i be worried", "is my money safe", "is it safe")
+	// "yet" and "though" closing a clause ("has it shipped yet?", "thanks
+	// though") are adverbs, not a contrast.
+	cue(cueContrast, 1, "但", "可是", "却", "明明", "可我", "but", "and yet", "even though", "although", "however",
+		"whereas")
 	cue(cueReport, 1, "显示", "提示", "写的", "写着", "说是", "页面", "says", "said", "say", "shows", "showing", "show", "states",
 		"the site", "the page", "the listing", "the label", "the description", "the email")
 }
@@ -251,6 +256,9 @@ func enWaited(norm string) float64 {
 		next := ""
 		if k+1 < len(words) {
 			next = words[k+1]
+		}
+		if prev == "after" && !containsAny(norm, "still", "not", "n't", "no ", "nothing", "never") {
+			prev = "" // "it stopped working after a week" dates the fault, it is not a wait
 		}
 		if prev != "" || next == "now" || next == "already" || next == "later" || next == "and" || next == "still" {
 			best = max(best, n*unit)

@@ -67,6 +67,11 @@ type entry struct {
 	// sentiment is set when the entry has a mood feature, so negators and
 	// degree adverbs before it apply.
 	sentiment bool
+	// fact is set on words that report what went wrong ("damaged",
+	// "delayed", "破损", "还没") rather than how the customer feels about
+	// it: they count towards a mood only beside a word or a form that
+	// shows a feeling (mood.go).
+	fact bool
 }
 
 func (e *entry) has(k kind) bool {
@@ -103,6 +108,9 @@ type matcher struct {
 	exact   map[string][]*entry // English entries by first word, most words first
 	stemmed map[string][]*entry // inflectable English entries by first word's stem
 	all     map[string]*entry
+	// skipDeterminers lets a possessive or an article stand inside an
+	// English phrase (the mood layer: feelings are said many ways).
+	skipDeterminers bool
 	// asciiStart marks the ASCII characters some substring entry starts
 	// with ("7天无理由", "<|im_start|>"); other ASCII is skipped quickly.
 	asciiStart [utf8.RuneSelf]bool
@@ -117,8 +125,9 @@ func newMatcher() *matcher {
 // intent phrase "还没收到" must not swallow the mood word "还没".
 var (
 	intentLex = newMatcher() // kIntent
-	moodLex   = newMatcher() // kMood, kNegator, kDegree, kSarcasm
-	cueLex    = newMatcher() // kCue, kInject
+	moodLex   = &matcher{sub: map[rune][]*entry{}, exact: map[string][]*entry{}, stemmed: map[string][]*entry{},
+		all: map[string]*entry{}, skipDeterminers: true} // kMood, kNegator, kDegree, kSarcasm
+	cueLex = newMatcher() // kCue, kInject
 )
 
 // add records that each of words says (k, label, w) in k's layer.
@@ -310,22 +319,22 @@ func (m *matcher) findWords(t *text, hits []hit) []hit {
 	covered := 0 // index after the last token of the furthest-reaching hit
 	for i := range toks {
 		w := toks[i].word
-		best := m.longestAt(toks, i, m.exact[w], nil)
+		best, n := m.longestAt(toks, i, m.exact[w], nil, 0)
 		for _, st := range stems(w, buf[:0]) {
-			best = m.longestAt(toks, i, m.stemmed[st], best)
+			best, n = m.longestAt(toks, i, m.stemmed[st], best, n)
 		}
-		if best == nil || i+len(best.words) <= covered {
+		if best == nil || i+n <= covered {
 			continue
 		}
-		covered = i + len(best.words)
+		covered = i + n
 		hits = append(hits, hit{e: best, start: toks[i].start, end: toks[covered-1].end})
 	}
 	return hits
 }
 
 // longestAt returns the entry of cands matching at token i with the most
-// words, or best if none has more.
-func (m *matcher) longestAt(toks []token, i int, cands []*entry, best *entry) *entry {
+// words and how many tokens it spans, or best and n if none has more.
+func (m *matcher) longestAt(toks []token, i int, cands []*entry, best *entry, n int) (*entry, int) {
 	for _, e := range cands {
 		if best != nil && len(e.words) <= len(best.words) {
 			break
@@ -333,16 +342,40 @@ func (m *matcher) longestAt(toks []token, i int, cands []*entry, best *entry) *e
 		if i+len(e.words) > len(toks) {
 			continue
 		}
-		ok := true
-		for j, kw := range e.words {
-			if !wordIs(toks[i+j].word, kw) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return e
+		if k := m.matchAt(toks, i, e); k > 0 {
+			return e, k
 		}
 	}
-	return best
+	return best, n
+}
+
+// matchAt returns how many tokens from i entry e's words span, or 0 when
+// they do not match there. A matcher with skipDeterminers lets one
+// possessive or article stand inside a phrase: "waste of my time" is
+// "waste of time", "lost all my progress" is "lost my progress".
+func (m *matcher) matchAt(toks []token, i int, e *entry) int {
+	k, skipped := i, false
+	for j := 0; j < len(e.words); {
+		if k >= len(toks) {
+			return 0
+		}
+		if wordIs(toks[k].word, e.words[j]) {
+			j++
+			k++
+			continue
+		}
+		if m.skipDeterminers && j > 0 && !skipped && determiners[toks[k].word] {
+			skipped = true
+			k++
+			continue
+		}
+		return 0
+	}
+	return k - i
+}
+
+// determiners may stand inside a mood phrase without changing it.
+var determiners = map[string]bool{
+	"my": true, "your": true, "our": true, "the": true, "a": true, "an": true, "this": true, "that": true,
+	"all": true, "his": true, "her": true, "their": true, "such": true, "any": true,
 }

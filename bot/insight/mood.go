@@ -9,6 +9,10 @@ import (
 // rather than calm: one clear word, or several mild ones.
 const moodAt = 1.2
 
+// factsAlone is the most that words reporting what went wrong add up to
+// when nothing in the message shows a feeling: less than a mood.
+const factsAlone = 1.0
+
 // proto is where each mood sits on valence (-1..1) and arousal (0..1).
 var proto = map[string]MoodPoint{
 	MoodHappy:      {MoodHappy, 0.65, 0.5},
@@ -47,7 +51,7 @@ func (r *reading) scoreMoods(hits []hit) {
 		if h.e.has(kSarcasm) {
 			r.sarcasm += h.e.weight(kSarcasm)
 		}
-		if !h.e.sentiment {
+		if !h.e.sentiment || bothAnd(r.t.norm, h) {
 			continue
 		}
 		negs, factor := r.modifiers(hits, i)
@@ -59,6 +63,26 @@ func (r *reading) scoreMoods(hits []hit) {
 				continue
 			}
 			w := f.w * factor
+			if factor < 1 && negs%2 == 0 && !h.e.fact {
+				// A hedge ("有点", "a bit", "kind of") softens a feeling,
+				// it does not remove it: "有点失望" is disappointed,
+				// mildly. Hedged anger is annoyance ("有点生气", "kind of
+				// ridiculous").
+				w = max(w, min(f.w, moodAt))
+				if f.label == mAngry {
+					r.moods[mFrustrated] += w
+					continue
+				}
+			}
+			if h.e.fact && factor <= 1 {
+				// A fact said plainly is weighed once the message's
+				// feeling is known; a denied one ("not broken", "没坏")
+				// says nothing.
+				if negs%2 == 0 {
+					r.facts += w
+				}
+				continue
+			}
 			if negs%2 == 1 {
 				switch f.label {
 				case mHappy:
@@ -80,6 +104,9 @@ func (r *reading) scoreMoods(hits []hit) {
 				weakHappy += w
 				continue
 			}
+			if f.label == mHappy && f.w > 0 && polarQuestion(r.t.norm, h) {
+				continue // "这款好用吗", "is it good for sensitive skin?" ask, they do not praise
+			}
 			if f.label == mHappy && f.w > 0 && openerAck(r.t.norm, h) {
 				w *= 0.5 // "great, and is there a customs fee?": an acknowledgement
 			}
@@ -94,13 +121,13 @@ func (r *reading) scoreMoods(hits []hit) {
 		}
 	}
 	r.moods[mHappy] += min(weakHappy, 0.8)
-	r.scoreCues()
 	n := r.t.norm
 	r.exclaimRuns, r.questionRuns, r.longestRun = runs(n)
 	r.shout = shouting(r.t.orig)
 	r.elongated = elongated(n)
+	r.scoreCues()
 
-	neg := r.moods[mAngry] + r.moods[mFrustrated] + r.moods[mAnxious]
+	neg := r.moods[mAngry] + r.moods[mFrustrated] + r.moods[mAnxious] + r.facts
 	// A run of question marks is impatience when something is wrong
 	// already, puzzlement otherwise.
 	if r.questionRuns > 0 {
@@ -112,8 +139,14 @@ func (r *reading) scoreMoods(hits []hit) {
 			r.moods[mConfused] += 0.8
 		}
 	}
-	// Shouting needs no words: "WHERE IS MY ORDER".
-	if r.shout > 0 {
+	// Shouting needs no words: "WHERE IS MY ORDER". One word in capitals
+	// among others is stress, not shouting: "got the wrong size AGAIN",
+	// "the VAT number is WRONG" insist without raising the voice.
+	stress := r.stress()
+	switch {
+	case stress:
+		r.moods[mFrustrated] += 0.6
+	case r.shout > 0:
 		r.moods[mFrustrated] += 0.8 + 0.4*float64(min(r.shout, 3))
 	}
 	// Sarcasm turns the praise around: "great, just great", 👍 after a
@@ -136,6 +169,13 @@ func (r *reading) scoreMoods(hits []hit) {
 		r.moods[to] += r.moods[mHappy]*0.7 + r.sarcasm/2
 		r.moods[mHappy] = 0
 	}
+	// Facts count in full beside a feeling or force; alone they stay
+	// below a mood: a report is not a complaint.
+	r.factsCounted = r.facts
+	if !r.felt && r.sarcasm == 0 {
+		r.factsCounted = min(r.facts, factsAlone)
+	}
+	r.moods[mFrustrated] += r.factsCounted
 	// Cheerful punctuation: "thanks!!", "hello there!".
 	// A greeting with "!" is friendly, not delighted ("Hello!").
 	if neg == 0 && strings.Contains(n, "!") && (r.moods[mHappy] > 0 || r.intents[intentIndex(IntentThanks)] > 0) {
@@ -165,7 +205,10 @@ func (r *reading) scoreMoods(hits []hit) {
 			amp += 0.2
 		}
 	}
-	if r.shout > 0 {
+	switch {
+	case stress:
+		amp += 0.2
+	case r.shout > 0:
 		amp += 0.4
 	}
 	if r.elongated {
@@ -299,7 +342,7 @@ func (r *reading) decideMood() {
 	// Strong frustration that shouts or piles up exclamation marks is
 	// anger ("真的太失望了！！！", "WHERE IS MY ORDER").
 	loud := r.exclaimRuns > 0 && (r.longestRun >= 3 || m[mFrustrated] >= 5)
-	if (loud && m[mFrustrated] >= 3) || (r.shout >= 2 && m[mFrustrated] >= 2.5) || (r.shout > 0 && m[mFrustrated] >= 4) {
+	if (loud && m[mFrustrated] >= 3) || (r.shout >= 2 && m[mFrustrated] >= 2.5) || (r.shout > 0 && !r.stress() && m[mFrustrated] >= 4) {
 		m[mAngry] = max(m[mAngry], m[mFrustrated]+0.1)
 	}
 	// Three or more exclamation marks on bad news: "被偷了！！！".
@@ -383,9 +426,11 @@ func (r *reading) place() (v, a float64) {
 // as confusion.
 func (r *reading) scoreCues() {
 	m := &r.moods
-	if r.demand && m[mAngry]+m[mFrustrated] > 0 {
+	if r.demand && m[mAngry]+m[mFrustrated]+r.facts > 0 {
 		r.intensity += pointsDemand
 	}
+	r.felt = m[mAngry]+m[mFrustrated] > 0 || r.exclaimRuns+r.questionRuns > 0 || r.shout > 0 || r.elongated ||
+		r.intensity > 0 || r.sarcasm > 0 || emphaticNegation(r.t)
 	// Impatience goes to the negative mood the words already lean to:
 	// anger when they are angry, worry when the customer stays polite
 	// ("sorry to bother you again, it's been 12 days" is pressing, not
@@ -398,11 +443,15 @@ func (r *reading) scoreCues() {
 	case r.cues[cuePolite] >= 2 && r.intensity < pointsRhetoric && m[mAngry] == 0:
 		to = mAnxious
 	}
+	// A wait is a fact too: "it's been 3 days" alone reports, beside a
+	// feeling it presses.
 	switch {
 	case r.waited >= 7:
 		m[to] += 0.8
-	case r.waited >= 1:
+	case r.waited >= 1 && (r.felt || to != mFrustrated):
 		m[to] += 0.5
+	case r.waited >= 1:
+		r.facts += 0.5
 	}
 	m[to] += 0.5 * r.intensity
 	// A deadline behind the request makes it pressing ("下周婚礼要穿").
@@ -415,7 +464,7 @@ func (r *reading) scoreCues() {
 	// hours and there's no booking". The failure words' own mild
 	// annoyance ("still isn't") turns to worry with it.
 	if (r.cues[cueDeadline] > 0 || clockTime(r.t.norm)) && wentWrong(r.t) && m[mAngry] == 0 && m[mFrustrated] < 2 &&
-		m[mHappy] < 1 && r.waited < 7 && r.intensity == 0 && r.exclaimRuns == 0 && !relaxed {
+		m[mHappy] < 1 && r.waited < 7 && r.intensity == 0 && !relaxed {
 		m[mAnxious] += 1.2 + m[mFrustrated]
 		m[mFrustrated] *= 0.5
 	}
@@ -424,7 +473,10 @@ func (r *reading) scoreCues() {
 	}
 	// What a page or message says set against what the customer sees or
 	// another page says: "the app says Pro but the invoice says Basic".
-	if r.cues[cueContrast] > 0 && r.cues[cueReport] > 0 && m[mAngry]+m[mFrustrated] < 2 && r.intensity == 0 {
+	// A page saying a parcel came when it did not ("显示已签收，但我没收到")
+	// is a missing parcel, not a puzzle.
+	if r.cues[cueContrast] > 0 && r.cues[cueReport] > 0 && m[mAngry]+m[mFrustrated] < 2 && r.intensity == 0 &&
+		!notReceived(r.t.norm) {
 		m[mConfused] += 1.2
 	} else if r.cues[cueReport] > 0 && m[mAngry]+m[mFrustrated] < moodAt && r.intensity == 0 &&
 		containsAny(r.t.norm, "why", "how come", "what does", "为什么", "怎么会", "什么意思") {
@@ -523,4 +575,113 @@ func greetingOpener(norm string) bool {
 		}
 	}
 	return false
+}
+
+// stress reports one word in capitals among others: emphasis, not
+// shouting ("got the wrong size AGAIN").
+func (r *reading) stress() bool { return r.shout == 1 && len(r.t.toks) >= 3 }
+
+// emphaticNegation reports a denial of even the least amount — "一个电话都
+// 没有", "一分不给", "一点用也没有", "not a single reply", "not even an
+// email", "zero replies" — which says the thing with force.
+func emphaticNegation(t *text) bool {
+	if t.han > 0 {
+		n := t.norm
+		for i := strings.Index(n, "一"); i >= 0; {
+			rest := n[i+len("一"):]
+			// Up to four characters of measure word and noun, then 都/也
+			// and a negator ("一个电话都没有"), or a negator right after
+			// the measure word ("一分不给", "一句没回").
+			k := 0
+			for pos, r := range rest {
+				if k > 4 || r < utf8.RuneSelf || k == 0 && r == '定' {
+					break // "一定不要" is "must not"
+				}
+				tail := rest[pos:]
+				if k >= 1 && (strings.HasPrefix(tail, "都没") || strings.HasPrefix(tail, "都不") ||
+					strings.HasPrefix(tail, "也没") || strings.HasPrefix(tail, "也不")) {
+					return true
+				}
+				if k == 1 && strings.ContainsRune("分点个次句件声毛字条", []rune(rest)[0]) &&
+					(strings.HasPrefix(tail, "不") || strings.HasPrefix(tail, "没")) {
+					return true
+				}
+				k++
+			}
+			j := strings.Index(rest, "一")
+			if j < 0 {
+				break
+			}
+			i += len("一") + j
+		}
+	}
+	if t.latin == 0 {
+		return false
+	}
+	for k, tok := range t.toks {
+		switch tok.word {
+		case "single", "even":
+			if k > 0 && (t.toks[k-1].word == "not" || t.toks[k-1].word == "no") {
+				return true
+			}
+		case "zero":
+			if k+1 < len(t.toks) && !isDigit(t.toks[k+1].word[0]) {
+				return true // "zero replies", not "zero 5"
+			}
+		}
+	}
+	return false
+}
+
+// bothAnd reports a "又" of the both-and construction "又X又Y" ("又便宜又
+// 好看": cheap and pretty), which adds, unlike the "又" of "again".
+func bothAnd(norm string, h hit) bool {
+	if !strings.HasPrefix(norm[h.start:], "又") {
+		return false
+	}
+	near := func(s string) bool {
+		return utf8.RuneCountInString(s) <= 4 && !strings.ContainsAny(s, ",.!?;: ")
+	}
+	if j := strings.Index(norm[h.start+len("又"):], "又"); j > 0 && near(norm[h.start+len("又"):h.start+len("又")+j]) {
+		return true
+	}
+	if j := strings.LastIndex(norm[:h.start], "又"); j >= 0 && near(norm[j+len("又"):h.start]) && j+len("又") < h.start {
+		return true
+	}
+	return false
+}
+
+// polarQuestion reports a word inside a yes-no question about it: "这款
+// 好用吗", "质量好不好", "is it good for sensitive skin?", "does it look
+// nice?". The customer asks whether it is good; they are not pleased yet.
+func polarQuestion(norm string, h hit) bool {
+	start := strings.LastIndexAny(norm[:h.start], ",.!;\n") + 1
+	end := len(norm)
+	if k := strings.IndexAny(norm[h.end:], ",.!?;\n"); k >= 0 {
+		end = h.end + k
+	}
+	clause := strings.TrimSpace(norm[start:end])
+	after := norm[h.end:end]
+	if end < len(norm) && norm[end] == '?' || strings.HasSuffix(clause, "吗") || strings.HasSuffix(clause, "嘛") {
+		if strings.HasPrefix(after, "吗") || strings.HasPrefix(after, "嘛") || strings.HasPrefix(after, "不") {
+			return true // "好用吗", "好看不"
+		}
+		for _, aux := range [...]string{"is ", "are ", "does ", "do ", "will ", "would ", "was ", "can ", "could ", "did "} {
+			if strings.HasPrefix(clause, aux) {
+				return true
+			}
+		}
+		if strings.HasSuffix(clause, "吗") && !strings.ContainsAny(norm[start:h.start], "太真好超很") {
+			return true // "这个面霜好用吗"; not "太好了还有吗"
+		}
+	}
+	return false
+}
+
+// notReceived reports a customer saying something never reached them:
+// "没收到", "not here", "haven't received it".
+func notReceived(norm string) bool {
+	return containsAny(norm, "没收到", "没有收到", "没拿到", "没见到", "not here", "not received", "haven't received",
+		"hasn't arrived", "haven't got", "didn't get it", "didn't receive", "never received", "never got it",
+		"never arrived", "nowhere to be found")
 }

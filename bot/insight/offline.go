@@ -122,6 +122,18 @@ func step(turns []Turn, states []turnState) Insight {
 			mood != MoodHappy && top < 2 {
 			mood, conf = prev.point.Label, 0.5
 		}
+		// A conversation in trouble lends a turn the force its words
+		// lack: after an answer that did not help, asked again or let down
+		// twice, a reported fact or a weak word of annoyance ("It's been 4
+		// business days. When will it ship?", "上次就说3天，现在又说3天？")
+		// is annoyance — worry when the customer stays apologetic.
+		if mood == MoodCalm && prevUnresolved && (sig.Asked >= 2 || sig.Unresolved >= 2) &&
+			r.moods[mAngry]+r.moods[mFrustrated]+r.facts-r.factsCounted >= moodAt*0.75 {
+			mood, conf = MoodFrustrated, 0.45
+			if r.cues[cuePolite] >= 2 {
+				mood = MoodAnxious
+			}
+		}
 		// Still unanswered and now asking again: worry or annoyance.
 		if mood == MoodCalm && sig.Unresolved >= 1 && sig.Asked >= 2 {
 			mood, conf = MoodAnxious, 0.45

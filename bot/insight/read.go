@@ -15,6 +15,11 @@ type reading struct {
 	cueText [numCues]string
 	sarcasm float64
 	inject  float64
+	// facts is the weight of the words that report what went wrong
+	// without a feeling; felt is set when the message shows one (a
+	// feeling word, force, a count, a long wait), so the facts count.
+	facts, factsCounted float64
+	felt                bool
 
 	exclaimRuns, questionRuns, longestRun int
 	shout                                 int
@@ -49,6 +54,9 @@ func read(s string) *reading {
 		for _, f := range h.e.feats {
 			switch f.kind {
 			case kCue:
+				if f.label == cueRepeat && bothAnd(r.t.norm, h) {
+					continue // "又便宜又好看" is not "again"
+				}
 				if r.cues[f.label] == 0 {
 					r.cueText[f.label] = r.t.norm[h.start:h.end]
 				}

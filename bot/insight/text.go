@@ -187,9 +187,11 @@ func (t *text) addToken(w string, i, j int) {
 // not common acronyms ("WHERE IS MY ORDER" shouts, "VIP" and "DHL" do not).
 func shouting(orig string) int {
 	n := 0
-	for _, w := range strings.FieldsFunc(orig, func(r rune) bool { return r >= utf8.RuneSelf || !unicode.IsLetter(r) }) {
-		if len(w) < 3 || acronyms[w] || (len(w) == 3 && !shouted[w]) {
-			continue // "VAT", "API": most three-letter capitals are names
+	for _, w := range strings.FieldsFunc(orig, func(r rune) bool {
+		return r >= utf8.RuneSelf || !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}) {
+		if len(w) < 3 || acronyms[w] || (len(w) == 3 && !shouted[w]) || strings.ContainsAny(w, "0123456789") {
+			continue // "VAT", "API": most three-letter capitals are names; "SAVE20" is a code
 		}
 		upper := true
 		for i := 0; i < len(w); i++ {

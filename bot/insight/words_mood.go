@@ -1,5 +1,7 @@
 package insight
 
+import "strings"
+
 // Mood, negation, degree, sarcasm, hidden-need and injection lexicons.
 // Mood weights: 1 is a mild cue, 2 a clear one, 3 unmistakable.
 
@@ -19,20 +21,20 @@ func addMoodWords() {
 	mood(mAngry, 1.5, "生气", "过分", "投诉", "差评", "离谱", "骗", "还钱", "退钱", "坑", "靠", "mad", "terrible",
 		"awful", "horrible", "chargeback", "never again", "a joke", "rude", "report you")
 
-	mood(mFrustrated, 2, "失望", "无语", "差劲", "受不了", "心累", "崩溃", "白等", "浪费时间", "不靠谱", "敷衍", "踢皮球",
+	mood(mFrustrated, 2, "失望", "无语", "差劲", "受不了", "心累", "白等", "浪费时间", "不靠谱", "敷衍", "踢皮球",
 		"推来推去", "说了多少遍", "说了几次", "没人管", "没人回", "没人理", "不满", "不爽", "上当", "烦死", "麻烦死", "太慢",
-		"服了", "醉了", "无奈", "折腾", "闹心", "破防", "裂开", "糟心", "不太好", "不咋地", "一般般", "还是没", "不满意", "又是这样",
+		"服了", "醉了", "无奈", "折腾", "闹心", "破防", "糟心", "不太好", "不咋地", "一般般", "还是没", "不满意", "又是这样",
 		"每次都", "总是这样", "什么鬼", "frustrated", "frustrating", "disappointed", "disappointing",
 		"fed up", "unhappy", "upset", "waste of time", "how many times", "keep asking", "come on", "ugh", "smh",
 		"not again", "useless", "no response", "no reply", "every time",
 		"i told you", "already told", "already asked", "third time", "😤", "🙄", "😒", "😩", "😫", "🤦", "-_-", "=_=", "😑")
 	mood(mFrustrated, 1.2, "烦", "郁闷", "耽误", "没用", "不行", "不好", "糟糕", "难受", "不开心", "伤心", "后悔", "头疼",
-		"等了", "怎么还", "到底", "究竟", "慢", "差", "破损", "坏了", "发错", "少发", "漏发", "不回", "几天了",
-		"好几天", "一个星期", "一周了", "半个月", "质量差", "不值", "唉", "哎", "annoying", "annoyed", "again",
-		"waited", "waiting", "sad", "poor", "bad", "broken", "damaged", "defective", "delayed", "delay",
+		"怎么还", "到底", "究竟", "慢", "差",
+		"质量差", "不值", "唉", "哎", "annoying", "annoyed", "again",
+		"sad", "poor", "bad",
 		"slow", "forever", "ages", "sigh", "hassle", "mess", "regret", "whatever", "as usual",
 		"😞", "😔", "😢", "😭", "💔", "😓", ":(", ":-(", "☹")
-	mood(mFrustrated, 0.5, "问题", "可是", "但是", "竟然", "居然", "problem", "issue", "but", "meh", "😐")
+	mood(mFrustrated, 0.5, "竟然", "居然", "meh", "😐")
 
 	mood(mAnxious, 2, "着急", "急用", "很急", "担心", "急死", "焦虑", "来不及", "等着用", "急急急", "在线等", "心里没底",
 		"放心不下", "盗刷", "被盗", "明天就要", "今天必须", "能不能赶上", "赶得上吗", "会不会丢", "丢了吗", "不会丢了吧",
@@ -42,16 +44,23 @@ func addMoodWords() {
 		"what if", "😰", "😨", "😟", "😥", "🥺")
 	mood(mAnxious, 1.2, "快点", "赶紧", "尽快", "害怕", "怕", "万一", "拜托", "还能到吗", "安全吗", "丢了",
 		"afraid", "missing", "stolen", "lost", "deadline",
-		"quickly", "soon", "😬")
+		"😬")
+	// Time words ask for speed without saying the customer is worried:
+	// "will it ship soon?", "how quickly can you send it?".
+	mood(mAnxious, 0.6, "quickly", "soon")
 
 	mood(mConfused, 2, "不明白", "不懂", "看不懂", "什么意思", "搞不清", "糊涂", "迷糊", "找不到",
 		"看不明白", "没看懂", "懵", "一头雾水", "什么情况", "啥情况", "怎么会这样", "不知道怎么", "不会弄", "不会操作",
 		"confused", "confusing", "don't understand", "do not understand", "makes no sense", "doesn't make sense",
 		"what does that mean", "i'm lost", "no idea", "can't find", "cannot find", "huh", "🤔", "😕", "😵")
 	mood(mConfused, 1.2, "怎么回事", "不清楚", "不知道", "怎么设置", "晕", "为什么", "怎么会", "奇怪", "不对劲", "咋整",
-		"unclear", "how come", "what does", "not sure", "what do you mean", "weird", "strange",
+		"unclear", "how come", "not sure", "what do you mean", "weird", "strange",
 		"❓")
 	mood(mConfused, 0.6, "where do i", "how do i")
+	// "what does the warranty cover?" asks for a fact; "what does that
+	// mean?" does not understand.
+	mood(mConfused, 0.6, "what does")
+	mood(mConfused, 2, "what does that mean", "what does this mean", "what does it mean", "what does that even mean")
 
 	mood(mHappy, 2, "满意", "太好了", "开心", "很棒", "完美", "好评", "给力", "高兴", "爱了", "爱死", "绝绝子", "yyds",
 		"贴心", "超值", "好用", "优秀", "太棒", "真棒", "非常感谢", "太感谢", "五星", "满分", "惊喜",
@@ -64,9 +73,8 @@ func addMoodWords() {
 	mood(mHappy, 0.4, "谢谢", "多谢", "谢啦", "好的", "没问题", "收到", "明白了", "thanks", "thx", "ok", "okay",
 		"no problem", "got it", "fine", "🙂")
 
-	mood(mFrustrated, 1, "一直", "又", "算了", "还没", "没到账", "还不到", "always", "nobody", "no one", "seriously",
-		"come on", "weeks", "days", "hours")
-	mood(mFrustrated, 0.8, "late", "wrong")
+	mood(mFrustrated, 1, "一直", "又", "算了", "always", "seriously",
+		"come on")
 	mood(mAnxious, 0.9, "怎么办", "please help", "help me")
 	mood(mAnxious, 0.6, "马上", "今天", "明天", "tomorrow", "tonight", "help")
 	mood(mConfused, 0.6, "why", "为什么", "best")
@@ -93,7 +101,7 @@ func addMoodWords() {
 		"是不是故意", "故意的", "not listening", "are you even", "get me a human", "now!", "呵呵")
 	mood(mFrustrated, 2, "都说了", "早就说了", "就说了", "说过了", "问三遍", "三遍", "三次", "three times", "3 times",
 		"dark pattern", "not ok", "not okay", "been trying", "tried everything", "keeps failing", "keep failing",
-		"听不懂", "yes i know", "i already know", "我知道啊", "我都知道", "别再扣", "坏的", "scratched", "not what i expect", "nowhere near", "起球", "破的", "reading this",
+		"听不懂", "yes i know", "i already know", "我知道啊", "我都知道", "别再扣", "not what i expect", "nowhere near", "reading this",
 		"you're not", "还是这样", "说好的", "as promised", "what is going on", "又来")
 	mood(mConfused, 1.5, "what happened", "what even", "which one is right", "which is right", "找了半天", "没看到",
 		"看不到", "没找到", "lost with", "a bit lost", "doesn't add up", "对不上", "不一致", "说的不一样", "says invalid",
@@ -108,12 +116,27 @@ func addMoodWords() {
 		"still won't", "still can't", "still waiting", "still nothing", "still says", "still shows", "still broken",
 		"still the same", "still missing", "still pending", "still processing")
 	mood(mHappy, 0.4, "thank you", "thank u")
-	// Defects and service failures.
-	// A defect alone is reported calmly as often as not; with any other
-	// cue it tips the message into annoyance.
-	mood(mFrustrated, 1, "褪色", "掉色", "起球", "开线", "压扁", "变形", "漏了", "被拒", "驳回", "拒绝了", "soaked",
+	// Facts: words that report what went wrong — a defect, a delay, a
+	// wait, an absence — without saying how the customer feels about it.
+	// "My order arrived damaged, can I get a replacement?" is a calm
+	// report; the same words beside a feeling ("damaged again, ugh",
+	// "无语，包装都是破的") or said with force ("!!", "totally broken",
+	// a long wait counted) are annoyance (scoreMoods).
+	fact := func(m int, w float64, words ...string) {
+		add(kMood, m, w, words...)
+		for _, s := range words {
+			moodLex.all[strings.ToLower(s)].fact = true
+		}
+	}
+	fact(mFrustrated, 1.2, "破损", "坏了", "坏的", "破的", "发错", "少发", "漏发", "起球", "不回", "broken", "damaged",
+		"defective", "scratched", "delayed", "delay")
+	fact(mFrustrated, 1.2, "等了", "几天了", "好几天", "一个星期", "一周了", "半个月", "waited", "waiting")
+	fact(mFrustrated, 1, "褪色", "掉色", "开线", "压扁", "变形", "漏了", "被拒", "驳回", "拒绝了", "soaked",
 		"falling apart", "fell apart", "ripped", "torn", "stained", "faded", "on hold", "disconnected", "hung up",
 		"rejected", "denied", "declined again", "no one answers", "nobody answers", "没人接", "打不通")
+	fact(mFrustrated, 1, "还没", "没到账", "还不到", "nobody", "no one", "weeks", "days", "hours")
+	fact(mFrustrated, 0.8, "late", "wrong")
+	fact(mFrustrated, 0.5, "问题", "可是", "但是", "problem", "issue", "but")
 	mood(mFrustrated, 2, "gone downhill", "went downhill", "越来越差", "越来越不行", "nothing like", "doesn't look like",
 		"不像图片", "什么服务", "说来说去", "going nowhere", "getting nowhere", "now what", "心寒", "寒心")
 	mood(mHappy, 0, "差价", "not to be rude", "no offense", "no offence", "无意冒犯", "good morning", "good evening",
@@ -156,7 +179,49 @@ func addMoodWords() {
 		"love how", "love that you", "love being", "wow thanks", "bravo", "well done", "nice job", "good job",
 		"as always", "sure thing", "🙃")
 
+	addOtherSenses()
 	addBroadMoodWords()
+	addServiceTalk()
+}
+
+// addOtherSenses lists words that hold a mood word in another sense, so
+// the longer word wins and the mood word inside it is not counted: Chinese
+// is matched as substrings, and "垃圾袋" is a product, "出差" a business
+// trip, "靠窗" a window seat, "妈妈的" a mother's; "I hate to bother you"
+// is politeness and "worst case" a plan. A literal sense of a chat word
+// ("屏幕裂开了", "app崩溃了") is a fact, its chat sense ("我裂开了") a
+// feeling.
+func addOtherSenses() {
+	other := func(words ...string) { add(kMood, mHappy, 0, words...) }
+	other("靠窗", "靠近", "依靠", "靠边", "靠背", "停靠", "靠枕", "靠垫", "靠山", "靠着",
+		"出差", "差旅", "时差", "误差", "偏差", "差额", "差异", "相差", "差多少", "差几", "还差", "温差", "差点", "差一点",
+		"妈妈的", "我妈的", "她妈的", "老妈的", "姨妈的", "舅妈的", "姑妈的", "大妈的", "宝妈的", "你妈妈", "他妈妈",
+		"烦请", "烦劳", "不厌其烦", "哪怕", "怕冷", "怕热", "怕晒", "怕水", "怕压",
+		"晕车", "晕船", "晕机", "头晕", "晕染", "光晕", "慢炖", "慢煮", "慢跑", "慢性", "快慢", "慢充", "慢热", "慢走",
+		"慢回弹", "慢速", "滚轮", "滚烫", "翻滚", "打滚", "滚珠", "滚刷", "滚梳", "滚边",
+		"垃圾袋", "垃圾桶", "垃圾分类", "垃圾邮件", "垃圾箱", "垃圾短信", "垃圾处理", "垃圾篓", "垃圾食品",
+		"衣服了", "舒服了", "说服了", "克服了", "佩服了", "服务了", "制服了", "行不行", "不行的话", "实在不行", "不行吗",
+		"不满一", "不满两", "不满十", "不满半", "不满0", "不满1", "不满2", "不满3", "不满4", "不满5", "不满6", "不满7",
+		"不满8", "不满9", "算了一下", "算了算", "算了下", "急救", "急诊", "急性", "急刹", "不安装", "不安排",
+		"坑位", "坑洼", "水坑", "挖坑", "填坑", "环绕", "围绕", "缠绕", "绕线", "绕路", "不好说", "拉扯", "牵扯", "扯平",
+		"撕扯", "扯开", "棒球", "冰棒", "棒棒糖", "恶心想吐", "恶心呕吐", "头晕恶心", "恶心反胃", "火大小", "喝醉了",
+		"hate to bother", "hate to ask", "hate to say", "hate to be", "hate being a pain", "worst case", "worst-case",
+		"i mean", "by all means", "whether or not", "my bad", "pay the difference", "refund the difference",
+		"price difference", "lost my password", "lost my login", "lost my receipt", "lost the receipt",
+		"arrived on time", "came on time", "delivered on time", "was on time", "always on time",
+		"i'd love", "i would love", "would love")
+	// Asking politely, not delight: "I'd appreciate it if you could check".
+	add(kMood, mHappy, 0.4, "would appreciate", "i'd appreciate", "appreciate it if", "would be appreciated")
+	fact := func(w float64, words ...string) {
+		add(kMood, mFrustrated, w, words...)
+		for _, s := range words {
+			moodLex.all[strings.ToLower(s)].fact = true
+		}
+	}
+	fact(1.2, "裂开", "崩溃", "missing an item", "missing one item", "missing item", "missing items", "missing parts",
+		"missing a part", "missing from", "are missing", "is missing the")
+	add(kMood, mFrustrated, 2, "我裂开", "直接裂开", "人都裂开", "心态裂开", "我崩溃", "要崩溃", "快崩溃", "崩溃了我",
+		"心态崩", "same thing happened", "same thing happens", "happened again", "happens again", "happening again")
 }
 
 // addBroadMoodWords widens each mood's vocabulary with common synonyms
@@ -196,7 +261,8 @@ func addBroadMoodWords() {
 		"區別", "区别", "有什么区别", "有啥区别", "是什么", "什么东西", "是一个东西", "一回事", "一样吗", "没搞懂",
 		"搞不懂", "不太懂", "弄不明白", "没明白", "看糊涂", "什么意思", "哪个对", "到底是", "还是说", "写错了吗",
 		"搞错了吗", "为啥", "怎么算", "怎么变成", "怎么又")
-	broad(mConfused, 1.2, "supposed to", "or not", "vs", "versus", "mean", "means", "hmm", "erm", "是不是写错")
+	broad(mConfused, 0.6, "or not")
+	broad(mConfused, 1.2, "supposed to", "vs", "versus", "mean", "means", "hmm", "erm", "是不是写错")
 
 	broad(mFrustrated, 2, "letdown", "let down", "way off", "a bit much", "so mid", "not worth", "total waste",
 		"keeps crashing", "keeps breaking", "every single time", "yet again", "no call", "no apology", "no update",

@@ -1,0 +1,47 @@
+package insight
+
+// addServiceTalk adds the ways customers commonly say a feeling in
+// customer-service chat that the first lexicons lacked, by family rather
+// than by sentence: praise with a degree adverb ("超级好"), loyalty ("下次还
+// 来"), disappointment in expectations ("I expected better"), staff
+// attitude ("态度极差"), exasperated requests ("can you just…"), not
+// understanding and not finding ("没弄明白", "can't figure out", "找遍了"),
+// pages that contradict each other ("the app and the email say different
+// things"), and money the customer depends on ("急需", "房贷"). A word the
+// lexicon already has keeps its weight.
+func addServiceTalk() {
+	talk := func(m int, w float64, words ...string) {
+		for _, s := range words {
+			if moodLex.all[s] == nil {
+				add(kMood, m, w, s)
+			}
+		}
+	}
+	talk(mHappy, 2, "超级好", "非常好", "特别好", "超好", "巨好", "贼好", "十分好", "相当好", "好好用", "太好用", "太好看",
+		"下次还来", "还会再来", "下次还买", "还会再买", "会再来", "还会回购", "必须好评", "五星好评", "认准",
+		"so pleased", "really pleased", "very pleased", "above and beyond", "so helpful", "really helpful",
+		"super helpful", "very helpful", "will order again", "will buy again", "ordering again", "buying again")
+
+	talk(mFrustrated, 2, "expected better", "expect better", "expected more", "expect more",
+		"难联系", "很难联系", "联系不到人", "找不到人", "态度不好", "态度一般", "不耐烦",
+		"waste of my time", "wasting my time", "wasted my time", "not good enough", "not happy about",
+		"very unhappy", "disappointed with", "disappointed in", "let me down", "poor service", "bad service")
+	talk(mFrustrated, 1.2, "can you just", "can someone just", "could you just", "could someone just", "can i just",
+		"just let me", "just give me", "just tell me", "just answer", "please just", "seriously though")
+	talk(mAngry, 2, "态度极差", "态度很差", "态度非常差", "态度特别差", "态度恶劣", "态度差劲", "就这样对待", "这样对待顾客",
+		"这么对待", "欺诈", "消费者协会", "incompetent", "how dare you", "absolute joke", "complete joke",
+		"total joke", "daylight robbery")
+
+	talk(mConfused, 2, "say different things", "says different things", "saying different things", "different answers",
+		"conflicting", "contradicting", "contradictory", "don't quite understand", "don't really understand",
+		"didn't understand", "don't fully understand", "not understanding", "can't figure out", "cannot figure out",
+		"couldn't figure out", "can't work out", "don't follow", "not following", "lost me", "looked everywhere",
+		"searched everywhere", "can't seem to find", "can't locate", "where did it go", "where has it gone",
+		"找遍", "找了一圈", "没弄明白", "没弄懂", "没搞明白", "搞不明白", "不太明白", "没太懂", "没看明白", "不太理解",
+		"不理解", "没理解", "不是很明白", "不是很懂", "不是很清楚", "不太清楚", "弄不懂", "啥意思", "没懂")
+
+	talk(mAnxious, 2, "急需", "能不能保证", "能保证", "保证能", "指着这", "就靠这", "等着这笔钱", "is my account safe",
+		"is my card safe", "is my data safe", "is my information safe", "is my payment safe", "is my money safe",
+		"i need it back", "need the money")
+	talk(mAnxious, 1.2, "房贷", "信用卡还款", "hoping it", "hoping the", "hoping my", "hoping this")
+}
