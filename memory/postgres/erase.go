@@ -14,13 +14,16 @@ import (
 // locks the survivor (a concurrent merge or write waits, or makes this
 // find nothing), deletes its data table by table, the ids merged into it
 // and their merge records, and adds the counts to erasure_totals. Foreign
-// keys would cascade too; the explicit deletes are what count.
+// keys would cascade too; the explicit deletes are what count. The copies
+// of record events (event_records) go with the events and are not counted
+// again.
 const eraseSQL = `WITH c AS (SELECT id FROM customers WHERE merged_into IS NULL AND id = (` + resolveSQL + `$1) FOR UPDATE),
 	conv AS (SELECT id FROM conversations WHERE customer_id IN (SELECT id FROM c)),
 	dm AS (DELETE FROM messages WHERE conversation_id IN (SELECT id FROM conv) RETURNING 1),
 	dc AS (DELETE FROM conversations WHERE id IN (SELECT id FROM conv) RETURNING 1),
 	di AS (DELETE FROM identities WHERE customer_id IN (SELECT id FROM c) RETURNING 1),
 	de AS (DELETE FROM events WHERE customer_id IN (SELECT id FROM c) RETURNING 1),
+	der AS (DELETE FROM event_records WHERE customer_id IN (SELECT id FROM c)),
 	dmem AS (DELETE FROM memories WHERE customer_id IN (SELECT id FROM c) RETURNING 1),
 	dp AS (DELETE FROM profiles WHERE customer_id IN (SELECT id FROM c)),
 	dmg AS (DELETE FROM merges WHERE into_id IN (SELECT id FROM c)),

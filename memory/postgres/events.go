@@ -15,8 +15,11 @@ import (
 // locked FOR SHARE in id order (a merge of one of them waits or is waited
 // for; never a deadlock), and the rows go in with ON CONFLICT DO NOTHING on
 // the event id. DISTINCT ON keeps the first of an id repeated within the
-// batch. When any customer is unknown nothing is inserted and the unknown
-// ids come back instead.
+// batch. The rows inserted whose type is in event_record_types are copied
+// to event_records in the same statement (migration 0008): a redelivered
+// event inserts nothing, so its copy is never made twice. When any
+// customer is unknown nothing is inserted and the unknown ids come back
+// instead.
 const appendEventsSQL = `WITH input AS (
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
 			WITH ORDINALITY AS t(id, customer_id, type, source, props, at, ord)),
@@ -29,7 +32,10 @@ const appendEventsSQL = `WITH input AS (
 		WHERE NOT EXISTS (SELECT 1 FROM missing)
 		ORDER BY i.id, i.ord
 		ON CONFLICT (id) DO NOTHING
-		RETURNING id)
+		RETURNING id, customer_id, type, props, at),
+	rec AS (INSERT INTO event_records (id, customer_id, type, at, props)
+		SELECT id, customer_id, type, at, props FROM ins
+		WHERE type IN (SELECT type FROM event_record_types))
 	SELECT (SELECT coalesce(array_agg(id), '{}') FROM ins), (SELECT coalesce(array_agg(customer_id), '{}') FROM missing)`
 
 // AppendEvents stores a batch in one round trip; see memory.CustomerStore.

@@ -1,0 +1,243 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kairoscx/kairos/memory"
+	"github.com/kairoscx/kairos/memory/postgres"
+	"github.com/kairoscx/kairos/memory/postgres/pgtest"
+)
+
+// record is one row of event_records, as a comparable string.
+func records(t *testing.T, conn *pgx.Conn) []string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), `SELECT id, customer_id, type, at, props::text FROM event_records ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, cus, typ, props string
+		var at time.Time
+		if err := rows.Scan(&id, &cus, &typ, &at, &props); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%s %s %s %s %s", id, cus, typ, at.UTC().Format(time.RFC3339), props))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// recordsOfEvents is what event_records must hold: the events table's rows
+// of the record types.
+func recordsOfEvents(t *testing.T, conn *pgx.Conn) []string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), `SELECT id, customer_id, type, at, props::text FROM events
+		WHERE type IN ('conversation.turn', 'survey', 'nba_offered', 'nba_feedback', 'proactive.firing', 'handoff.record') ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, cus, typ, props string
+		var at time.Time
+		if err := rows.Scan(&id, &cus, &typ, &at, &props); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%s %s %s %s %s", id, cus, typ, at.UTC().Format(time.RFC3339), props))
+	}
+	return out
+}
+
+func connect(t *testing.T, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+func newCustomer(t *testing.T, s *postgres.Store, name string) string {
+	t.Helper()
+	c, _, err := s.CustomerByIdentity(context.Background(), memory.Identity{Kind: memory.IdentityWebVisitor, Value: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
+}
+
+var recAt = time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+
+func recEvent(id, customer, typ string, min int, props string) memory.Event {
+	return memory.Event{ID: id, CustomerID: customer, Type: typ, Source: "test", At: recAt.Add(time.Duration(min) * time.Minute), Props: []byte(props)}
+}
+
+// TestEventRecordsOnce: AppendEvents copies the record types, and only
+// them, to event_records; redelivering events (again, or twice in one
+// batch, with other contents) copies nothing twice and changes nothing.
+func TestEventRecordsOnce(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	s := open(t, url, 8)
+	defer s.Close()
+	conn := connect(t, url)
+	a := newCustomer(t, s, "alice")
+	batch := []memory.Event{
+		recEvent("t1", a, "conversation.turn", 0, `{"conversation_id":"c1","mood":"neutral"}`),
+		recEvent("p1", a, "page_view", 1, `{"url":"/a"}`),
+		recEvent("t1", a, "conversation.turn", 2, `{"conversation_id":"other"}`), // repeated in the batch
+		recEvent("s1", a, "survey", 3, `{"ces":2}`),
+		recEvent("o1", a, "nba_offered", 4, `{"decision_id":"d1"}`),
+		recEvent("f1", a, "nba_feedback", 5, `{"decision_id":"d1","outcome":"accepted"}`),
+		recEvent("x1", a, "proactive.firing", 6, `{"trigger":"t"}`),
+		recEvent("h1", a, "handoff.record", 7, `{"conversation_id":"c1"}`),
+		recEvent("b1", a, "bill_paid", 8, `{"amount":3}`),
+	}
+	created, err := s.AppendEvents(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []bool{true, true, false, true, true, true, true, true, true}; !slices.Equal(created, want) {
+		t.Fatalf("created %v, want %v", created, want)
+	}
+	first := records(t, conn)
+	if len(first) != 6 {
+		t.Fatalf("event_records after the batch: %d rows, want the 6 record events:\n%s", len(first), strings.Join(first, "\n"))
+	}
+	if !slices.Equal(first, recordsOfEvents(t, conn)) {
+		t.Fatalf("event_records differ from the record events:\n%s\nwant\n%s", strings.Join(first, "\n"), strings.Join(recordsOfEvents(t, conn), "\n"))
+	}
+	if !strings.Contains(first[slices.IndexFunc(first, func(r string) bool { return strings.HasPrefix(r, "t1 ") })], `"c1"`) {
+		t.Errorf("the first of a repeated id must be kept: %v", first)
+	}
+	// Redelivery, whole and with a changed duplicate and a new record.
+	batch[0].Props = []byte(`{"conversation_id":"changed"}`)
+	created, err = s.AppendEvents(ctx, append(batch, recEvent("t2", a, "conversation.turn", 9, `{"conversation_id":"c1"}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countTrue(created); n != 1 || !created[len(created)-1] {
+		t.Fatalf("redelivery created %v, want only the new turn", created)
+	}
+	again := records(t, conn)
+	if len(again) != 7 || !slices.Equal(again, recordsOfEvents(t, conn)) || !slices.Equal(slices.DeleteFunc(slices.Clone(again), func(r string) bool { return strings.HasPrefix(r, "t2 ") }), first) {
+		t.Fatalf("event_records after redelivery:\n%s", strings.Join(again, "\n"))
+	}
+	// A batch with an unknown customer stores nothing, copies included.
+	if _, err := s.AppendEvents(ctx, []memory.Event{recEvent("t3", a, "conversation.turn", 10, `{}`), recEvent("t4", "cus_nobody", "survey", 10, `{}`)}); err == nil {
+		t.Fatal("unknown customer: no error")
+	}
+	if n := len(records(t, conn)); n != 7 {
+		t.Fatalf("a failed batch left %d records, want 7", n)
+	}
+}
+
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+// TestEventRecordsBackfill: migration 0008 copies the record events that
+// were stored before it.
+func TestEventRecordsBackfill(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	s := open(t, url, 8)
+	a, b := newCustomer(t, s, "alice"), newCustomer(t, s, "bob")
+	var evs []memory.Event
+	for i, typ := range []string{"conversation.turn", "page_view", "survey", "nba_offered", "order_placed", "nba_feedback", "proactive.firing", "handoff.record"} {
+		for _, c := range []string{a, b} {
+			evs = append(evs, recEvent(fmt.Sprintf("%s-%d", c, i), c, typ, i, fmt.Sprintf(`{"n":%d}`, i)))
+		}
+	}
+	if _, err := s.AppendEvents(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// Back to the schema before 0008, with the events in place.
+	conn := connect(t, url)
+	if _, err := conn.Exec(ctx, `DROP TABLE event_records; DROP TABLE event_record_types; DELETE FROM kairos_schema_migrations WHERE version = 8`); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, url, 8)
+	defer s.Close()
+	got, want := records(t, conn), recordsOfEvents(t, conn)
+	if len(got) != 12 || !slices.Equal(got, want) {
+		t.Fatalf("backfilled records:\n%s\nwant (12)\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// New events are copied after the backfill as before.
+	if _, err := s.AppendEvents(ctx, []memory.Event{recEvent("late", a, "survey", 30, `{"csat":4}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := records(t, conn); len(got) != 13 || !slices.Equal(got, recordsOfEvents(t, conn)) {
+		t.Fatalf("records after a new survey: %d", len(got))
+	}
+}
+
+// TestEventRecordsMergeAndErase: a merge moves the copies to the survivor
+// with the events; erasing a customer deletes its copies and no one
+// else's.
+func TestEventRecordsMergeAndErase(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	s := open(t, url, 8)
+	defer s.Close()
+	conn := connect(t, url)
+	a, b, c := newCustomer(t, s, "alice"), newCustomer(t, s, "bob"), newCustomer(t, s, "carol")
+	for i, cus := range []string{a, b, c} {
+		if _, err := s.AppendEvents(ctx, []memory.Event{
+			recEvent(fmt.Sprintf("turn-%d", i), cus, "conversation.turn", i, `{"conversation_id":"x"}`),
+			recEvent(fmt.Sprintf("view-%d", i), cus, "page_view", i, `{"url":"/"}`),
+			recEvent(fmt.Sprintf("fire-%d", i), cus, "proactive.firing", i, `{"trigger":"t"}`),
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// bob's identity is linked to alice: bob is merged into alice.
+	if _, err := s.LinkIdentity(ctx, a, memory.Identity{Kind: memory.IdentityWebVisitor, Value: "bob"}, a, "test"); err != nil {
+		t.Fatal(err)
+	}
+	got := records(t, conn)
+	if !slices.Equal(got, recordsOfEvents(t, conn)) {
+		t.Fatalf("records after the merge differ from the events:\n%s", strings.Join(got, "\n"))
+	}
+	for _, r := range got {
+		if strings.Contains(r, " "+b+" ") {
+			t.Fatalf("a record is still under the merged id: %s", r)
+		}
+	}
+	er, err := s.DeleteCustomer(ctx, b) // the merged id erases the survivor
+	if err != nil {
+		t.Fatal(err)
+	}
+	if er.Events != 6 {
+		t.Errorf("erased %d events, want alice's and bob's 6", er.Events)
+	}
+	got = records(t, conn)
+	if len(got) != 2 || !slices.Equal(got, recordsOfEvents(t, conn)) {
+		t.Fatalf("records after erasing alice: want carol's 2:\n%s", strings.Join(got, "\n"))
+	}
+	for _, r := range got {
+		if !strings.Contains(r, " "+c+" ") {
+			t.Fatalf("record of an erased customer left: %s", r)
+		}
+	}
+}
