@@ -131,10 +131,12 @@ func (s *sim) aftercare(o order) {
 }
 
 func (s *sim) refund(o order, delivered time.Time) {
-	// Customers read the policy before asking, sometimes more than once.
+	// Customers read the policy before asking, sometimes more than once in
+	// one sitting (a few minutes apart): the stuck reader the sample
+	// refund_help trigger is for.
 	at := delivered.Add(time.Duration(24+s.rng.IntN(96)) * time.Hour)
 	for i := range 1 + s.rng.IntN(3) {
-		if t := at.Add(time.Duration(i) * time.Hour); s.activeAt(t) {
+		if t := at.Add(time.Duration(i) * 6 * time.Minute); s.activeAt(t) {
 			s.emit(evPageView, t, pageProps(pageRefund, "退换货政策 Refund policy", 20000+s.rng.IntN(90000)))
 		}
 	}

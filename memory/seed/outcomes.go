@@ -200,18 +200,25 @@ func (o *outSim) conversation(at time.Time, intent string) {
 	recovers := negAt >= 0 && (botIntervene || handoff) && o.chance(recoverP)
 	t := at
 	var handAt time.Time
+	asked := 0 // times the conversation's question came back
 	for i := range turns {
-		mood, val := "neutral", 0.1
+		// Moods and trends as the insight analyzer names them; the risk
+		// follows its calibration (one frustrated turn ≈ 0.4, a second
+		// one without help crosses EscalateAt 0.6).
+		mood, val, trend, risk := "calm", 0.1, "stable", 0.1
 		switch {
-		case negAt >= 0 && i >= negAt && !(recovers && i >= negAt+2):
-			mood, val = "frustrated", -0.6
+		case negAt >= 0 && i == negAt:
+			mood, val, trend, risk = "frustrated", -0.6, "worsening", 0.45
+		case negAt >= 0 && i > negAt && !(recovers && i >= negAt+2):
+			mood, val, trend, risk = "frustrated", -0.6, "stable", 0.65
 		case recovers && i >= negAt+2:
-			mood, val = "satisfied", 0.4
+			mood, val, trend, risk = "happy", 0.4, "improving", 0.15
 		}
 		props := map[string]any{"conversation_id": id, "seq": 2 * (i + 1), "intent": intent, "mood": mood, "valence": val,
-			"repeats": 0, "channel": ch, "response_ms": 600 + o.rng.IntN(2400)}
+			"trend": trend, "escalation_risk": risk, "repeats": 0, "channel": ch, "response_ms": 600 + o.rng.IntN(2400)}
 		if i > 0 && o.chance(0.15) {
-			props["repeats"] = 1
+			asked++
+			props["repeats"] = asked // how many times it was asked before
 		}
 		if botIntervene && i == negAt+1 {
 			props["intervened"] = true

@@ -2,6 +2,11 @@ package seed
 
 import "time"
 
+// abandonShare is the share of browsing sessions (no purchase) that put the
+// last product viewed into the cart and leave without ordering, for the
+// sample cart_abandoned trigger to find in a backtest.
+const abandonShare = 0.04
+
 func pageProps(path, title string, dwellMS int) map[string]any {
 	return map[string]any{"url": siteOrigin + path, "title": title, "dwell_ms": dwellMS}
 }
@@ -30,6 +35,7 @@ func (s *sim) session(day int, buy *item) time.Time {
 		s.emit(evSearch, at, map[string]any{"query": pick(s, searches[s.segment][s.c.Lang])})
 	}
 	views := 1 + s.rng.IntN(2)
+	var last product
 	for range views {
 		step()
 		p := pick(s, s.interests())
@@ -38,12 +44,20 @@ func (s *sim) session(day int, buy *item) time.Time {
 		}
 		s.emit(evPageView, at, pageProps(p.URL, p.Name, 8000+s.rng.IntN(90000)))
 		s.emit(evProductView, at, map[string]any{"sku": p.SKU, "name": p.Name, "price": p.Price, "stock": p.Stock})
+		last = p
 	}
 	if s.chance(0.03) {
 		step()
 		s.emit(evPageView, at, pageProps(pageMembership, "会员 Membership", 5000+s.rng.IntN(30000)))
 	}
 	if buy == nil {
+		if s.alt.Float64() < abandonShare {
+			// Into the cart and away: nothing is ordered in this session.
+			step()
+			s.emit(evCartAdd, at, map[string]any{"sku": last.SKU, "qty": 1, "price": last.Price})
+			step()
+			s.emit(evPageView, at, pageProps(pageCart, "购物车 Cart", 10000+s.alt.IntN(40000)))
+		}
 		if s.chance(0.004) {
 			s.chat(at.Add(time.Minute), s.topic(), false)
 		}

@@ -30,9 +30,13 @@ const (
 
 // sim is one customer's simulation.
 type sim struct {
-	cfg   Config
-	idx   int
-	rng   *rand.Rand
+	cfg Config
+	idx int
+	rng *rand.Rand
+	// alt draws the behaviours added after the first seeds were in use
+	// (abandoned carts), so they do not shift rng's sequence: the same seed
+	// still generates the same orders, refunds, churn and outcomes.
+	alt   *rand.Rand
 	c     Customer
 	start time.Time
 	n     int // events generated, for ids
@@ -76,6 +80,7 @@ func simulate(cfg Config, idx int) Customer {
 	s := &sim{
 		cfg: cfg, idx: idx, start: cfg.Start(),
 		rng:     rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(idx)^0x9e3779b97f4a7c15)),
+		alt:     rand.New(rand.NewPCG(uint64(cfg.Seed)^0xca47ab4d, uint64(idx))),
 		monthly: map[int]float64{},
 	}
 	s.c.Key = fmt.Sprintf("%d-%06d", cfg.Seed, idx)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -60,5 +61,40 @@ func TestTriggersBacktestAndReportOnSeededData(t *testing.T) {
 	}
 	if !strings.Contains(out, "treatment") || !strings.Contains(out, "holdout") {
 		t.Errorf("report output:\n%s", out)
+	}
+}
+
+// TestSeededDataWakesEverySampleTrigger: the demo seed is what a new user
+// backtests the sample matrix on, so each sample trigger must find the
+// behaviour it is written for there (a stuck refund-policy reader, an
+// abandoned cart, a souring or repeating conversation, ...), not print zero.
+func TestSeededDataWakesEverySampleTrigger(t *testing.T) {
+	data := t.TempDir()
+	env := []string{"KAIROS_SAMPLE_KNOWLEDGE=false"}
+	if out, stderr, err := run(t, env, "demo", "seed", "--customers", "600", "--days", "60", "--seed", "5", "--end", "2026-03-01", "--data", data); err != nil {
+		t.Fatalf("demo seed: %v\n%s%s", err, out, stderr)
+	}
+	out, stderr, err := run(t, env, "triggers", "backtest", "--from", "2026-01-01", "--to", "2026-02-28", "--data", data, "--json")
+	if err != nil {
+		t.Fatalf("backtest: %v\n%s%s", err, out, stderr)
+	}
+	var res struct {
+		Rows []struct {
+			Trigger                        string
+			Contacted, Suppressed, Holdout int
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("backtest --json: %v\n%.500s", err, out)
+	}
+	woken := map[string]int{}
+	for _, r := range res.Rows {
+		woken[r.Trigger] += r.Contacted + r.Suppressed + r.Holdout
+	}
+	for _, id := range []string{"bill_instalment", "cart_abandoned", "mood_rescue", "refund_help", "reorder_rhythm",
+		"repeated_question", "replenish_consumable", "usage_decline", "vip_out_of_stock"} {
+		if woken[id] == 0 {
+			t.Errorf("%s never fired on 600 seeded customers over 60 days (%v)", id, woken)
+		}
 	}
 }
