@@ -352,8 +352,16 @@ func (r *reading) decideMood() {
 	// Intense annoyance is anger: a count of times asked with an accusing
 	// question, a lost patience, a threat ("这都第四次了，你们到底有没有人管",
 	// "I have been more than patient").
-	if r.intensity >= angerAt && m[mFrustrated]+m[mAngry] >= moodAt && m[mFrustrated]+m[mAngry] >= m[mAnxious] {
+	if r.intensity >= angerAt && m[mFrustrated]+m[mAngry] >= moodAt && m[mFrustrated]+m[mAngry] >= m[mAnxious] &&
+		(addressed(r.t) || r.cues[cueThreat] >= 2 || r.cues[cuePatience] > 0 || r.cues[cueAccuse] > 0 || m[mAngry] > 0 ||
+			nowAlone(r.t.norm)) {
 		m[mAngry] = max(m[mAngry], m[mFrustrated]+0.1)
+	}
+	// Relief ends a worry: "吓死我了 那就好", "phew, found it" look back on a
+	// fear that is over.
+	if containsAny(r.t.norm, "那就好", "放心了", "松了口气", "谢天谢地", "phew", "what a relief", "thank god",
+		"thank goodness", "relieved") {
+		m[mAnxious] *= 0.3
 	}
 	top, second, best := 0.0, 0.0, -1
 	for i, s := range m {
@@ -684,4 +692,21 @@ func notReceived(norm string) bool {
 	return containsAny(norm, "没收到", "没有收到", "没拿到", "没见到", "not here", "not received", "haven't received",
 		"hasn't arrived", "haven't got", "didn't get it", "didn't receive", "never received", "never got it",
 		"never arrived", "nowhere to be found")
+}
+
+// addressed reports a message that turns on the people it is talking to
+// ("你们到底有没有人管", "are you even reading this"): impatience said to
+// someone's face is nearer anger than the same impatience said of a
+// situation ("到底还换不换了").
+func addressed(t *text) bool {
+	if t.han > 0 && strings.Contains(t.norm, "你") {
+		return true
+	}
+	for _, tok := range t.toks {
+		switch tok.word {
+		case "you", "your", "you're", "y'all", "yours", "yourself", "yourselves":
+			return true
+		}
+	}
+	return false
 }

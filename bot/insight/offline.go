@@ -115,6 +115,29 @@ func step(turns []Turn, states []turnState) Insight {
 			intent, intentConf = prev.intent, intentConf*0.6
 			cur.intent = intent
 		}
+		// Pressing again against the clock after an answer that did not
+		// help: "I check in in 4 hours though. Can you confirm it?",
+		// "已经超时20分钟了，能联系下骑手吗".
+		if mood == MoodCalm && prevUnresolved && r.asks() && (r.cues[cueDeadline] > 0 || clockTime(r.t.norm)) {
+			mood, conf = MoodAnxious, 0.45
+		}
+		// A conversation in trouble lends a turn the force its words
+		// lack: after an answer that did not help, asked again or let down
+		// twice, a reported fact or a weak word of annoyance ("It's been 4
+		// business days. When will it ship?", "上次就说3天，现在又说3天？")
+		// is annoyance — worry when the customer stays apologetic.
+		if mood == MoodCalm && prevUnresolved && (askedAgain(states) || sig.Unresolved >= 2) &&
+			r.moods[mAngry]+r.moods[mFrustrated]+r.facts-r.factsCounted >= moodAt*0.75 {
+			switch {
+			case negativeMood(prev.point.Label) && prev.point.Label != MoodAngry:
+				mood = prev.point.Label // the feeling the problem already raised
+			case r.cues[cuePolite] >= 2:
+				mood = MoodAnxious
+			default:
+				mood = MoodFrustrated
+			}
+			conf = 0.45
+		}
 		// Feelings persist while the problem does: a plain follow-up
 		// after an answer that did not help keeps the customer's mood.
 		top := max(r.moods[mAngry], r.moods[mFrustrated], r.moods[mAnxious], r.moods[mConfused])
@@ -122,32 +145,21 @@ func step(turns []Turn, states []turnState) Insight {
 			mood != MoodHappy && top < 2 {
 			mood, conf = prev.point.Label, 0.5
 		}
-		// A conversation in trouble lends a turn the force its words
-		// lack: after an answer that did not help, asked again or let down
-		// twice, a reported fact or a weak word of annoyance ("It's been 4
-		// business days. When will it ship?", "上次就说3天，现在又说3天？")
-		// is annoyance — worry when the customer stays apologetic.
-		if mood == MoodCalm && prevUnresolved && (sig.Asked >= 2 || sig.Unresolved >= 2) &&
-			r.moods[mAngry]+r.moods[mFrustrated]+r.facts-r.factsCounted >= moodAt*0.75 {
-			mood, conf = MoodFrustrated, 0.45
-			if r.cues[cuePolite] >= 2 {
-				mood = MoodAnxious
-			}
-		}
 		// Still unanswered and now asking again: worry or annoyance.
 		if mood == MoodCalm && sig.Unresolved >= 1 && sig.Asked >= 2 {
 			mood, conf = MoodAnxious, 0.45
 		}
-		// Pressing again against the clock after an answer that did not
-		// help: "I check in in 4 hours though. Can you confirm it?",
-		// "已经超时20分钟了，能联系下骑手吗".
-		if mood == MoodCalm && prevUnresolved && r.asks() && (r.cues[cueDeadline] > 0 || r.waited > 0 || clockTime(r.t.norm)) {
-			mood, conf = MoodAnxious, 0.45
+		// Question marks piling up while the problem stays open are
+		// impatience ("在吗？？", "能不能快点？？"), whatever the worry
+		// before them.
+		if prevUnresolved && negativeMood(prev.point.Label) && r.questionRuns > 0 && severity(mood) < severity(MoodFrustrated) {
+			mood, conf = MoodFrustrated, 0.5
 		}
 		// Annoyance that shouts, threatens or repeats after answers that
 		// did not help has turned to anger.
 		if mood == MoodFrustrated && sig.Unresolved >= 2 && prev.point.Label == MoodFrustrated &&
-			(r.shout > 0 || r.exclaimRuns > 0 || r.intensity >= pointsRhetoric || r.moods[mAngry] >= 1.5) {
+			(r.shout > 0 || r.exclaimRuns > 0 || r.intensity >= pointsRhetoric || r.moods[mAngry] >= 1.5 ||
+				r.questionRuns > 0 && addressed(r.t)) {
 			mood, conf = MoodAngry, 0.55
 		}
 		if mood != r.mood {
@@ -172,6 +184,19 @@ func step(turns []Turn, states []turnState) Insight {
 		Injection:        r.inject >= 2,
 		Lang:             lang,
 	}
+}
+
+// askedAgain reports whether the last turn repeats an earlier one in its
+// words (the Dice similarity of signals), not only by saying "still" or
+// "again".
+func askedAgain(states []turnState) bool {
+	last := len(states) - 1
+	for j := max(0, last-repeatWindow); j < last; j++ {
+		if repeats(states[last], states[j]) {
+			return true
+		}
+	}
+	return false
 }
 
 // round3 keeps three decimals, so reports and JSON read cleanly.

@@ -13,12 +13,12 @@ func addMoodWords() {
 		"fucked", "bullshit", "furious", "idiot", "idiots", "morons", "screw you", "shame on you", "🤬", "🖕")
 	mood(mAngry, 2, "愤怒", "火大", "恼火", "垃圾", "骗子", "太过分", "搞什么", "什么破", "滚", "坑人", "有病", "恶心",
 		"流氓", "强盗", "黑店", "受够了", "要个说法", "给个说法", "给我个说法", "给我一个说法", "讨个说法", "曝光", "12315", "消协", "律师", "起诉",
-		"欺骗", "骗人", "坑爹", "什么态度", "卧槽", "我靠", "tm", "欺负人", "忽悠", "太坑", "无良", "活该", "欺人太甚",
+		"欺骗", "骗人", "坑爹", "什么态度", "tm", "欺负人", "忽悠", "太坑", "无良", "活该", "欺人太甚",
 		"angry", "pissed", "scam", "unacceptable", "worst", "hate", "wtf", "outrageous", "disgusting", "disgrace",
-		"pathetic", "incompetent", "liar", "lied", "fraud", "rip off", "ripoff", "shit", "crap", "damn", "ffs",
+		"pathetic", "incompetent", "liar", "lied", "fraud", "rip off", "ripoff", "shit", "ffs",
 		"sick of", "had enough", "enough is enough", "trash", "garbage", "stupid", "lawyer", "sue", "ridiculous",
 		"absurd", "insane", "bs", "wth", "what the hell", "😡", "😠", "💢", "👿")
-	mood(mAngry, 1.5, "生气", "过分", "投诉", "差评", "离谱", "骗", "还钱", "退钱", "坑", "靠", "mad", "terrible",
+	mood(mAngry, 1.5, "生气", "过分", "投诉", "差评", "离谱", "骗", "还钱", "退钱", "坑", "mad", "terrible",
 		"awful", "horrible", "chargeback", "never again", "a joke", "rude", "report you")
 
 	mood(mFrustrated, 2, "失望", "无语", "差劲", "受不了", "心累", "白等", "浪费时间", "不靠谱", "敷衍", "踢皮球",
@@ -28,6 +28,9 @@ func addMoodWords() {
 		"fed up", "unhappy", "upset", "waste of time", "how many times", "keep asking", "come on", "ugh", "smh",
 		"not again", "useless", "no response", "no reply", "every time",
 		"i told you", "already told", "already asked", "third time", "😤", "🙄", "😒", "😩", "😫", "🤦", "-_-", "=_=", "😑")
+	// Mild swearing is annoyance, strong swearing anger (docs/insight.md).
+	mood(mFrustrated, 1.2, "靠")
+	mood(mFrustrated, 2, "卧槽", "我靠", "damn", "crap", "darn", "dang", "freaking", "frickin", "bloody")
 	mood(mFrustrated, 1.2, "烦", "郁闷", "耽误", "没用", "不行", "不好", "糟糕", "难受", "不开心", "伤心", "后悔", "头疼",
 		"怎么还", "到底", "究竟", "慢", "差",
 		"质量差", "不值", "唉", "哎", "annoying", "annoyed", "again",
@@ -110,11 +113,6 @@ func addMoodWords() {
 	mood(mAnxious, 0, "不急", "不着急", "不用急", "不担心")
 	mood(mHappy, 0.8, "放心", "不错的")
 
-	// "still" alone is neutral ("can I still return it?"); still waiting,
-	// still nothing is not.
-	mood(mFrustrated, 1.5, "still not", "still no", "still hasn't", "still haven't", "still isn't", "still doesn't",
-		"still won't", "still can't", "still waiting", "still nothing", "still says", "still shows", "still broken",
-		"still the same", "still missing", "still pending", "still processing")
 	mood(mHappy, 0.4, "thank you", "thank u")
 	// Facts: words that report what went wrong — a defect, a delay, a
 	// wait, an absence — without saying how the customer feels about it.
@@ -135,6 +133,11 @@ func addMoodWords() {
 		"falling apart", "fell apart", "ripped", "torn", "stained", "faded", "on hold", "disconnected", "hung up",
 		"rejected", "denied", "declined again", "no one answers", "nobody answers", "没人接", "打不通")
 	fact(mFrustrated, 1, "还没", "没到账", "还不到", "nobody", "no one", "weeks", "days", "hours")
+	// "still" alone is neutral ("can I still return it?"); "still not",
+	// "still waiting" report that something has not happened yet.
+	fact(mFrustrated, 1.5, "still not", "still no", "still hasn't", "still haven't", "still isn't", "still doesn't",
+		"still won't", "still can't", "still waiting", "still nothing", "still says", "still shows", "still broken",
+		"still the same", "still missing", "still pending", "still processing")
 	fact(mFrustrated, 0.8, "late", "wrong")
 	fact(mFrustrated, 0.5, "问题", "可是", "但是", "problem", "issue", "but")
 	mood(mFrustrated, 2, "gone downhill", "went downhill", "越来越差", "越来越不行", "nothing like", "doesn't look like",
@@ -193,7 +196,7 @@ func addMoodWords() {
 // feeling.
 func addOtherSenses() {
 	other := func(words ...string) { add(kMood, mHappy, 0, words...) }
-	other("靠窗", "靠近", "依靠", "靠边", "靠背", "停靠", "靠枕", "靠垫", "靠山", "靠着",
+	other("靠窗", "靠近", "依靠", "靠边", "靠背", "停靠", "靠枕", "靠垫", "靠山", "靠着", "全靠", "靠自己", "靠它", "靠这",
 		"出差", "差旅", "时差", "误差", "偏差", "差额", "差异", "相差", "差多少", "差几", "还差", "温差", "差点", "差一点",
 		"妈妈的", "我妈的", "她妈的", "老妈的", "姨妈的", "舅妈的", "姑妈的", "大妈的", "宝妈的", "你妈妈", "他妈妈",
 		"烦请", "烦劳", "不厌其烦", "哪怕", "怕冷", "怕热", "怕晒", "怕水", "怕压",
@@ -334,8 +337,10 @@ func addCueWords() {
 	cue(cueRepeat, 2, "说了多少遍", "说了几次", "问了好几次", "问了几次", "又问", "第三次", "第二次", "好几次", "多少次",
 		"已经说了", "已经问了", "再问一次", "再说一遍", "一直问", "还是没人", "问了半天",
 		"already asked", "asked before", "told you", "third time", "second time", "how many times", "keep asking",
-		"for the last time", "asked already", "asking again", "once again", "again", "still")
-	cue(cueRepeat, 1, "又", "再次", "还是")
+		"for the last time", "asked already", "asking again", "once again", "again")
+	// "still" refers back to an earlier contact only as often as not: "I
+	// still haven't received it" may be the first message.
+	cue(cueRepeat, 1, "又", "再次", "还是", "still")
 
 	cue(cueThreat, 2, "不买了", "再也不", "卸载", "换一家", "别家", "取关", "曝光", "12315", "消协", "律师", "起诉", "投诉",
 		"差评", "退会员", "再这样", "最后一次", "never again", "shop elsewhere", "another store", "competitor",

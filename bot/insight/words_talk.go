@@ -25,7 +25,13 @@ func addServiceTalk() {
 	talk(mFrustrated, 2, "expected better", "expect better", "expected more", "expect more",
 		"难联系", "很难联系", "联系不到人", "找不到人", "态度不好", "态度一般", "不耐烦",
 		"waste of my time", "wasting my time", "wasted my time", "not good enough", "not happy about",
-		"very unhappy", "disappointed with", "disappointed in", "let me down", "poor service", "bad service")
+		"very unhappy", "embarrassing", "so embarrassed", "丢人", "尴尬", "disappointed with", "disappointed in", "let me down", "poor service", "bad service")
+	// Blame laid lightly on the company, a burden pushed onto the customer,
+	// a warning not to repeat a mistake, and "I told you" to a bot.
+	talk(mFrustrated, 2, "是你们的问题", "你们的问题", "你们的责任", "your fault", "your mistake", "your error",
+		"you messed up", "your problem not mine", "我都说了", "我已经说了", "我说了", "i said i", "as i said", "like i said",
+		"i already said", "don't you care", "do you even care", "你们不管", "不管吗", "没人管吗")
+	talk(mFrustrated, 1.2, "还要我", "让我自己", "别再错", "别再出错", "别再搞错", "别再发错", "don't mess it up", "get it right this time")
 	talk(mFrustrated, 1.2, "can you just", "can someone just", "could you just", "could someone just", "can i just",
 		"just let me", "just give me", "just tell me", "just answer", "please just", "seriously though")
 	talk(mAngry, 2, "态度极差", "态度很差", "态度非常差", "态度特别差", "态度恶劣", "态度差劲", "就这样对待", "这样对待顾客",
@@ -37,11 +43,14 @@ func addServiceTalk() {
 		"didn't understand", "don't fully understand", "not understanding", "can't figure out", "cannot figure out",
 		"couldn't figure out", "can't work out", "don't follow", "not following", "lost me", "looked everywhere",
 		"searched everywhere", "can't seem to find", "can't locate", "where did it go", "where has it gone",
-		"找遍", "找了一圈", "没弄明白", "没弄懂", "没搞明白", "搞不明白", "不太明白", "没太懂", "没看明白", "不太理解",
+		"how do i even", "where do i even", "what do i even", "where is it even", "everything moved",
+		"everything has moved", "everything's moved", "can't find anything", "找遍", "找了一圈", "找不到了", "改版了", "没弄明白", "没弄懂", "没搞明白", "搞不明白", "不太明白", "没太懂", "没看明白", "不太理解",
 		"不理解", "没理解", "不是很明白", "不是很懂", "不是很清楚", "不太清楚", "弄不懂", "啥意思", "没懂")
 
 	talk(mAnxious, 2, "急需", "能不能保证", "能保证", "保证能", "指着这", "就靠这", "等着这笔钱", "is my account safe",
 		"is my card safe", "is my data safe", "is my information safe", "is my payment safe", "is my money safe",
 		"i need it back", "need the money")
 	talk(mAnxious, 1.2, "房贷", "信用卡还款", "hoping it", "hoping the", "hoping my", "hoping this")
+	// "不知道为什么停机了" says "for some reason", it does not ask why.
+	add(kMood, mHappy, 0, "不知道为什么", "for some reason")
 }
