@@ -39,7 +39,7 @@ func addIntensityWords() {
 		"seriously?", "unbelievable", "beyond belief", "离谱", "how hard is it", "how hard can it be", "what exactly", "what is wrong with", "what's wrong with you",
 		"do you even", "does anyone even", "is anyone even", "anyone even", "who does that", "how is this acceptable",
 		"how is that acceptable", "how is this possible", "why is it so hard", "why is this so hard", "why should i",
-		"what am i paying for", "what did i pay for", "is anybody", "does anyone there")
+		"what am i paying for", "what did i pay for", "is anybody", "does anyone there", "都几点了")
 	cue(cuePatience, 1, "more than patient", "been patient", "been very patient", "been extremely patient",
 		"losing my patience", "lost my patience", "out of patience", "running out of patience", "patience is running",
 		"patience has", "my patience", "i'm done", "im done", "i am done", "done with this", "done with you",
@@ -66,9 +66,11 @@ func addIntensityWords() {
 		"freaking out", "i hope it", "i hope my", "i hope the", "i really hope", "hopefully", "what happens if", "what if", "be okay", "be ok", "am i going to lose",
 		"did i lose", "lose my", "at risk",
 		"会不会出", "出什么问题", "出了什么问题", "是不是出了问题", "该不会", "不会是", "is something wrong", "is anything wrong",
-		"hoping it", "hoping the", "hoping my", "did something go wrong", "has something gone wrong", "should i be worried", "is my money safe", "is it safe")
+		"hoping it", "hoping the", "hoping my", "有没有问题", "是不是有问题", "did something go wrong", "has something gone wrong", "should i be worried", "is my money safe", "is it safe")
 	// "yet" and "though" closing a clause ("has it shipped yet?", "thanks
 	// though") are adverbs, not a contrast.
+	// "when will it arrive?" asks for a date, not whether it will.
+	cue(cueWorry, 0, "when will it arrive", "when will it get here", "when will it come")
 	cue(cueContrast, 1, "但", "可是", "却", "明明", "可我", "but", "and yet", "even though", "although", "however",
 		"whereas")
 	cue(cueReport, 1, "显示", "提示", "写的", "写着", "说是", "页面", "says", "said", "say", "shows", "showing", "show", "states",

@@ -51,7 +51,7 @@ func (r *reading) scoreMoods(hits []hit) {
 		if h.e.has(kSarcasm) {
 			r.sarcasm += h.e.weight(kSarcasm)
 		}
-		if !h.e.sentiment || bothAnd(r.t.norm, h) {
+		if !h.e.sentiment || bothAnd(r.t.norm, h) || redo(r.t.norm, h) || askedOfNoun(r.t.norm, h) {
 			continue
 		}
 		negs, factor := r.modifiers(hits, i)
@@ -87,11 +87,14 @@ func (r *reading) scoreMoods(hits []hit) {
 				switch f.label {
 				case mHappy:
 					// "不太满意", "not happy": a clear positive word
-					// negated is a clear complaint.
+					// negated is a clear complaint. A politeness word
+					// negated says nothing ("没收到" is "not received").
 					if f.w >= 2 {
 						w = max(w, moodAt/0.8)
 					}
-					r.moods[mFrustrated] += w * 0.8
+					if f.w >= 1 {
+						r.moods[mFrustrated] += w * 0.8
+					}
 				case mAngry, mFrustrated:
 					// "not bad", "没有不满意".
 					r.moods[mHappy] += w * 0.3
@@ -121,6 +124,13 @@ func (r *reading) scoreMoods(hits []hit) {
 		}
 	}
 	r.moods[mHappy] += min(weakHappy, 0.8)
+	// Recurrence and disappointed expectations said at length.
+	if everyTime(r.t.norm) {
+		r.moods[mFrustrated] += 2
+	}
+	if expectedBetter(r.t.norm) && !containsAny(r.t.norm, "expected better", "expect better", "expected more", "expect more") {
+		r.moods[mFrustrated] += 2
+	}
 	n := r.t.norm
 	r.exclaimRuns, r.questionRuns, r.longestRun = runs(n)
 	r.shout = shouting(r.t.orig)
@@ -289,6 +299,7 @@ var fillers = map[string]bool{
 func runs(norm string) (exclaim, question, longest int) {
 	var cur byte
 	n := 0
+	mixed := false
 	flush := func() {
 		if n >= 2 {
 			if cur == '!' {
@@ -296,7 +307,11 @@ func runs(norm string) (exclaim, question, longest int) {
 			} else {
 				question++
 			}
+			if mixed {
+				exclaim++ // "?!" asks and exclaims: indignation
+			}
 		}
+		mixed = false
 		longest = max(longest, n)
 		n = 0
 	}
@@ -306,7 +321,7 @@ func runs(norm string) (exclaim, question, longest int) {
 		case c == '!' || c == '?':
 			if n > 0 && c != cur {
 				// "?!" and "!?" runs count as questions: impatience.
-				cur = '?'
+				cur, mixed = '?', true
 			} else if n == 0 {
 				cur = c
 			}
@@ -462,6 +477,11 @@ func (r *reading) scoreCues() {
 		r.facts += 0.5
 	}
 	m[to] += 0.5 * r.intensity
+	// An accusing question or an accusation alone ("are you kidding me?",
+	// "this is theft") is annoyance at least.
+	if r.cues[cueRhetoric]+r.cues[cueAccuse] > 0 && m[to] < moodAt {
+		m[to] = moodAt
+	}
 	// A deadline behind the request makes it pressing ("下周婚礼要穿").
 	relaxed := containsAny(r.t.norm, "no rush", "no hurry", "不急", "不着急")
 	if r.cues[cueDeadline] >= 2 && m[mAngry]+m[mFrustrated] < moodAt && !relaxed {
@@ -476,6 +496,9 @@ func (r *reading) scoreCues() {
 		m[mAnxious] += 1.2 + m[mFrustrated]
 		m[mFrustrated] *= 0.5
 	}
+	if presumedNot(r.t.norm) {
+		r.cues[cueWorry]++ // "不会出问题吧": hoping aloud that it has not gone wrong
+	}
 	if w := r.cues[cueWorry]; w > 0 {
 		m[mAnxious] += min(w, 2) * 1.3
 	}
@@ -487,7 +510,7 @@ func (r *reading) scoreCues() {
 		!notReceived(r.t.norm) {
 		m[mConfused] += 1.2
 	} else if r.cues[cueReport] > 0 && m[mAngry]+m[mFrustrated] < moodAt && r.intensity == 0 &&
-		containsAny(r.t.norm, "why", "how come", "what does", "为什么", "怎么会", "什么意思") {
+		containsAny(r.t.norm, "why", "how come", "what does", "为什么", "怎么会", "什么意思", "怎么显示", "怎么提示", "怎么写着") {
 		// Asking why a page or message says what it says: "why does my
 		// order say completed?", "为什么显示已过期".
 		m[mConfused] += 1
@@ -705,6 +728,102 @@ func addressed(t *text) bool {
 	for _, tok := range t.toks {
 		switch tok.word {
 		case "you", "your", "you're", "y'all", "yours", "yourself", "yourselves":
+			return true
+		}
+	}
+	return false
+}
+
+// redo reports an "again" that asks to do something once more ("how do I
+// pair it again?", "can you send the code again?"), not a problem that
+// came back ("late again").
+func redo(norm string, h hit) bool {
+	if norm[h.start:h.end] != "again" {
+		return false
+	}
+	start := strings.LastIndexAny(norm[:h.start], ",.!?;\n") + 1
+	clause := strings.TrimLeft(norm[start:h.start], " ")
+	for _, p := range [...]string{"how do i", "how can i", "how to", "can you", "could you", "can i", "could i",
+		"would you", "please", "pls", "do i need to", "should i", "i need to", "i have to", "try"} {
+		if strings.HasPrefix(clause, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// askedOfNoun reports a "是什么" that asks for a fact about a noun after it
+// ("是什么时候", "是什么材料", "是什么快递"), not what something is ("预授权是
+// 什么", "这是什么扣款").
+func askedOfNoun(norm string, h hit) bool {
+	if norm[h.start:h.end] != "是什么" || strings.HasSuffix(norm[:h.start], "这") || strings.HasSuffix(norm[:h.start], "那") {
+		return false // "这是什么扣款" does not know what the charge is
+	}
+	rest := norm[h.end:]
+	if rest == "" {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(rest)
+	return !strings.ContainsRune(",.!?;: ~\n啊呀呢吗哦嘛意", r)
+}
+
+// presumedNot reports the Chinese worried guess "不会…吧" ("不会出问题吧",
+// "不会丢了吧"): the customer hopes aloud that the bad thing has not happened.
+func presumedNot(norm string) bool {
+	for i := strings.Index(norm, "不会"); i >= 0; {
+		rest := norm[i+len("不会"):]
+		n := 0
+		for pos, r := range rest {
+			if r == '吧' && n >= 1 {
+				return true
+			}
+			if n >= 8 || strings.ContainsRune(",.!?;", r) {
+				break
+			}
+			_ = pos
+			n++
+		}
+		j := strings.Index(rest, "不会")
+		if j < 0 {
+			break
+		}
+		i += len("不会") + j
+	}
+	return false
+}
+
+// everyTime reports a complaint that something happens each time: "每次退款
+// 都要等这么久", "every time I order", "every single update".
+func everyTime(norm string) bool {
+	if i := strings.Index(norm, "每次"); i >= 0 {
+		rest := norm[i+len("每次"):]
+		n := 0
+		for _, r := range rest {
+			if r == '都' && n >= 1 {
+				return true
+			}
+			if n >= 8 || strings.ContainsRune(",.!?;", r) {
+				break
+			}
+			n++
+		}
+	}
+	return false
+}
+
+// expectedBetter reports disappointed expectations said at length:
+// "expected the quality to be better", "thought it would be bigger".
+func expectedBetter(norm string) bool {
+	for _, lead := range [...]string{"expected", "thought it would be", "hoped for", "本以为", "还以为会"} {
+		i := strings.Index(norm, lead)
+		if i < 0 {
+			continue
+		}
+		clause := norm[i:]
+		if k := strings.IndexAny(clause, ",.!?;"); k >= 0 {
+			clause = clause[:k]
+		}
+		if containsAny(clause, "better", "more", "bigger", "nicer", "higher", "好", "大") {
 			return true
 		}
 	}

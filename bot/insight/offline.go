@@ -55,12 +55,29 @@ func analyze(turns []Turn, earlier []Insight) Insight {
 				point:  MoodPoint{Label: e.Mood, Valence: e.Valence, Arousal: e.Arousal},
 				grams:  bigrams(turns[i].Text),
 				runs:   punctuationRuns(turns[i].Text),
+				polite: politeness(turns[i].Text),
 			}
 			continue
 		}
 		in = step(turns[:i+1], states[:i+1])
 	}
 	return in
+}
+
+// politeness is the apologetic politeness of a message, for a turn whose
+// insight was passed in rather than read.
+func politeness(s string) float64 {
+	t := newText(s)
+	var buf [16]hit
+	p := 0.0
+	for _, h := range cueLex.find(t, buf[:0]) {
+		for _, f := range h.e.feats {
+			if f.kind == kCue && f.label == cuePolite {
+				p += f.w
+			}
+		}
+	}
+	return p
 }
 
 // punctuationRuns counts a message's '!' and '?' runs without reading it.
@@ -102,6 +119,7 @@ func step(turns []Turn, states []turnState) Insight {
 	cur.grams = bigrams(t.Text)
 	cur.runs = r.exclaimRuns + r.questionRuns
 	cur.saysAgain = r.cues[cueRepeat] >= 2
+	cur.polite = r.cues[cuePolite]
 	sig := signals(turns, states)
 
 	if i > 0 {
@@ -131,8 +149,8 @@ func step(turns []Turn, states []turnState) Insight {
 			switch {
 			case negativeMood(prev.point.Label) && prev.point.Label != MoodAngry:
 				mood = prev.point.Label // the feeling the problem already raised
-			case r.cues[cuePolite] >= 2:
-				mood = MoodAnxious
+			case max(r.cues[cuePolite], prev.polite) >= 2:
+				mood = MoodAnxious // apologetic politeness carries over: pressing, not annoyed
 			default:
 				mood = MoodFrustrated
 			}

@@ -31,6 +31,9 @@ type turnState struct {
 	runs   int      // '!'/'?' runs
 	// saysAgain is set when the customer says they are asking again.
 	saysAgain bool
+	// polite is the turn's apologetic politeness ("请问", "sorry to
+	// bother"): a customer's register carries over to their next turn.
+	polite float64
 }
 
 // bigrams returns the sorted distinct bigrams of s's letters and digits,

@@ -23,7 +23,7 @@ func addMoodWords() {
 
 	mood(mFrustrated, 2, "失望", "无语", "差劲", "受不了", "心累", "白等", "浪费时间", "不靠谱", "敷衍", "踢皮球",
 		"推来推去", "说了多少遍", "说了几次", "没人管", "没人回", "没人理", "不满", "不爽", "上当", "烦死", "麻烦死", "太慢",
-		"服了", "醉了", "无奈", "折腾", "闹心", "破防", "糟心", "不太好", "不咋地", "一般般", "还是没", "不满意", "又是这样",
+		"服了", "醉了", "无奈", "折腾", "闹心", "破防", "糟心", "不太好", "不咋地", "一般般", "不满意", "又是这样",
 		"每次都", "总是这样", "什么鬼", "frustrated", "frustrating", "disappointed", "disappointing",
 		"fed up", "unhappy", "upset", "waste of time", "how many times", "keep asking", "come on", "ugh", "smh",
 		"not again", "useless", "no response", "no reply", "every time",
@@ -137,8 +137,11 @@ func addMoodWords() {
 	// "still waiting" report that something has not happened yet.
 	fact(mFrustrated, 1.5, "still not", "still no", "still hasn't", "still haven't", "still isn't", "still doesn't",
 		"still won't", "still can't", "still waiting", "still nothing", "still says", "still shows", "still broken",
-		"still the same", "still missing", "still pending", "still processing")
+		"still the same", "still missing", "still pending", "still processing", "还是没")
 	fact(mFrustrated, 0.8, "late", "wrong")
+	fact(mFrustrated, 1, "没收到", "没有收到", "没拿到", "not received", "haven't received", "hasn't arrived",
+		"haven't arrived", "never arrived", "never received", "never came", "didn't arrive", "didn't receive",
+		"didn't get", "haven't got", "haven't gotten", "not arrived", "not here yet", "no sign of")
 	fact(mFrustrated, 0.5, "问题", "可是", "但是", "problem", "issue", "but")
 	mood(mFrustrated, 2, "gone downhill", "went downhill", "越来越差", "越来越不行", "nothing like", "doesn't look like",
 		"不像图片", "什么服务", "说来说去", "going nowhere", "getting nowhere", "now what", "心寒", "寒心")
@@ -203,7 +206,7 @@ func addOtherSenses() {
 		"晕车", "晕船", "晕机", "头晕", "晕染", "光晕", "慢炖", "慢煮", "慢跑", "慢性", "快慢", "慢充", "慢热", "慢走",
 		"慢回弹", "慢速", "滚轮", "滚烫", "翻滚", "打滚", "滚珠", "滚刷", "滚梳", "滚边",
 		"垃圾袋", "垃圾桶", "垃圾分类", "垃圾邮件", "垃圾箱", "垃圾短信", "垃圾处理", "垃圾篓", "垃圾食品",
-		"衣服了", "舒服了", "说服了", "克服了", "佩服了", "服务了", "制服了", "行不行", "不行的话", "实在不行", "不行吗",
+		"衣服了", "舒服了", "说服了", "克服了", "区服了", "换服了", "佩服了", "服务了", "制服了", "行不行", "不行的话", "实在不行", "不行吗",
 		"不满一", "不满两", "不满十", "不满半", "不满0", "不满1", "不满2", "不满3", "不满4", "不满5", "不满6", "不满7",
 		"不满8", "不满9", "算了一下", "算了算", "算了下", "急救", "急诊", "急性", "急刹", "不安装", "不安排",
 		"坑位", "坑洼", "水坑", "挖坑", "填坑", "环绕", "围绕", "缠绕", "绕线", "绕路", "不好说", "拉扯", "牵扯", "扯平",
@@ -212,7 +215,7 @@ func addOtherSenses() {
 		"i mean", "by all means", "whether or not", "my bad", "pay the difference", "refund the difference",
 		"price difference", "lost my password", "lost my login", "lost my receipt", "lost the receipt",
 		"arrived on time", "came on time", "delivered on time", "was on time", "always on time",
-		"i'd love", "i would love", "would love")
+		"i'd love", "i would love", "would love", "check-in time", "check in time", "check-out time", "in ages")
 	// Asking politely, not delight: "I'd appreciate it if you could check".
 	add(kMood, mHappy, 0.4, "would appreciate", "i'd appreciate", "appreciate it if", "would be appreciated")
 	fact := func(w float64, words ...string) {

@@ -19,7 +19,8 @@ func addServiceTalk() {
 	}
 	talk(mHappy, 2, "超级好", "非常好", "特别好", "超好", "巨好", "贼好", "十分好", "相当好", "好好用", "太好用", "太好看",
 		"下次还来", "还会再来", "下次还买", "还会再买", "会再来", "还会回购", "必须好评", "五星好评", "认准",
-		"so pleased", "really pleased", "very pleased", "above and beyond", "so helpful", "really helpful",
+		"best service", "best customer service", "best experience", "best purchase", "best support", "best thing",
+		"best decision", "so pleased", "really pleased", "very pleased", "above and beyond", "so helpful", "really helpful",
 		"super helpful", "very helpful", "will order again", "will buy again", "ordering again", "buying again")
 
 	talk(mFrustrated, 2, "expected better", "expect better", "expected more", "expect more",
@@ -31,11 +32,14 @@ func addServiceTalk() {
 	talk(mFrustrated, 2, "是你们的问题", "你们的问题", "你们的责任", "your fault", "your mistake", "your error",
 		"you messed up", "your problem not mine", "我都说了", "我已经说了", "我说了", "i said i", "as i said", "like i said",
 		"i already said", "don't you care", "do you even care", "你们不管", "不管吗", "没人管吗")
+	talk(mFrustrated, 2, "lost my cart", "lost my data", "lost my work", "lost my notes", "lost my files",
+		"lost everything", "lost all my")
+	talk(mFrustrated, 1.2, "这么久", "等这么久", "so long", "this long")
 	talk(mFrustrated, 1.2, "还要我", "让我自己", "别再错", "别再出错", "别再搞错", "别再发错", "don't mess it up", "get it right this time")
 	talk(mFrustrated, 1.2, "can you just", "can someone just", "could you just", "could someone just", "can i just",
 		"just let me", "just give me", "just tell me", "just answer", "please just", "seriously though")
 	talk(mAngry, 2, "态度极差", "态度很差", "态度非常差", "态度特别差", "态度恶劣", "态度差劲", "就这样对待", "这样对待顾客",
-		"这么对待", "欺诈", "消费者协会", "incompetent", "how dare you", "absolute joke", "complete joke",
+		"这么对待", "欺诈", "骗局", "听不懂人话", "说人话", "theft", "criminal", "criminals", "crooks", "con artists", "消费者协会", "incompetent", "how dare you", "absolute joke", "complete joke",
 		"total joke", "daylight robbery")
 
 	talk(mConfused, 2, "say different things", "says different things", "saying different things", "different answers",
@@ -43,14 +47,24 @@ func addServiceTalk() {
 		"didn't understand", "don't fully understand", "not understanding", "can't figure out", "cannot figure out",
 		"couldn't figure out", "can't work out", "don't follow", "not following", "lost me", "looked everywhere",
 		"searched everywhere", "can't seem to find", "can't locate", "where did it go", "where has it gone",
-		"how do i even", "where do i even", "what do i even", "where is it even", "everything moved",
+		"wait so", "wait what", "does that mean", "does this mean", "so do i", "so does that", "也就是说", "那就是说",
+		"所以是要", "can't tell if", "can't tell whether", "not sure whether", "unsure whether", "unsure if",
+		"该点哪个", "点哪个", "该选哪个", "不确定", "don't know if", "don't know whether", "i thought", "我以为",
+		"i was under the impression", "how do i even", "where do i even", "what do i even", "where is it even", "everything moved",
 		"everything has moved", "everything's moved", "can't find anything", "找遍", "找了一圈", "找不到了", "改版了", "没弄明白", "没弄懂", "没搞明白", "搞不明白", "不太明白", "没太懂", "没看明白", "不太理解",
 		"不理解", "没理解", "不是很明白", "不是很懂", "不是很清楚", "不太清楚", "弄不懂", "啥意思", "没懂")
 
 	talk(mAnxious, 2, "急需", "能不能保证", "能保证", "保证能", "指着这", "就靠这", "等着这笔钱", "is my account safe",
 		"is my card safe", "is my data safe", "is my information safe", "is my payment safe", "is my money safe",
 		"i need it back", "need the money")
+	// Making sure, hoping one did nothing wrong, asking whether the money
+	// comes back: reassurance sought.
+	talk(mAnxious, 1.2, "want to make sure", "wanted to make sure", "just to make sure", "just making sure",
+		"is there any way", "any way to", "有没有办法", "有什么办法", "am i going to get", "will i get my money",
+		"will i get it back", "do i get my money back", "钱能回来吗", "能退回来吗", "钱还能要回来吗",
+		"don't want to be charged", "don't want to lose", "不想被扣")
+	talk(mAnxious, 0, "when will i get my money", "when will i get it back", "when do i get my money")
 	talk(mAnxious, 1.2, "房贷", "信用卡还款", "hoping it", "hoping the", "hoping my", "hoping this")
 	// "不知道为什么停机了" says "for some reason", it does not ask why.
-	add(kMood, mHappy, 0, "不知道为什么", "for some reason")
+	add(kMood, mHappy, 0, "不知道为什么", "for some reason", "thought i'd", "thought i would", "i thought so")
 }
