@@ -39,7 +39,9 @@ func addIntensityWords() {
 		"seriously?", "unbelievable", "beyond belief", "离谱", "how hard is it", "how hard can it be", "what exactly", "what is wrong with", "what's wrong with you",
 		"do you even", "does anyone even", "is anyone even", "anyone even", "who does that", "how is this acceptable",
 		"how is that acceptable", "how is this possible", "why is it so hard", "why is this so hard", "why should i",
-		"what am i paying for", "what did i pay for", "is anybody", "does anyone there", "都几点了")
+		"what am i paying for", "what did i pay for", "is anybody", "does anyone there", "都几点了",
+		"谁让你们", "谁允许你们", "谁同意", "就不能", "who said you could", "who told you to", "who gave you permission",
+		"can't you just")
 	cue(cuePatience, 1, "more than patient", "been patient", "been very patient", "been extremely patient",
 		"losing my patience", "lost my patience", "out of patience", "running out of patience", "patience is running",
 		"patience has", "my patience", "i'm done", "im done", "i am done", "done with this", "done with you",

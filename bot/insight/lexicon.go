@@ -72,6 +72,10 @@ type entry struct {
 	// it: they count towards a mood only beside a word or a form that
 	// shows a feeling (mood.go).
 	fact bool
+	// strong is set on words of strong disapproval that are not hostile
+	// in themselves ("ridiculous", "terrible", "过分"): anger said with
+	// force, annoyance said plainly (mood.go).
+	strong bool
 }
 
 func (e *entry) has(k kind) bool {

@@ -74,6 +74,11 @@ func (r *reading) scoreMoods(hits []hit) {
 					continue
 				}
 			}
+			if h.e.strong && factor <= 1 && negs%2 == 0 && f.label == mAngry {
+				r.moods[mFrustrated] += w
+				r.strong += w
+				continue
+			}
 			if h.e.fact && factor <= 1 {
 				// A fact said plainly is weighed once the message's
 				// feeling is known; a denied one ("not broken", "没坏")
@@ -145,8 +150,8 @@ func (r *reading) scoreMoods(hits []hit) {
 		if neg > 0 || callout {
 			// "hello?? anyone here??" calls out, impatiently.
 			r.moods[mFrustrated] += 0.8 * float64(r.questionRuns)
-		} else if r.moods[mHappy] == 0 {
-			r.moods[mConfused] += 0.8
+		} else if r.moods[mHappy] == 0 && r.exclaimRuns == 0 {
+			r.moods[mConfused] += 0.8 // "?!" is indignation, not puzzlement
 		}
 	}
 	// Shouting needs no words: "WHERE IS MY ORDER". One word in capitals
@@ -178,6 +183,9 @@ func (r *reading) scoreMoods(hits []hit) {
 		}
 		r.moods[to] += r.moods[mHappy]*0.7 + r.sarcasm/2
 		r.moods[mHappy] = 0
+		if r.sarcasm >= 2 && r.moods[to] < moodAt {
+			r.moods[to] = moodAt // a clear sarcasm marker alone ("你们真行") is a feeling
+		}
 	}
 	// Facts count in full beside a feeling or force; alone they stay
 	// below a mood: a report is not a complaint.
@@ -244,6 +252,9 @@ func (r *reading) modifiers(hits []hit, i int) (negs int, factor float64) {
 			break
 		}
 		switch {
+		case p.e.has(kNegator) && choiceQuestion(r.t.norm, p.start):
+			// "是不是有病", "有没有用": the A-not-A question asks, it
+			// does not deny.
 		case p.e.has(kNegator):
 			negs++
 		case p.e.has(kDegree):
@@ -347,10 +358,21 @@ func (r *reading) decideMood() {
 	// A greeting opening the message sets a polite register: a problem
 	// reported after "Hi," or "您好，" with no stronger sign (no feeling
 	// word of weight, no long wait, no shouting or "??") is a report.
+	// A wait stated plainly, however long, stays a report in that register
+	// ("Hi, my refund still hasn't arrived. It's been 12 days.").
+	waitOnly := r.waited >= 7 && r.intensity == pointsLongWait
 	if greetingOpener(r.t.norm) && m[mAngry] == 0 && max(m[mFrustrated], m[mAnxious]) < 2 &&
-		r.exclaimRuns+r.questionRuns == 0 && r.shout == 0 && r.intensity == 0 && r.waited < 7 {
+		r.exclaimRuns+r.questionRuns == 0 && r.shout == 0 && (r.intensity == 0 || waitOnly) {
 		m[mFrustrated] *= 0.6
 		m[mAnxious] *= 0.6
+	}
+	// Strong disapproval with force — exclamation marks, shouting, an
+	// accusing question or a threat, or anger beside it — is anger:
+	// "this is ridiculous, I'm reporting you".
+	if r.strong > 0 && (r.exclaimRuns > 0 || r.shout >= 2 || r.intensity >= pointsRhetoric || m[mAngry] > 0) {
+		moved := min(r.strong, m[mFrustrated])
+		m[mFrustrated] -= moved
+		m[mAngry] += moved
 	}
 	// Frustration strong enough reads as anger (the original lexicon's
 	// "太失望了！！！" case).
@@ -449,11 +471,21 @@ func (r *reading) place() (v, a float64) {
 // as confusion.
 func (r *reading) scoreCues() {
 	m := &r.moods
-	if r.demand && m[mAngry]+m[mFrustrated]+r.facts > 0 {
+	// A demand counts when something is already wrong, or when it is
+	// shouted ("立刻给我退订！！").
+	if r.demand && (m[mAngry]+m[mFrustrated]+r.facts > 0 || r.exclaimRuns > 0) {
 		r.intensity += pointsDemand
 	}
 	r.felt = m[mAngry]+m[mFrustrated] > 0 || r.exclaimRuns+r.questionRuns > 0 || r.shout > 0 || r.elongated ||
 		r.intensity > 0 || r.sarcasm > 0 || emphaticNegation(r.t)
+	// In the register a greeting sets, a long wait stated with nothing
+	// else ("Hi, my refund still hasn't arrived. It's been 12 days.") is
+	// one more fact of the report.
+	report := r.felt && greetingOpener(r.t.norm) && m[mAngry]+m[mFrustrated] == 0 && r.exclaimRuns+r.questionRuns == 0 &&
+		r.shout == 0 && r.waited >= 7 && r.intensity == pointsLongWait
+	if report {
+		r.felt = false
+	}
 	// Impatience goes to the negative mood the words already lean to:
 	// anger when they are angry, worry when the customer stays polite
 	// ("sorry to bother you again, it's been 12 days" is pressing, not
@@ -469,6 +501,8 @@ func (r *reading) scoreCues() {
 	// A wait is a fact too: "it's been 3 days" alone reports, beside a
 	// feeling it presses.
 	switch {
+	case report:
+		r.facts += 0.8
 	case r.waited >= 7:
 		m[to] += 0.8
 	case r.waited >= 1 && (r.felt || to != mFrustrated):
@@ -476,7 +510,9 @@ func (r *reading) scoreCues() {
 	case r.waited >= 1:
 		r.facts += 0.5
 	}
-	m[to] += 0.5 * r.intensity
+	if !report {
+		m[to] += 0.5 * r.intensity
+	}
 	// An accusing question or an accusation alone ("are you kidding me?",
 	// "this is theft") is annoyance at least.
 	if r.cues[cueRhetoric]+r.cues[cueAccuse] > 0 && m[to] < moodAt {
@@ -495,6 +531,9 @@ func (r *reading) scoreCues() {
 		m[mHappy] < 1 && r.waited < 7 && r.intensity == 0 && !relaxed {
 		m[mAnxious] += 1.2 + m[mFrustrated]
 		m[mFrustrated] *= 0.5
+	}
+	if fearedOutcome(r.t.norm) {
+		r.cues[cueWorry]++ // "会不会把电池搞坏", "will it damage my phone"
 	}
 	if presumedNot(r.t.norm) {
 		r.cues[cueWorry]++ // "不会出问题吧": hoping aloud that it has not gone wrong
@@ -592,17 +631,19 @@ func wentWrong(t *text) bool {
 }
 
 // greetingOpener reports a message that opens with a greeting ("hi,",
-// "hello", "您好", "你好").
+// "hello", "您好", "你好"), not a call-out ("hello?").
 func greetingOpener(norm string) bool {
 	norm = strings.TrimLeft(norm, " ")
+	// "Hello?" calls out to someone who is not answering: no greeting.
+	callout := func(g string) bool { return strings.HasPrefix(strings.TrimLeft(norm[len(g):], " "), "?") }
 	for _, g := range [...]string{"您好", "你好", "hello", "good morning", "good afternoon", "good evening", "dear "} {
 		if strings.HasPrefix(norm, g) {
-			return true
+			return !callout(g)
 		}
 	}
 	for _, g := range [...]string{"hi", "hey"} {
 		if strings.HasPrefix(norm, g) && (len(norm) == len(g) || !isWordByte(norm[len(g)])) {
-			return true
+			return !callout(g)
 		}
 	}
 	return false
@@ -824,6 +865,39 @@ func expectedBetter(norm string) bool {
 			clause = clause[:k]
 		}
 		if containsAny(clause, "better", "more", "bigger", "nicer", "higher", "好", "大") {
+			return true
+		}
+	}
+	return false
+}
+
+// choiceQuestion reports a "不" or "没" at byte offset at that is the middle
+// of an A-not-A question ("是不是", "有没有", "能不能", "好不好").
+func choiceQuestion(norm string, at int) bool {
+	rest := norm[at:]
+	if !strings.HasPrefix(rest, "不") && !strings.HasPrefix(rest, "没") {
+		return false
+	}
+	before, _ := utf8.DecodeLastRuneInString(norm[:at])
+	after, _ := utf8.DecodeRuneInString(rest[len("不"):])
+	return before == after && before >= 0x4e00
+}
+
+// fearedOutcome reports a question whether something bad will happen:
+// "会不会" with a harm in the same clause ("会不会把电池搞坏", "会不会过期"),
+// or "will it/could it" with one ("could it damage the screen?").
+func fearedOutcome(norm string) bool {
+	for _, lead := range [...]string{"会不会", "will it", "could it", "would it", "might it"} {
+		i := strings.Index(norm, lead)
+		if i < 0 {
+			continue
+		}
+		clause := norm[i:]
+		if k := strings.IndexAny(clause, ",.!?;"); k >= 0 {
+			clause = clause[:k]
+		}
+		if containsAny(clause, "坏", "损", "伤", "问题", "危险", "爆", "炸", "扣", "过期", "失效", "取消", "封", "damage",
+			"ruin", "break", "hurt", "harm", "expire", "be cancelled", "be canceled", "get lost", "be lost", "explode") {
 			return true
 		}
 	}

@@ -55,7 +55,9 @@ func analyze(turns []Turn, earlier []Insight) Insight {
 				point:  MoodPoint{Label: e.Mood, Valence: e.Valence, Arousal: e.Arousal},
 				grams:  bigrams(turns[i].Text),
 				runs:   punctuationRuns(turns[i].Text),
-				polite: politeness(turns[i].Text),
+			}
+			if i == len(turns)-2 {
+				states[i].polite = politeness(turns[i].Text) // only the turn before is looked at
 			}
 			continue
 		}
@@ -155,6 +157,15 @@ func step(turns []Turn, states []turnState) Insight {
 				mood = MoodFrustrated
 			}
 			conf = 0.45
+		}
+		// Praise right after an answer that did not help, from a customer
+		// already upset, is sarcasm ("very helpful.", "great, thanks a
+		// lot"): the problem is still there.
+		if mood == MoodHappy && prevUnresolved && negativeMood(prev.point.Label) {
+			mood, conf = MoodFrustrated, 0.45
+			if prev.point.Label == MoodAngry {
+				mood = MoodAngry
+			}
 		}
 		// Feelings persist while the problem does: a plain follow-up
 		// after an answer that did not help keeps the customer's mood.

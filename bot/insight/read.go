@@ -20,6 +20,9 @@ type reading struct {
 	// feeling word, force, a count, a long wait), so the facts count.
 	facts, factsCounted float64
 	felt                bool
+	// strong is the weight of strong disapproval said plainly, read as
+	// annoyance unless the message has force (decideMood).
+	strong float64
 
 	exclaimRuns, questionRuns, longestRun int
 	shout                                 int

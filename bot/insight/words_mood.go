@@ -139,6 +139,7 @@ func addMoodWords() {
 		"still won't", "still can't", "still waiting", "still nothing", "still says", "still shows", "still broken",
 		"still the same", "still missing", "still pending", "still processing", "还是没")
 	fact(mFrustrated, 0.8, "late", "wrong")
+	fact(mFrustrated, 1.2, "no update", "no updates", "no call", "nothing happened", "没更新", "没有更新", "没动静")
 	fact(mFrustrated, 1, "没收到", "没有收到", "没拿到", "not received", "haven't received", "hasn't arrived",
 		"haven't arrived", "never arrived", "never received", "never came", "didn't arrive", "didn't receive",
 		"didn't get", "haven't got", "haven't gotten", "not arrived", "not here yet", "no sign of")
@@ -185,6 +186,17 @@ func addMoodWords() {
 		"love how", "love that you", "love being", "wow thanks", "bravo", "well done", "nice job", "good job",
 		"as always", "sure thing", "🙃")
 
+	// Strong disapproval is anger only with force; said plainly ("the
+	// delivery time is ridiculous") it is annoyance (scoreMoods).
+	for _, w := range [...]string{"ridiculous", "absurd", "insane", "terrible", "awful", "horrible", "过分"} {
+		moodLex.all[w].strong = true
+	}
+	// Censored strong swearing is strong swearing.
+	mood(mAngry, 3, "f***", "f**k", "fk", "fking", "f*ck", "sh*t")
+	// Bitter sarcasm is anger (docs/insight.md): these say so outright, so
+	// they carry the anger themselves, not only the sarcasm.
+	mood(mAngry, 2, "thanks for nothing", "thanks a lot for nothing", "我谢谢你", "我真是谢谢")
+	mood(mFrustrated, 2, "真是服了", "怎么又")
 	addOtherSenses()
 	addBroadMoodWords()
 	addServiceTalk()
@@ -266,13 +278,12 @@ func addBroadMoodWords() {
 		"am i missing something", "i'm not sure i understand", "not sure what", "what am i supposed",
 		"區別", "区别", "有什么区别", "有啥区别", "是什么", "什么东西", "是一个东西", "一回事", "一样吗", "没搞懂",
 		"搞不懂", "不太懂", "弄不明白", "没明白", "看糊涂", "什么意思", "哪个对", "到底是", "还是说", "写错了吗",
-		"搞错了吗", "为啥", "怎么算", "怎么变成", "怎么又")
+		"搞错了吗", "为啥", "怎么算", "怎么变成")
 	broad(mConfused, 0.6, "or not")
 	broad(mConfused, 1.2, "supposed to", "vs", "versus", "mean", "means", "hmm", "erm", "是不是写错")
 
 	broad(mFrustrated, 2, "letdown", "let down", "way off", "a bit much", "so mid", "not worth", "total waste",
-		"keeps crashing", "keeps breaking", "every single time", "yet again", "no call", "no apology", "no update",
-		"nothing happened", "fed up", "annoying", "irritating", "irritated", "tired of", "not acceptable",
+		"keeps crashing", "keeps breaking", "every single time", "yet again", "no apology", "fed up", "annoying", "irritating", "irritated", "tired of", "not acceptable",
 		"真麻烦", "太麻烦", "好麻烦", "很麻烦", "不方便", "答非所问", "效率太低", "效率低", "拖拖拉拉", "磨蹭", "不负责",
 		"套路", "被套路", "扯皮", "无力吐槽", "吐槽", "转来转去", "绕来绕去", "白跑", "白费", "费劲", "难用", "不好用",
 		"体验差", "体验这么差", "没法用", "没法看", "根本没法", "后悔买", "不值得", "有点失望", "挺失望", "有点无语")
@@ -289,7 +300,7 @@ func addBroadMoodWords() {
 		"答应过", "承诺的", "不是说", "不是说好")
 	broad(mAngry, 2, "disgraceful", "thieves", "thief", "stealing", "steal", "robbery", "robbing", "clown",
 		"clowns", "deliberately", "ignoring me", "appalled", "outraged", "legal action", "legal channels", "bbb",
-		"shove it", "screw this", "f***", "f**k", "fk", "fking", "wtf is", "what a joke", "bad joke", "you people",
+		"shove it", "screw this", "wtf is", "what a joke", "bad joke", "you people",
 		"y'all are", "nmsl", "吃干饭", "复读机", "逼死", "要不要脸", "不要脸", "老子", "诈骗", "报警", "工信部", "凭什么",
 		"别跟我扯", "糊弄", "你们还敢", "等着被", "走着瞧", "法院见", "烂脸", "破app", "破网", "破平台", "垃圾平台", "抢钱")
 	broad(mAngry, 1.5, "joke", "lying", "liars", "cheated", "cheating", "robbed", "never ordering", "never buying",
@@ -304,7 +315,8 @@ func addCueWords() {
 		"deadline", "need it by", "in time for", "before the weekend", "birthday", "wedding", "flight", "trip",
 		"running out of time", "time-sensitive", "by tomorrow", "by tonight", "by friday", "by monday", "by tuesday",
 		"by wednesday", "by thursday", "by saturday", "by sunday", "by the weekend", "before friday", "before monday",
-		"leaving on", "need it for", "needed it by", "urgent", "urgently", "asap", "emergency")
+		"leaving on", "need it for", "needed it by", "urgent", "urgently", "asap", "emergency", "exam", "final exam",
+		"interview", "closes at", "due tomorrow", "due today", "midnight", "面试", "截止日期")
 	cue(cueDeadline, 1, "明天", "今晚", "今天", "马上", "立刻", "立即", "尽快", "赶紧", "tomorrow", "tonight", "today",
 		"right now", "immediately", "rush", "this weekend")
 

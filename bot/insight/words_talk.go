@@ -32,6 +32,8 @@ func addServiceTalk() {
 	talk(mFrustrated, 2, "是你们的问题", "你们的问题", "你们的责任", "your fault", "your mistake", "your error",
 		"you messed up", "your problem not mine", "我都说了", "我已经说了", "我说了", "i said i", "as i said", "like i said",
 		"i already said", "don't you care", "do you even care", "你们不管", "不管吗", "没人管吗")
+	talk(mFrustrated, 1.2, "speak to a manager", "talk to a manager", "找领导", "找经理", "找你们领导")
+	talk(mFrustrated, 2, "you lost my", "you've lost my", "you have lost my", "你们弄丢", "too late again")
 	talk(mFrustrated, 2, "lost my cart", "lost my data", "lost my work", "lost my notes", "lost my files",
 		"lost everything", "lost all my")
 	talk(mFrustrated, 1.2, "这么久", "等这么久", "so long", "this long")
@@ -39,7 +41,9 @@ func addServiceTalk() {
 	talk(mFrustrated, 1.2, "can you just", "can someone just", "could you just", "could someone just", "can i just",
 		"just let me", "just give me", "just tell me", "just answer", "please just", "seriously though")
 	talk(mAngry, 2, "态度极差", "态度很差", "态度非常差", "态度特别差", "态度恶劣", "态度差劲", "就这样对待", "这样对待顾客",
-		"这么对待", "欺诈", "骗局", "听不懂人话", "说人话", "theft", "criminal", "criminals", "crooks", "con artists", "消费者协会", "incompetent", "how dare you", "absolute joke", "complete joke",
+		"你们领导呢", "领导呢", "叫你们领导", "叫领导出来", "经理呢", "叫你们经理", "get me a manager",
+		"get me your manager", "get your manager", "眼睛长哪", "眼瞎", "瞎了吗", "are you blind", "can't you read",
+		"can you read", "can you even read", "你们是想吞", "想吞", "赖账", "私吞", "这么对待", "欺诈", "骗局", "听不懂人话", "说人话", "theft", "criminal", "criminals", "crooks", "con artists", "消费者协会", "incompetent", "how dare you", "absolute joke", "complete joke",
 		"total joke", "daylight robbery")
 
 	talk(mConfused, 2, "say different things", "says different things", "saying different things", "different answers",
@@ -66,5 +70,5 @@ func addServiceTalk() {
 	talk(mAnxious, 0, "when will i get my money", "when will i get it back", "when do i get my money")
 	talk(mAnxious, 1.2, "房贷", "信用卡还款", "hoping it", "hoping the", "hoping my", "hoping this")
 	// "不知道为什么停机了" says "for some reason", it does not ask why.
-	add(kMood, mHappy, 0, "不知道为什么", "for some reason", "thought i'd", "thought i would", "i thought so")
+	add(kMood, mHappy, 0, "不知道为什么", "for some reason", "too late to", "is it too late", "thought i'd", "thought i would", "i thought so")
 }
