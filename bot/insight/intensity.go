@@ -261,8 +261,11 @@ func enWaited(norm string) float64 {
 		if k+1 < len(words) {
 			next = words[k+1]
 		}
-		if prev == "after" && !containsAny(norm, "still", "not", "n't", "no ", "nothing", "never") {
-			prev = "" // "it stopped working after a week" dates the fault, it is not a wait
+		if (prev == "after" || prev == "for" || prev == "over") &&
+			!containsAny(norm, "still", "not", "n't", "no ", "nothing", "never", "wait", "been", "now", "already") {
+			// "it stopped working after a week" dates the fault, "pause
+			// it for a month" plans: neither is a wait.
+			prev = ""
 		}
 		if prev != "" || next == "now" || next == "already" || next == "later" || next == "and" || next == "still" {
 			best = max(best, n*unit)

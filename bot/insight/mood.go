@@ -549,7 +549,7 @@ func (r *reading) scoreCues() {
 		!notReceived(r.t.norm) {
 		m[mConfused] += 1.2
 	} else if r.cues[cueReport] > 0 && m[mAngry]+m[mFrustrated] < moodAt && r.intensity == 0 &&
-		containsAny(r.t.norm, "why", "how come", "what does", "为什么", "怎么会", "什么意思", "怎么显示", "怎么提示", "怎么写着") {
+		containsAny(r.t.norm, "why", "how come", "what does", "为什么", "怎么会", "什么意思", "怎么显示", "怎么提示", "怎么写着", "怎么算") {
 		// Asking why a page or message says what it says: "why does my
 		// order say completed?", "为什么显示已过期".
 		m[mConfused] += 1

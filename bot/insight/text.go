@@ -168,6 +168,7 @@ func (t *text) addToken(w string, i, j int) {
 			if base, ok := strings.CutSuffix(w, "'s"); ok && base != "" && !pronounS[base] {
 				w = base
 			}
+			w = squeeze(w)
 			if fix, ok := enFix[w]; ok {
 				w = fix
 			}
@@ -244,4 +245,51 @@ var pronounS = map[string]bool{
 	"it": true, "that": true, "what": true, "where": true, "who": true, "he": true, "she": true, "there": true,
 	"here": true, "let": true, "how": true, "when": true, "why": true, "this": true, "everything": true,
 	"nothing": true, "something": true, "everyone": true, "nobody": true, "someone": true, "one": true,
+}
+
+// squeeze undoes chat elongation: a letter written three times or more
+// ("sooo", "pleeease", "thaaanks") is one letter, or two where the word has
+// two ("goood" is "good", "yesss" is "yess").
+func squeeze(w string) string {
+	run := false
+	for i := 2; i < len(w); i++ {
+		if w[i] == w[i-1] && w[i] == w[i-2] && w[i] >= 'a' && w[i] <= 'z' {
+			run = true
+			break
+		}
+	}
+	if !run {
+		return w
+	}
+	one := make([]byte, 0, len(w))
+	two := make([]byte, 0, len(w))
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if i > 0 && c == w[i-1] && c >= 'a' && c <= 'z' {
+			if i > 1 && c == w[i-2] {
+				continue // a third letter or more
+			}
+			two = append(two, c)
+			// A doubled letter inside a run is the run's, not the word's.
+			if i+1 < len(w) && w[i+1] == c {
+				continue
+			}
+			one = append(one, c)
+			continue
+		}
+		one = append(one, c)
+		two = append(two, c)
+	}
+	if doubled[string(two)] {
+		return string(two)
+	}
+	return string(one)
+}
+
+// doubled are words whose double letter an elongation may stretch.
+var doubled = map[string]bool{
+	"good": true, "cool": true, "too": true, "soon": true, "feel": true, "free": true, "need": true, "see": true,
+	"all": true, "will": true, "well": true, "still": true, "off": true, "sorry": true, "happy": true, "yess": true,
+	"boo": true, "looking": true, "hello": true, "really": true,
+	"sweet": true, "keep": true, "three": true, "week": true, "weeks": true, "agree": true, "wee": true,
 }

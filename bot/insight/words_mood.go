@@ -83,7 +83,7 @@ func addMoodWords() {
 	mood(mConfused, 0.6, "why", "为什么", "best")
 	mood(mConfused, 0.4, "哪里", "在哪")
 	// A how-to question is a question, not confusion: "这个裙子想退，怎么弄".
-	mood(mConfused, 0.8, "怎么弄", "怎么操作")
+	mood(mConfused, 0.8, "怎么弄", "怎么操作", "怎么算")
 	// Blockers: common phrases that contain a mood word but carry none
 	// ("不好意思" is "excuse me", not "not good").
 	mood(mHappy, 0, "麻烦", "不好意思", "差不多", "没关系", "没事", "不客气", "不用谢", "慢慢", "滚动", "滚筒", "不错过",
@@ -278,7 +278,7 @@ func addBroadMoodWords() {
 		"am i missing something", "i'm not sure i understand", "not sure what", "what am i supposed",
 		"區別", "区别", "有什么区别", "有啥区别", "是什么", "什么东西", "是一个东西", "一回事", "一样吗", "没搞懂",
 		"搞不懂", "不太懂", "弄不明白", "没明白", "看糊涂", "什么意思", "哪个对", "到底是", "还是说", "写错了吗",
-		"搞错了吗", "为啥", "怎么算", "怎么变成")
+		"搞错了吗", "为啥", "怎么变成")
 	broad(mConfused, 0.6, "or not")
 	broad(mConfused, 1.2, "supposed to", "vs", "versus", "mean", "means", "hmm", "erm", "是不是写错")
 
@@ -368,6 +368,9 @@ func addCueWords() {
 	cue(cuePolite, 2, "请问", "麻烦", "不好意思", "打扰", "劳驾", "sorry to bother", "sorry to ask", "sorry for bothering",
 		"sorry to chase", "sorry to be a pain", "apologies for")
 	cue(cueWronged, 2, "被偷", "偷了", "stolen")
+	// "这么麻烦" complains that something is a hassle; it does not excuse
+	// the customer for asking.
+	cue(cuePolite, 0, "这么麻烦", "那么麻烦", "真麻烦", "太麻烦", "好麻烦", "很麻烦", "麻烦死", "麻烦了吧")
 
 	inj := func(w float64, words ...string) { add(kInject, 0, w, words...) }
 	inj(2, "忽略以上", "忽略之前", "忽略前面", "忽略上面", "忽略所有", "忽略你的", "忽略掉", "无视之前", "无视以上",

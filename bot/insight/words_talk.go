@@ -20,7 +20,7 @@ func addServiceTalk() {
 	talk(mHappy, 2, "超级好", "非常好", "特别好", "超好", "巨好", "贼好", "十分好", "相当好", "好好用", "太好用", "太好看",
 		"下次还来", "还会再来", "下次还买", "还会再买", "会再来", "还会回购", "必须好评", "五星好评", "认准",
 		"best service", "best customer service", "best experience", "best purchase", "best support", "best thing",
-		"best decision", "so pleased", "really pleased", "very pleased", "above and beyond", "so helpful", "really helpful",
+		"best decision", "you're a star", "you are a star", "you're a legend", "you're amazing", "so pleased", "really pleased", "very pleased", "above and beyond", "so helpful", "really helpful",
 		"super helpful", "very helpful", "will order again", "will buy again", "ordering again", "buying again")
 
 	talk(mFrustrated, 2, "expected better", "expect better", "expected more", "expect more",
@@ -32,6 +32,8 @@ func addServiceTalk() {
 	talk(mFrustrated, 2, "是你们的问题", "你们的问题", "你们的责任", "your fault", "your mistake", "your error",
 		"you messed up", "your problem not mine", "我都说了", "我已经说了", "我说了", "i said i", "as i said", "like i said",
 		"i already said", "don't you care", "do you even care", "你们不管", "不管吗", "没人管吗")
+	talk(mFrustrated, 2, "这么麻烦", "那么麻烦", "麻烦死", "got transferred", "been transferred", "keep transferring",
+		"passed around", "bounced around", "bounced between")
 	talk(mFrustrated, 1.2, "speak to a manager", "talk to a manager", "找领导", "找经理", "找你们领导")
 	talk(mFrustrated, 2, "you lost my", "you've lost my", "you have lost my", "你们弄丢", "too late again")
 	talk(mFrustrated, 2, "lost my cart", "lost my data", "lost my work", "lost my notes", "lost my files",
@@ -47,7 +49,7 @@ func addServiceTalk() {
 		"total joke", "daylight robbery")
 
 	talk(mConfused, 2, "say different things", "says different things", "saying different things", "different answers",
-		"conflicting", "contradicting", "contradictory", "don't quite understand", "don't really understand",
+		"两种说法", "两个说法", "说法不一", "说法不一样", "不同的说法", "conflicting", "contradicting", "contradictory", "don't quite understand", "don't really understand",
 		"didn't understand", "don't fully understand", "not understanding", "can't figure out", "cannot figure out",
 		"couldn't figure out", "can't work out", "don't follow", "not following", "lost me", "looked everywhere",
 		"searched everywhere", "can't seem to find", "can't locate", "where did it go", "where has it gone",
