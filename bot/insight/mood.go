@@ -391,7 +391,7 @@ func (r *reading) decideMood() {
 	// "I have been more than patient").
 	if r.intensity >= angerAt && m[mFrustrated]+m[mAngry] >= moodAt && m[mFrustrated]+m[mAngry] >= m[mAnxious] &&
 		(addressed(r.t) || r.cues[cueThreat] >= 2 || r.cues[cuePatience] > 0 || r.cues[cueAccuse] > 0 || m[mAngry] > 0 ||
-			nowAlone(r.t.norm)) {
+			nowAlone(r.t.norm) || r.cues[cueDemand] > 0 && r.exclaimRuns > 0) {
 		m[mAngry] = max(m[mAngry], m[mFrustrated]+0.1)
 	}
 	// Relief ends a worry: "吓死我了 那就好", "phew, found it" look back on a
@@ -473,7 +473,10 @@ func (r *reading) scoreCues() {
 	m := &r.moods
 	// A demand counts when something is already wrong, or when it is
 	// shouted ("立刻给我退订！！").
-	if r.demand && (m[mAngry]+m[mFrustrated]+r.facts > 0 || r.exclaimRuns > 0) {
+	switch {
+	case r.cues[cueDemand] > 0 && r.exclaimRuns > 0:
+		r.intensity += pointsPatience // an order shouted ("立刻给我取消！！") is a raised voice, like "Now."
+	case r.demand && m[mAngry]+m[mFrustrated]+r.facts > 0:
 		r.intensity += pointsDemand
 	}
 	r.felt = m[mAngry]+m[mFrustrated] > 0 || r.exclaimRuns+r.questionRuns > 0 || r.shout > 0 || r.elongated ||
@@ -692,8 +695,12 @@ func emphaticNegation(t *text) bool {
 	}
 	for k, tok := range t.toks {
 		switch tok.word {
-		case "single", "even":
-			if k > 0 && (t.toks[k-1].word == "not" || t.toks[k-1].word == "no") {
+		case "single": // "not a single reply", "not one single call"
+			if k > 1 && t.toks[k-2].word == "not" && (t.toks[k-1].word == "a" || t.toks[k-1].word == "one") {
+				return true
+			}
+		case "even": // "not even an email"
+			if k > 0 && t.toks[k-1].word == "not" {
 				return true
 			}
 		case "zero":
@@ -750,12 +757,14 @@ func polarQuestion(norm string, h hit) bool {
 	return false
 }
 
-// notReceived reports a customer saying something never reached them:
-// "没收到", "not here", "haven't received it".
+// notReceived reports a customer saying something never reached them, a
+// parcel or their money: "没收到", "钱没退", "not here", "haven't been
+// refunded".
 func notReceived(norm string) bool {
-	return containsAny(norm, "没收到", "没有收到", "没拿到", "没见到", "not here", "not received", "haven't received",
-		"hasn't arrived", "haven't got", "didn't get it", "didn't receive", "never received", "never got it",
-		"never arrived", "nowhere to be found")
+	return containsAny(norm, "没收到", "没有收到", "没拿到", "没见到", "没退", "没到账", "not here", "not received",
+		"haven't received", "hasn't arrived", "haven't got", "didn't get it", "didn't receive", "never received",
+		"never got it", "never arrived", "nowhere to be found", "not refunded", "haven't been refunded",
+		"no refund", "money back yet")
 }
 
 // addressed reports a message that turns on the people it is talking to

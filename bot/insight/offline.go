@@ -178,10 +178,12 @@ func step(turns []Turn, states []turnState) Insight {
 		if mood == MoodCalm && sig.Unresolved >= 1 && sig.Asked >= 2 {
 			mood, conf = MoodAnxious, 0.45
 		}
-		// Question marks piling up while the problem stays open are
-		// impatience ("在吗？？", "能不能快点？？"), whatever the worry
-		// before them.
-		if prevUnresolved && negativeMood(prev.point.Label) && r.questionRuns > 0 && severity(mood) < severity(MoodFrustrated) {
+		// Question marks piling up while the problem stays open, or while
+		// the last message is still unanswered, are impatience ("在吗？？",
+		// "能不能快点？？", "有人吗？？"), whatever the worry before them.
+		pending := turns[i-1].BotReply == "" && !turns[i-1].Resolved // the customer wrote again before any answer
+		if (prevUnresolved && negativeMood(prev.point.Label) || pending) && r.questionRuns > 0 &&
+			severity(mood) < severity(MoodFrustrated) {
 			mood, conf = MoodFrustrated, 0.5
 		}
 		// Annoyance that shouts, threatens or repeats after answers that

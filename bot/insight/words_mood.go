@@ -46,7 +46,7 @@ func addMoodWords() {
 		"stressed", "desperate", "emergency", "need it by", "in time", "asap", "as soon as possible", "hurry",
 		"what if", "😰", "😨", "😟", "😥", "🥺")
 	mood(mAnxious, 1.2, "快点", "赶紧", "尽快", "害怕", "怕", "万一", "拜托", "还能到吗", "安全吗", "丢了",
-		"afraid", "missing", "stolen", "lost", "deadline",
+		"afraid", "stolen", "lost", "deadline",
 		"😬")
 	// Time words ask for speed without saying the customer is worried:
 	// "will it ship soon?", "how quickly can you send it?".
@@ -236,7 +236,7 @@ func addOtherSenses() {
 			moodLex.all[strings.ToLower(s)].fact = true
 		}
 	}
-	fact(1.2, "裂开", "崩溃", "missing an item", "missing one item", "missing item", "missing items", "missing parts",
+	fact(1.2, "裂开", "崩溃", "missing", "missing an item", "missing one item", "missing item", "missing items", "missing parts",
 		"missing a part", "missing from", "are missing", "is missing the")
 	add(kMood, mFrustrated, 2, "我裂开", "直接裂开", "人都裂开", "心态裂开", "我崩溃", "要崩溃", "快崩溃", "崩溃了我",
 		"心态崩", "same thing happened", "same thing happens", "happened again", "happens again", "happening again")
