@@ -201,7 +201,9 @@ func (r *reading) decideIntent() {
 	// without asking anything is a complaint about it; so is venting
 	// that names nothing ("太失望了"). An accusing rhetorical question
 	// ("你们到底…?") asks nothing.
-	venting := r.moods[mAngry]+r.moods[mFrustrated] >= 1.5 && r.moods[mHappy] < 1
+	// Facts count in full here: a report of what went wrong that names no
+	// request is a complaint, however calmly put.
+	venting := r.moods[mAngry]+r.moods[mFrustrated]+r.facts-r.factsCounted >= 1.5 && r.moods[mHappy] < 1
 	angryOnly := r.mood == MoodAngry || r.mood == MoodFrustrated
 	switch {
 	case best != "" && best != IntentComplaint && !concrete(best) && venting && (!r.asks() || r.cues[cueRhetoric] > 0) &&

@@ -357,15 +357,22 @@ func addCueWords() {
 	// still haven't received it" may be the first message.
 	cue(cueRepeat, 1, "又", "再次", "还是", "still")
 
-	cue(cueThreat, 2, "不买了", "再也不", "卸载", "换一家", "别家", "取关", "曝光", "12315", "消协", "律师", "起诉", "投诉",
-		"差评", "退会员", "再这样", "最后一次", "never again", "shop elsewhere", "another store", "competitor",
-		"bad review", "report you", "bbb", "lawyer", "sue", "chargeback", "complaint", "switch to", "cancel everything",
-		"last time i", "one star")
+	// Threats to leave, review, complain or go to a regulator. Leaving
+	// said as a plain request ("这个不买了，取消订单", "我想退会员", "can I
+	// switch to the annual plan?", "卸载重装") is no threat.
+	cue(cueThreat, 2, "以后不买了", "再也不", "换一家", "别家", "曝光", "12315", "消协", "律师", "起诉", "投诉",
+		"差评", "再这样", "最后一次", "never again", "shop elsewhere", "another store", "competitor",
+		"bad review", "report you", "bbb", "lawyer", "sue", "chargeback", "switch providers", "switching providers",
+		"switch to another", "switching to another", "cancel everything", "this is the last time", "one star",
+		"formal complaint", "filing a complaint", "lodge a complaint")
+	// "how do I complain?" may only ask how.
+	cue(cueThreat, 1, "complaint", "file a complaint", "make a complaint", "卸载", "取关")
 
 	cue(cuePolite, 1, "能帮我", "帮我查", "辛苦", "please", "could you", "would you", "kindly", "if possible",
 		"when you get a chance")
 	// Apologetic politeness: the customer excuses themselves for asking.
 	cue(cuePolite, 2, "请问", "麻烦", "不好意思", "打扰", "劳驾", "sorry to bother", "sorry to ask", "sorry for bothering",
+		"sorry to keep asking", "sorry for asking again", "sorry to ask again", "sorry to press", "sorry to chase again",
 		"sorry to chase", "sorry to be a pain", "apologies for")
 	cue(cueWronged, 2, "被偷", "偷了", "stolen")
 	// "这么麻烦" complains that something is a hassle; it does not excuse

@@ -70,7 +70,10 @@ func addServiceTalk() {
 		"will i get it back", "do i get my money back", "钱能回来吗", "能退回来吗", "钱还能要回来吗",
 		"don't want to be charged", "don't want to lose", "不想被扣")
 	talk(mAnxious, 0, "when will i get my money", "when will i get it back", "when do i get my money")
+	talk(mAnxious, 2, "what am i supposed to do", "what do i do now", "what should i do now", "我该怎么办")
+	talk(mAnxious, 1.2, "fixed income", "my pension", "pension money", "my rent", "退休金", "养老钱", "救命钱")
 	talk(mAnxious, 1.2, "房贷", "信用卡还款", "hoping it", "hoping the", "hoping my", "hoping this")
 	// "不知道为什么停机了" says "for some reason", it does not ask why.
+	add(kMood, mHappy, 0, "sorry to keep asking", "sorry for asking again", "sorry to ask again")
 	add(kMood, mHappy, 0, "不知道为什么", "for some reason", "too late to", "is it too late", "thought i'd", "thought i would", "i thought so")
 }
