@@ -56,9 +56,7 @@ func analyze(turns []Turn, earlier []Insight) Insight {
 				grams:  bigrams(turns[i].Text),
 				runs:   punctuationRuns(turns[i].Text),
 			}
-			if i == len(turns)-2 {
-				states[i].polite = politeness(turns[i].Text) // only the turn before is looked at
-			}
+			states[i].polite = -1 // not read; politeness reads it when needed
 			continue
 		}
 		in = step(turns[:i+1], states[:i+1])
@@ -66,8 +64,16 @@ func analyze(turns []Turn, earlier []Insight) Insight {
 	return in
 }
 
-// politeness is the apologetic politeness of a message, for a turn whose
-// insight was passed in rather than read.
+// prevPoliteness is the apologetic politeness of the turn before, read
+// now if its insight was passed in rather than read.
+func prevPoliteness(t Turn, st turnState) float64 {
+	if st.polite >= 0 {
+		return st.polite
+	}
+	return politeness(t.Text)
+}
+
+// politeness is the apologetic politeness of a message.
 func politeness(s string) float64 {
 	t := newText(s)
 	var buf [16]hit
@@ -151,7 +157,7 @@ func step(turns []Turn, states []turnState) Insight {
 			switch {
 			case negativeMood(prev.point.Label) && prev.point.Label != MoodAngry:
 				mood = prev.point.Label // the feeling the problem already raised
-			case max(r.cues[cuePolite], prev.polite) >= 2:
+			case r.cues[cuePolite] >= 2 || prevPoliteness(turns[i-1], prev) >= 2:
 				mood = MoodAnxious // apologetic politeness carries over: pressing, not annoyed
 			default:
 				mood = MoodFrustrated
