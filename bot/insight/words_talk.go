@@ -17,63 +17,87 @@ func addServiceTalk() {
 			}
 		}
 	}
-	talk(mHappy, 2, "超级好", "非常好", "特别好", "超好", "巨好", "贼好", "十分好", "相当好", "好好用", "太好用", "太好看",
-		"下次还来", "还会再来", "下次还买", "还会再买", "会再来", "还会回购", "必须好评", "五星好评", "认准",
+
+	// Delight: praise with a degree adverb, loyalty, thanks with warmth.
+	talk(mHappy, 2, "超级好", "非常好", "特别好", "超好", "巨好", "贼好", "十分好", "相当好", "好好用", "太好用",
+		"太好看", "下次还来", "还会再来", "下次还买", "还会再买", "会再来", "还会回购", "必须好评", "五星好评", "认准",
 		"best service", "best customer service", "best experience", "best purchase", "best support", "best thing",
-		"best decision", "you're a star", "you are a star", "you're a legend", "you're amazing", "so pleased", "really pleased", "very pleased", "above and beyond", "so helpful", "really helpful",
-		"super helpful", "very helpful", "will order again", "will buy again", "ordering again", "buying again")
+		"best decision", "you're a star", "you are a star", "you're a legend", "you're amazing", "so pleased",
+		"really pleased", "very pleased", "above and beyond", "so helpful", "really helpful", "super helpful",
+		"very helpful", "will order again", "will buy again", "ordering again", "buying again")
 
-	talk(mFrustrated, 2, "expected better", "expect better", "expected more", "expect more",
-		"难联系", "很难联系", "联系不到人", "找不到人", "态度不好", "态度一般", "不耐烦",
-		"waste of my time", "wasting my time", "wasted my time", "not good enough", "not happy about",
-		"very unhappy", "embarrassing", "so embarrassed", "丢人", "尴尬", "disappointed with", "disappointed in", "let me down", "poor service", "bad service")
-	// Blame laid lightly on the company, a burden pushed onto the customer,
-	// a warning not to repeat a mistake, and "I told you" to a bot.
+	// Annoyance: disappointed expectations, hard to reach, embarrassment,
+	// poor service named as such.
+	talk(mFrustrated, 2, "expected better", "expect better", "expected more", "expect more", "难联系", "很难联系",
+		"联系不到人", "找不到人", "态度不好", "态度一般", "不耐烦", "waste of my time", "wasting my time",
+		"wasted my time", "not good enough", "not happy about", "very unhappy", "embarrassing", "so embarrassed",
+		"丢人", "尴尬", "disappointed with", "disappointed in", "let me down", "poor service", "bad service")
+	// Blame laid lightly on the company, and "I told you" to a bot.
 	talk(mFrustrated, 2, "是你们的问题", "你们的问题", "你们的责任", "your fault", "your mistake", "your error",
-		"you messed up", "your problem not mine", "我都说了", "我已经说了", "我说了", "i said i", "as i said", "like i said",
-		"i already said", "don't you care", "do you even care", "你们不管", "不管吗", "没人管吗")
+		"you messed up", "your problem not mine", "我都说了", "我已经说了", "我说了", "i said i", "as i said",
+		"like i said", "i already said", "don't you care", "do you even care", "你们不管", "不管吗", "没人管吗",
+		"you lost my", "you've lost my", "you have lost my", "你们弄丢")
+	// A hassle, being passed around, an answer that does not answer.
 	talk(mFrustrated, 2, "这么麻烦", "那么麻烦", "麻烦死", "got transferred", "been transferred", "keep transferring",
-		"passed around", "bounced around", "bounced between")
-	talk(mFrustrated, 1.2, "speak to a manager", "talk to a manager", "找领导", "找经理", "找你们领导")
-	talk(mFrustrated, 2, "you lost my", "you've lost my", "you have lost my", "你们弄丢", "too late again")
-	talk(mFrustrated, 2, "lost my cart", "lost my data", "lost my work", "lost my notes", "lost my files",
-		"lost everything", "lost all my")
-	talk(mFrustrated, 1.2, "这么久", "等这么久", "so long", "this long")
-	talk(mFrustrated, 1.2, "还要我", "让我自己", "别再错", "别再出错", "别再搞错", "别再发错", "don't mess it up", "get it right this time")
-	talk(mFrustrated, 1.2, "can you just", "can someone just", "could you just", "could someone just", "can i just",
-		"just let me", "just give me", "just tell me", "just answer", "please just", "seriously though")
-	talk(mAngry, 2, "态度极差", "态度很差", "态度非常差", "态度特别差", "态度恶劣", "态度差劲", "就这样对待", "这样对待顾客",
-		"你们领导呢", "领导呢", "叫你们领导", "叫领导出来", "经理呢", "叫你们经理", "get me a manager",
-		"get me your manager", "get your manager", "眼睛长哪", "眼瞎", "瞎了吗", "are you blind", "can't you read",
-		"can you read", "can you even read", "你们是想吞", "想吞", "赖账", "私吞", "这么对待", "欺诈", "骗局", "听不懂人话", "说人话", "theft", "criminal", "criminals", "crooks", "con artists", "消费者协会", "incompetent", "how dare you", "absolute joke", "complete joke",
-		"total joke", "daylight robbery")
+		"passed around", "bounced around", "bounced between", "lost my cart", "lost my data", "lost my work",
+		"lost my notes", "lost my files", "lost everything", "lost all my", "too late again")
+	talk(mFrustrated, 1.5, "doesn't answer", "didn't answer", "not answering", "does not answer", "没回答", "不回答")
+	// Asking for someone higher up, a burden pushed onto the customer, a
+	// warning not to repeat a mistake, exasperated requests, long waits.
+	talk(mFrustrated, 1.2, "speak to a manager", "talk to a manager", "找领导", "找经理", "找你们领导", "还要我",
+		"让我自己", "别再错", "别再出错", "别再搞错", "别再发错", "don't mess it up", "get it right this time",
+		"can you just", "can someone just", "could you just", "could someone just", "can i just", "just let me",
+		"just give me", "just tell me", "just answer", "please just", "seriously though", "这么久", "等这么久",
+		"so long", "this long")
 
-	talk(mConfused, 2, "say different things", "says different things", "saying different things", "different answers",
-		"两种说法", "两个说法", "说法不一", "说法不一样", "不同的说法", "conflicting", "contradicting", "contradictory", "don't quite understand", "don't really understand",
-		"didn't understand", "don't fully understand", "not understanding", "can't figure out", "cannot figure out",
-		"couldn't figure out", "can't work out", "don't follow", "not following", "lost me", "looked everywhere",
-		"searched everywhere", "can't seem to find", "can't locate", "where did it go", "where has it gone",
-		"wait so", "wait what", "does that mean", "does this mean", "so do i", "so does that", "也就是说", "那就是说",
-		"所以是要", "can't tell if", "can't tell whether", "not sure whether", "unsure whether", "unsure if",
-		"该点哪个", "点哪个", "该选哪个", "不确定", "don't know if", "don't know whether", "i thought", "我以为",
-		"i was under the impression", "how do i even", "where do i even", "what do i even", "where is it even", "everything moved",
-		"everything has moved", "everything's moved", "can't find anything", "找遍", "找了一圈", "找不到了", "改版了", "没弄明白", "没弄懂", "没搞明白", "搞不明白", "不太明白", "没太懂", "没看明白", "不太理解",
-		"不理解", "没理解", "不是很明白", "不是很懂", "不是很清楚", "不太清楚", "弄不懂", "啥意思", "没懂")
+	// Anger: staff attitude, a manager demanded, insults to competence,
+	// accusations of keeping the money, contempt.
+	talk(mAngry, 2, "态度极差", "态度很差", "态度非常差", "态度特别差", "态度恶劣", "态度差劲", "就这样对待",
+		"这样对待顾客", "这么对待", "你们领导呢", "领导呢", "叫你们领导", "叫领导出来", "经理呢", "叫你们经理",
+		"get me a manager", "get me your manager", "get your manager", "眼睛长哪", "眼瞎", "瞎了吗", "are you blind",
+		"can't you read", "can you read", "can you even read", "听不懂人话", "说人话", "你们是想吞", "想吞", "赖账",
+		"私吞", "摆设", "形同虚设", "欺诈", "骗局", "消费者协会", "theft", "criminal", "criminals", "crooks",
+		"con artists", "incompetent", "how dare you", "absolute joke", "complete joke", "total joke",
+		"daylight robbery")
 
+	// Puzzlement: contradictions, not understanding, not finding, asking
+	// what something implies.
+	talk(mConfused, 2, "say different things", "says different things", "saying different things",
+		"different answers", "两种说法", "两个说法", "说法不一", "说法不一样", "不同的说法", "conflicting",
+		"contradicting", "contradictory", "don't quite understand", "don't really understand", "didn't understand",
+		"don't fully understand", "not understanding", "can't figure out", "cannot figure out", "couldn't figure out",
+		"can't work out", "don't follow", "not following", "lost me", "can't tell if", "can't tell whether",
+		"not sure whether", "unsure whether", "unsure if", "没弄明白", "没弄懂", "没搞明白", "搞不明白", "不太明白",
+		"没太懂", "没看明白", "不太理解", "不理解", "没理解", "不是很明白", "不是很懂", "不是很清楚", "不太清楚", "弄不懂",
+		"啥意思", "没懂", "不确定", "looked everywhere", "searched everywhere", "can't seem to find", "can't locate",
+		"where did it go", "where has it gone", "can't find anything", "everything moved", "everything has moved",
+		"everything's moved", "how do i even", "where do i even", "what do i even", "where is it even", "找遍",
+		"找了一圈", "找不到了", "改版了", "该点哪个", "点哪个", "该选哪个", "wait so", "wait what", "does that mean",
+		"does this mean", "so do i", "so does that", "也就是说", "那就是说", "所以是要", "don't know if",
+		"don't know whether", "i thought", "我以为", "i was under the impression")
+
+	// Worry: a guarantee asked for, money depended on, someone else in the
+	// account, something running out, helplessness.
 	talk(mAnxious, 2, "急需", "能不能保证", "能保证", "保证能", "指着这", "就靠这", "等着这笔钱", "is my account safe",
 		"is my card safe", "is my data safe", "is my information safe", "is my payment safe", "is my money safe",
-		"i need it back", "need the money")
-	// Making sure, hoping one did nothing wrong, asking whether the money
-	// comes back: reassurance sought.
+		"i need it back", "need the money", "someone used my", "someone logged into", "someone has access",
+		"didn't make these", "didn't make this", "didn't authorise", "didn't authorize", "not authorised by me",
+		"不是我买的", "不是我操作", "不是我下的单", "别人登录", "被人登录", "what am i supposed to do",
+		"what do i do now", "what should i do now", "我该怎么办")
+	// Making sure, asking whether the money comes back: reassurance
+	// sought.
 	talk(mAnxious, 1.2, "want to make sure", "wanted to make sure", "just to make sure", "just making sure",
 		"is there any way", "any way to", "有没有办法", "有什么办法", "am i going to get", "will i get my money",
 		"will i get it back", "do i get my money back", "钱能回来吗", "能退回来吗", "钱还能要回来吗",
-		"don't want to be charged", "don't want to lose", "不想被扣")
+		"don't want to be charged", "don't want to lose", "不想被扣", "只剩", "就剩", "快没了", "running low",
+		"almost out", "fixed income", "my pension", "pension money", "my rent", "退休金", "养老钱", "救命钱", "房贷",
+		"信用卡还款")
+	// Asking when is not worrying whether.
 	talk(mAnxious, 0, "when will i get my money", "when will i get it back", "when do i get my money")
-	talk(mAnxious, 2, "what am i supposed to do", "what do i do now", "what should i do now", "我该怎么办")
-	talk(mAnxious, 1.2, "fixed income", "my pension", "pension money", "my rent", "退休金", "养老钱", "救命钱")
-	talk(mAnxious, 1.2, "房贷", "信用卡还款", "hoping it", "hoping the", "hoping my", "hoping this")
-	// "不知道为什么停机了" says "for some reason", it does not ask why.
-	add(kMood, mHappy, 0, "sorry to keep asking", "sorry for asking again", "sorry to ask again")
-	add(kMood, mHappy, 0, "不知道为什么", "for some reason", "too late to", "is it too late", "thought i'd", "thought i would", "i thought so")
+
+	// Other senses: an apology for asking again, "for some reason" ("不知
+	// 道为什么停机了" does not ask why), "is it too late to…" (a question
+	// about a window), "I thought I'd ask".
+	add(kMood, mHappy, 0, "sorry to keep asking", "sorry for asking again", "sorry to ask again", "不知道为什么",
+		"for some reason", "too late to", "is it too late", "thought i'd", "thought i would", "i thought so")
 }
