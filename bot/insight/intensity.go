@@ -65,10 +65,11 @@ func addIntensityWords() {
 		"能不能赶上", "赶得上吗", "来得及吗", "还能到吗", "能收到吗", "收得到吗", "怎么办啊", "好担心", "怕来不及", "万一",
 		"is that normal", "is this normal", "is it normal", "did it work", "did it go through", "go through?",
 		"will it still", "will it arrive", "will it make it", "make it in time", "won't make it", "worried",
-		"freaking out", "i hope it", "i hope my", "i hope the", "i really hope", "hopefully", "what happens if", "what if", "be okay", "be ok", "am i going to lose",
-		"did i lose", "lose my", "at risk",
-		"会不会出", "出什么问题", "出了什么问题", "是不是出了问题", "该不会", "不会是", "is something wrong", "is anything wrong",
-		"hoping it", "hoping the", "hoping my", "有没有问题", "是不是有问题", "did something go wrong", "has something gone wrong", "should i be worried", "is my money safe", "is it safe")
+		"freaking out", "i hope it", "i hope my", "i hope the", "i really hope", "hopefully", "what happens if",
+		"what if", "be okay", "be ok", "am i going to lose", "did i lose", "lose my", "at risk", "会不会出", "出什么问题",
+		"出了什么问题", "是不是出了问题", "该不会", "不会是", "有没有问题", "是不是有问题", "is something wrong",
+		"is anything wrong", "hoping it", "hoping the", "hoping my", "did something go wrong",
+		"has something gone wrong", "should i be worried", "is my money safe", "is it safe")
 	// "yet" and "though" closing a clause ("has it shipped yet?", "thanks
 	// though") are adverbs, not a contrast.
 	// "when will it arrive?" asks for a date, not whether it will.

@@ -379,7 +379,8 @@ func (r *reading) decideMood() {
 	// Strong frustration that shouts or piles up exclamation marks is
 	// anger ("真的太失望了！！！", "WHERE IS MY ORDER").
 	loud := r.exclaimRuns > 0 && (r.longestRun >= 3 || m[mFrustrated] >= 5)
-	if (loud && m[mFrustrated] >= 3) || (r.shout >= 2 && m[mFrustrated] >= 2.5) || (r.shout > 0 && !r.stress() && m[mFrustrated] >= 4) {
+	if (loud && m[mFrustrated] >= 3) || (r.shout >= 2 && m[mFrustrated] >= 2.5) ||
+		(r.shout > 0 && !r.stress() && m[mFrustrated] >= 4) {
 		m[mAngry] = max(m[mAngry], m[mFrustrated]+0.1)
 	}
 	// Three or more exclamation marks on bad news: "被偷了！！！".

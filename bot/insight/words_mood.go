@@ -283,7 +283,8 @@ func addBroadMoodWords() {
 	broad(mConfused, 1.2, "supposed to", "vs", "versus", "mean", "means", "hmm", "erm", "是不是写错")
 
 	broad(mFrustrated, 2, "letdown", "let down", "way off", "a bit much", "so mid", "not worth", "total waste",
-		"keeps crashing", "keeps breaking", "every single time", "yet again", "no apology", "fed up", "annoying", "irritating", "irritated", "tired of", "not acceptable",
+		"keeps crashing", "keeps breaking", "every single time", "yet again", "no apology", "fed up", "annoying",
+		"irritating", "irritated", "tired of", "not acceptable",
 		"真麻烦", "太麻烦", "好麻烦", "很麻烦", "不方便", "答非所问", "效率太低", "效率低", "拖拖拉拉", "磨蹭", "不负责",
 		"套路", "被套路", "扯皮", "无力吐槽", "吐槽", "转来转去", "绕来绕去", "白跑", "白费", "费劲", "难用", "不好用",
 		"体验差", "体验这么差", "没法用", "没法看", "根本没法", "后悔买", "不值得", "有点失望", "挺失望", "有点无语")
