@@ -177,6 +177,12 @@ func (e *Engine) SetMatrix(m *Matrix) { e.matrix.Store(m) }
 // Matrix returns the running matrix.
 func (e *Engine) Matrix() *Matrix { return e.matrix.Load() }
 
+// Forget drops the windows of the customers match selects; they are
+// rebuilt from History when their customer's next event or timer comes.
+// A runner calls it when a partition comes (back) to this engine, whose
+// windows of it may miss what another engine saw meanwhile.
+func (e *Engine) Forget(match func(customer string) bool) { e.wins.dropWhere(match) }
+
 // Wait waits for actions running in the background (webhooks,
 // deliveries) to finish.
 func (e *Engine) Wait() { e.wg.Wait() }
@@ -186,9 +192,11 @@ func (e *Engine) Wait() { e.wg.Wait() }
 func DecodeEvent(ev memory.Event) (Event, error) {
 	out := Event{ID: ev.ID, Type: ev.Type, At: ev.At, Source: ev.Source}
 	if len(ev.Props) > 0 {
-		if err := json.Unmarshal(ev.Props, &out.Props); err != nil {
+		props, err := decodeProps(ev.Props)
+		if err != nil {
 			return out, fmt.Errorf("event %s: props: %w", ev.ID, err)
 		}
+		out.Props = props
 	}
 	return out, nil
 }
@@ -223,7 +231,8 @@ func (e *Engine) HandleEvent(ctx context.Context, mev memory.Event) error {
 			return // a late back-fill: it counts in windows, but fires nothing
 		}
 		e.Evaluated.Add(1)
-		env := &Env{Event: ev, Now: ev.At, Customer: Customer{ID: mev.CustomerID}, win: w}
+		env := newEnv(ev, ev.At, mev.CustomerID, w)
+		defer env.release()
 		e.loadContext(ctx, env, w, woken)
 		var fired []*Trigger
 		for _, t := range woken {
@@ -263,7 +272,8 @@ func (e *Engine) HandleTimer(ctx context.Context, tm Timer) error {
 	var outErr error
 	e.wins.with(tm.Customer, e.now(), func(w *window) {
 		e.loadHistory(ctx, w, tm.Customer, tm.Due)
-		env := &Env{Event: tm.Origin, Now: tm.Due, Customer: Customer{ID: tm.Customer}, win: w}
+		env := newEnv(tm.Origin, tm.Due, tm.Customer, w)
+		defer env.release()
 		e.loadContext(ctx, env, w, []*Trigger{t})
 		e.Evaluated.Add(1)
 		fire := true

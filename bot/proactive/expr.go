@@ -61,6 +61,25 @@ type Env struct {
 	cacheBuf [8]recentCache
 }
 
+// envs are reused: an Env is most of an evaluation's memory, and nothing
+// keeps it after the evaluation (actions copy what they need).
+var envs = sync.Pool{New: func() any { return new(Env) }}
+
+// newEnv returns an environment for evaluating at now for customer with
+// window w; release it when the evaluation is over.
+func newEnv(ev Event, now time.Time, customer string, w *window) *Env {
+	env := envs.Get().(*Env)
+	env.Event, env.Now, env.Customer.ID, env.win = ev, now, customer, w
+	return env
+}
+
+// release clears env (it must not keep windows or props alive) and
+// returns it to the pool.
+func (env *Env) release() {
+	*env = Env{}
+	envs.Put(env)
+}
+
 type recentCache struct {
 	typ  string
 	d    time.Duration
@@ -173,6 +192,9 @@ type program struct {
 	src  string
 	prog *vm.Program
 	uses uses
+	// native runs the program without the VM (nil: not every node of it
+	// has a closure; see native.go).
+	native nfn
 }
 
 // compile compiles one expression of field in a file; errors point at the
@@ -194,6 +216,7 @@ func compile(fileName, field string, line int, src string, asBool bool) (*progra
 		return nil, fe
 	}
 	p.prog = prog
+	p.native, _ = compileNative(prog.Node())
 	return p, nil
 }
 
@@ -201,6 +224,9 @@ func compile(fileName, field string, line int, src string, asBool bool) (*progra
 var vms = sync.Pool{New: func() any { return new(vm.VM) }}
 
 func (p *program) run(env *Env) (any, error) {
+	if p.native != nil {
+		return runNative(p.native, env)
+	}
 	v := vms.Get().(*vm.VM)
 	out, err := v.Run(p.prog, env)
 	vms.Put(v)
@@ -209,6 +235,15 @@ func (p *program) run(env *Env) (any, error) {
 
 func (p *program) bool(env *Env) (bool, error) {
 	out, err := p.run(env)
+	return asBool(out, err)
+}
+
+// nativeBool runs a native predicate.
+func nativeBool(f nfn, env *Env) (bool, error) {
+	return asBool(runNative(f, env))
+}
+
+func asBool(out any, err error) (bool, error) {
 	if err != nil {
 		return false, err
 	}
@@ -285,18 +320,23 @@ func fnProp(params ...any) (any, error) {
 func fnPPath(params ...any) (any, error) {
 	name := params[1].(string)
 	if ev, ok := params[0].(*Event); ok {
-		if ev.pathOf == name && ev.path != nil {
-			return ev.path, nil
-		}
-		s, _ := ev.Props[name].(string)
-		ev.pathOf, ev.path = name, urlPath(s)
-		return ev.path, nil
+		return eventPath(ev, name), nil
 	}
 	v, err := fnProp(params...)
 	if err != nil {
 		return nil, err
 	}
 	return fnPath(v)
+}
+
+// eventPath is path(ev.props.name), kept on the event.
+func eventPath(ev *Event, name string) any {
+	if ev.pathOf == name && ev.path != nil {
+		return ev.path
+	}
+	s, _ := ev.Props[name].(string)
+	ev.pathOf, ev.path = name, urlPath(s)
+	return ev.path
 }
 
 // fnEProp is event.props.name.

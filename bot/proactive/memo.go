@@ -34,6 +34,9 @@ type predicate struct {
 	id   uint32
 	src  string
 	prog *program // any(__it($env), <predicate>)
+	// native is the predicate alone as a closure over env.item[0] (nil:
+	// it runs as prog).
+	native nfn
 }
 
 type memoEntry struct {
@@ -135,6 +138,11 @@ func memoize(n *ast.Node, x *ast.BuiltinNode) {
 		return // evaluated as written
 	}
 	p.prog = &program{src: p.src, prog: prog}
+	if b, ok := prog.Node().(*ast.BuiltinNode); ok && len(b.Arguments) == 2 {
+		if pn, ok := b.Arguments[1].(*ast.PredicateNode); ok {
+			p.native, _ = compileNative(pn.Node)
+		}
+	}
 	ast.Patch(n, &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn},
 		Arguments: []ast.Node{&ast.IdentifierNode{Value: "$env"}, call.Arguments[1], call.Arguments[2], &ast.ConstantNode{Value: p}}})
 }
@@ -155,7 +163,13 @@ func (p *predicate) test(env *Env, ev *Event) (bool, error) {
 		}
 	}
 	env.item[0] = ev
-	v, err := p.prog.bool(env)
+	var v bool
+	var err error
+	if p.native != nil {
+		v, err = nativeBool(p.native, env)
+	} else {
+		v, err = p.prog.bool(env)
+	}
 	env.item[0] = nil
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", p.src, err)
@@ -179,6 +193,11 @@ func fnMemoCount(params ...any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return p.count(env, evs)
+}
+
+// count is how many of evs p holds for.
+func (p *predicate) count(env *Env, evs []*Event) (any, error) {
 	n := 0
 	for _, ev := range evs {
 		ok, err := p.test(env, ev)
@@ -207,6 +226,12 @@ func memoScan(params []any, stop, onHit, otherwise bool) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return p.scan(env, evs, stop, onHit, otherwise)
+}
+
+// scan returns onHit at the first of evs on which p equals stop, else
+// otherwise.
+func (p *predicate) scan(env *Env, evs []*Event, stop, onHit, otherwise bool) (any, error) {
 	for _, ev := range evs {
 		ok, err := p.test(env, ev)
 		if err != nil {

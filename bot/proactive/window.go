@@ -199,6 +199,20 @@ func (s *shard) evict() {
 	delete(s.m, oldest)
 }
 
+// dropWhere forgets the windows of the customers match selects.
+func (ws *windows) dropWhere(match func(customer string) bool) {
+	for i := range ws.shards {
+		s := &ws.shards[i]
+		s.mu.Lock()
+		for id := range s.m {
+			if match(id) {
+				delete(s.m, id)
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
 // drop forgets a customer's window.
 func (ws *windows) drop(customer string) {
 	s := &ws.shards[maphash.String(ws.seed, customer)%uint64(len(ws.shards))]

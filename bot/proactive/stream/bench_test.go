@@ -195,20 +195,20 @@ func BenchmarkPipelineVsBareJetStream(b *testing.B) {
 			if testing.Verbose() && time.Since(lastDbg) > time.Second { // progress with -v
 				lastDbg = time.Now()
 				ri, _ := js2.Consumer(ctx, stream.EventsStream, stream.RouterDurable)
-				var rp, ra uint64
+				var rp, ra, rw uint64
 				if ri != nil {
 					if inf, err := ri.Info(ctx); err == nil {
-						rp, ra = inf.NumPending, uint64(inf.NumAckPending)
+						rp, ra, rw = inf.NumPending, uint64(inf.NumAckPending), uint64(inf.NumWaiting)
 					}
 				}
-				ws, _ := js2.Stream(ctx, stream.WorkStream)
+				ws, _ := js2.Stream(ctx, stream.TicketStream)
 				var wm uint64
 				if ws != nil {
 					if inf, err := ws.Info(ctx); err == nil {
 						wm = inf.State.Msgs
 					}
 				}
-				b.Logf("t=%.1fs evaluated=%d router pending=%d ackpending=%d work msgs=%d", time.Since(start).Seconds(), eng.Evaluated.Load(), rp, ra, wm)
+				b.Logf("t=%.1fs evaluated=%d router pending=%d ackpending=%d pulls waiting=%d tickets=%d", time.Since(start).Seconds(), eng.Evaluated.Load(), rp, ra, rw, wm)
 			}
 			if time.Now().After(deadline) {
 				b.Fatalf("pipeline evaluated %d of %d", eng.Evaluated.Load(), n)

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -19,34 +18,57 @@ import (
 
 	"github.com/kairoscx/kairos/bot/proactive"
 	"github.com/kairoscx/kairos/memory"
-	"github.com/kairoscx/kairos/memory/profile"
 )
 
-// Names and subjects of the partitioned work stream.
+// Names and subjects of the streams and consumers.
 const (
-	// WorkStream holds routed events, pending timers (as NATS message
-	// schedules) and fired timers. Work-queue retention: a message is gone
-	// once its partition consumer acknowledged it.
+	// WorkStream holds pending timers (as NATS message schedules) and
+	// fired timers, on file storage: a timer is durable until its
+	// partition has evaluated it. Work-queue retention: a fired timer is
+	// gone once acknowledged. (Before 2026-11-22 it also held a copy of
+	// every routed event; see docs/triggers.md.)
 	WorkStream   = "KAIROS_PROACTIVE"
 	workSubjects = "kairos.proactive.work.>"
+	// TicketStream carries routed events and fired timers to their
+	// customer's partition: memory storage, interest retention, read by
+	// one pinned consumer per partition without acknowledgements. A ticket
+	// is gone once delivered; what it carries stays in its durable source
+	// until the partition has evaluated it (see ticket).
+	TicketStream   = "KAIROS_PROACTIVE_TICKETS"
+	ticketSubjects = "kairos.proactive.ticket.>"
 	// EventsStream and its subjects are channels/relay's and memory/ingest's.
 	EventsStream = "KAIROS_EVENTS"
 	subjectIn    = "kairos.events.in"
 	// RouterDurable is the consumer of EventsStream shared by every node.
 	RouterDurable = "kairos-proactive-route"
+	// TimerDurable is the consumer of WorkStream's fired timers shared by
+	// every node.
+	TimerDurable = "kairos-proactive-due"
 	// PartitionGroup is the priority group of the pinned partition
 	// consumers.
 	PartitionGroup = "proactive"
 	// DefaultPartitions is how many partitions customers are spread over.
 	DefaultPartitions = 16
+	// DefaultAckWait is how long an event or timer may take from its
+	// routing to its evaluation before its source is delivered again.
+	DefaultAckWait = time.Minute
+	// DefaultMaxInFlight bounds the events routed but not yet evaluated.
+	DefaultMaxInFlight = 20_000
 )
 
-func eventSubject(p int) string { return fmt.Sprintf("kairos.proactive.work.ev.%d", p) }
-func dueSubject(p int) string   { return fmt.Sprintf("kairos.proactive.work.due.%d", p) }
+func ticketSubject(p int) string { return fmt.Sprintf("kairos.proactive.ticket.%d", p) }
+func dueSubject(p int) string    { return fmt.Sprintf("kairos.proactive.work.due.%d", p) }
 func schedSubject(p int, trigger, customer string) string {
 	h := sha256.Sum256([]byte(trigger + "\x00" + customer))
 	return fmt.Sprintf("kairos.proactive.work.sched.%d.%s", p, hex.EncodeToString(h[:12]))
 }
+
+// dueSubjects are the fired timers of all partitions.
+const dueSubjects = "kairos.proactive.work.due.>"
+
+// legacyEvents are routed-event copies a version before tickets left in
+// WorkStream; the timer consumer drains them.
+const legacyEvents = "kairos.proactive.work.ev.>"
 
 // Partition is the partition of a customer.
 func Partition(customer string, partitions int) int {
@@ -74,16 +96,36 @@ type Config struct {
 	// PinnedTTL is how long a silent node keeps its partitions before
 	// another takes them over (default 30s).
 	PinnedTTL time.Duration
-	Logger    *slog.Logger
+	// AckWait is how long an event (or fired timer) may take from being
+	// routed to being evaluated before its source message is delivered
+	// and routed again (default DefaultAckWait). Keep it above PinnedTTL,
+	// or a partition moving to another node has its events routed twice
+	// (harmless: evaluated once, but wasted work).
+	AckWait time.Duration
+	// MaxInFlight bounds the events routed but not yet evaluated, over
+	// all nodes (the router consumer's MaxAckPending; default
+	// DefaultMaxInFlight). A stalled partition holds up the others once
+	// this many wait for it.
+	MaxInFlight int
+	Logger      *slog.Logger
 }
 
 // Runner routes events to partitions and runs the engine on them. It
 // implements proactive.Timers on NATS message schedules.
 type Runner struct {
-	cfg    Config
-	logger *slog.Logger
-	mu     sync.Mutex
-	idents map[memory.Identity]string // identity → customer id, bounded
+	cfg     Config
+	logger  *slog.Logger
+	tickets []string // ticket subject per partition
+	mu      sync.Mutex
+	idents  map[memory.Identity]string // identity → customer id, bounded
+
+	// beforeAck, when set (tests), runs after a ticket was evaluated and
+	// before its source is acknowledged; false skips the acknowledgement
+	// (as a node stopping at that moment would).
+	beforeAck func(p int, reply string, err error) bool
+	// beforeEval, when set (tests), runs before a ticket is evaluated;
+	// false drops it (as a node stopping at that moment would).
+	beforeEval func(p int) bool
 }
 
 // New checks cfg and returns a Runner.
@@ -93,21 +135,44 @@ func New(cfg Config) (*Runner, error) {
 	}
 	cfg.Partitions = cmp.Or(cfg.Partitions, DefaultPartitions)
 	cfg.PinnedTTL = cmp.Or(cfg.PinnedTTL, 30*time.Second)
+	cfg.AckWait = cmp.Or(cfg.AckWait, DefaultAckWait)
+	cfg.MaxInFlight = cmp.Or(cfg.MaxInFlight, DefaultMaxInFlight)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{cfg: cfg, logger: cfg.Logger.With("component", "proactive-stream"), idents: map[memory.Identity]string{}}, nil
+	r := &Runner{cfg: cfg, logger: cfg.Logger.With("component", "proactive-stream"), idents: map[memory.Identity]string{}}
+	for p := range cfg.Partitions {
+		r.tickets = append(r.tickets, ticketSubject(p))
+	}
+	return r, nil
 }
 
-// EnsureStream creates the work stream (message schedules allowed).
+// EnsureStream creates the work stream of timers (message schedules
+// allowed) and the ticket stream.
 func EnsureStream(ctx context.Context, js jetstream.JetStream, replicas int) error {
 	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name: WorkStream, Description: "Kairos proactive: events by customer partition, timers",
+		Name: WorkStream, Description: "Kairos proactive: pending and fired timers",
 		Subjects: []string{workSubjects}, Storage: jetstream.FileStorage, Retention: jetstream.WorkQueuePolicy,
 		AllowMsgSchedules: true, AllowRollup: true, Duplicates: 2 * time.Minute, Replicas: max(replicas, 1),
 	})
 	if err != nil {
 		return fmt.Errorf("proactive stream: ensure %s: %w", WorkStream, err)
+	}
+	tcfg := jetstream.StreamConfig{
+		Name: TicketStream, Description: "Kairos proactive: events and fired timers on their way to a customer partition",
+		Subjects: []string{ticketSubjects}, Storage: jetstream.MemoryStorage, Retention: jetstream.InterestPolicy,
+		// Tickets in flight are bounded by the router's MaxAckPending;
+		// this is a guard. A ticket dropped here is routed again when
+		// its source's ack wait ends.
+		MaxBytes: 256 << 20, Discard: jetstream.DiscardOld, Replicas: max(replicas, 1),
+	}
+	if _, err := js.CreateOrUpdateStream(ctx, tcfg); err != nil {
+		// A server or account without room for memory streams: tickets
+		// on file work the same, at some cost.
+		tcfg.Storage = jetstream.FileStorage
+		if _, ferr := js.CreateOrUpdateStream(ctx, tcfg); ferr != nil {
+			return fmt.Errorf("proactive stream: ensure %s: %w", TicketStream, errors.Join(err, ferr))
+		}
 	}
 	return nil
 }
@@ -144,300 +209,3 @@ func (r *Runner) Arm(ctx context.Context, t proactive.Timer, ifIdle bool) error 
 	return nil
 }
 
-// Run routes and processes until ctx is done. It creates the router's
-// durable consumer and one pinned consumer per partition.
-func (r *Runner) Run(ctx context.Context) error {
-	js := r.cfg.JS
-	if err := EnsureStream(ctx, js, r.cfg.Replicas); err != nil {
-		return err
-	}
-	route, err := js.CreateOrUpdateConsumer(ctx, EventsStream, jetstream.ConsumerConfig{
-		Durable: RouterDurable, Description: "Kairos proactive: routes events to customer partitions",
-		AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second, DeliverPolicy: jetstream.DeliverNewPolicy,
-		MaxAckPending: 10000,
-	})
-	if err != nil {
-		return fmt.Errorf("proactive stream: router consumer: %w", err)
-	}
-	var wg sync.WaitGroup
-	var errs []error
-	var emu sync.Mutex
-	fail := func(err error) {
-		emu.Lock()
-		errs = append(errs, err)
-		emu.Unlock()
-	}
-	wg.Go(func() {
-		if err := r.route(ctx, route); err != nil {
-			fail(err)
-		}
-	})
-	for p := range r.cfg.Partitions {
-		cons, err := js.CreateOrUpdateConsumer(ctx, WorkStream, jetstream.ConsumerConfig{
-			Durable:        fmt.Sprintf("kairos-proactive-p%d", p),
-			Description:    fmt.Sprintf("Kairos proactive: partition %d (pinned to one node)", p),
-			FilterSubjects: []string{eventSubject(p), dueSubject(p)},
-			AckPolicy:      jetstream.AckExplicitPolicy, AckWait: time.Minute,
-			PriorityPolicy: jetstream.PriorityPolicyPinned, PinnedTTL: r.cfg.PinnedTTL,
-			PriorityGroups: []string{PartitionGroup}, MaxAckPending: 1000,
-		})
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			fail(fmt.Errorf("proactive stream: partition %d consumer: %w", p, err))
-			continue
-		}
-		wg.Go(func() {
-			if err := r.partition(ctx, p, cons); err != nil {
-				fail(err)
-			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
-// routed is the payload of a routed event.
-type routed struct {
-	V     int          `json:"v"`
-	Event memory.Event `json:"event"`
-}
-
-func (r *Runner) route(ctx context.Context, cons jetstream.Consumer) error {
-	iter, err := cons.Messages(jetstream.PullMaxMessages(routeInFlight))
-	if err != nil {
-		return fmt.Errorf("proactive stream: route: %w", err)
-	}
-	go func() {
-		<-ctx.Done()
-		iter.Stop()
-	}()
-	// Events are re-published asynchronously and in order; a second
-	// goroutine acknowledges each source message once the work stream has
-	// stored its copy (and asks for a redelivery when it has not), so the
-	// router never waits for a round trip per event or per batch: up to
-	// routeInFlight copies are in flight.
-	inflight := make(chan routedMsg, routeInFlight)
-	var acks sync.WaitGroup
-	acks.Go(func() { r.ackRouted(inflight) })
-	defer func() {
-		close(inflight)
-		acks.Wait()
-	}()
-	for {
-		m, err := iter.Next()
-		if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-			return nil
-		}
-		if err != nil {
-			r.logger.Debug("router pull", "err", err)
-			continue
-		}
-		if rm, ok := r.routeOne(ctx, m); ok {
-			inflight <- rm
-		}
-	}
-}
-
-// routeInFlight bounds the re-published events waiting for the work
-// stream's acknowledgement (below the JetStream context's async publish
-// limit, 4000 by default).
-const routeInFlight = 1000
-
-// routedMsg is a source message and its copy's publish acknowledgement.
-type routedMsg struct {
-	m jetstream.Msg
-	f jetstream.PubAckFuture
-}
-
-// routeOne decodes a source event and publishes it, asynchronously, to its
-// customer's partition (the event id is the message id, so a redelivered
-// source message is stored once). Invalid events are terminated; others
-// that cannot be routed now are redelivered later.
-func (r *Runner) routeOne(ctx context.Context, m jetstream.Msg) (routedMsg, bool) {
-	ev, err := r.decode(ctx, m)
-	if err != nil {
-		if errors.Is(err, memory.ErrInvalid) {
-			_ = m.Term() // the ingest consumer logs it
-			return routedMsg{}, false
-		}
-		r.logger.Warn("route event; redelivering", "subject", m.Subject(), "err", err)
-		_ = m.NakWithDelay(5 * time.Second)
-		return routedMsg{}, false
-	}
-	b, _ := json.Marshal(routed{V: 1, Event: ev})
-	f, err := r.cfg.JS.PublishAsync(eventSubject(Partition(ev.CustomerID, r.cfg.Partitions)), b, jetstream.WithMsgID(ev.ID))
-	if err != nil {
-		r.logger.Warn("route event; redelivering", "id", ev.ID, "err", err)
-		_ = m.NakWithDelay(time.Second)
-		return routedMsg{}, false
-	}
-	return routedMsg{m, f}, true
-}
-
-// ackRouted acknowledges source messages as their copies are stored, in
-// publish order.
-func (r *Runner) ackRouted(inflight <-chan routedMsg) {
-	timeout := time.NewTimer(time.Hour)
-	defer timeout.Stop()
-	for p := range inflight {
-		timeout.Reset(30 * time.Second)
-		select {
-		case <-p.f.Ok():
-			_ = p.m.Ack()
-		case err := <-p.f.Err():
-			r.logger.Warn("route event; redelivering", "err", err)
-			_ = p.m.NakWithDelay(time.Second)
-		case <-timeout.C:
-			_ = p.m.NakWithDelay(time.Second)
-		}
-	}
-}
-
-// inEvent is an event on kairos.events.in (docs/events.md).
-type inEvent struct {
-	V        int    `json:"v"`
-	ID       string `json:"id"`
-	Type     string `json:"type"`
-	Customer struct {
-		ID       string           `json:"id"`
-		Identity *memory.Identity `json:"identity"`
-	} `json:"customer"`
-	At     time.Time       `json:"at"`
-	Source string          `json:"source"`
-	Props  json.RawMessage `json:"props"`
-}
-
-// channelEvent is a channel's event on kairos.events.<channel>.<name>.
-type channelEvent struct {
-	V          int             `json:"v"`
-	ID         string          `json:"id"`
-	Name       string          `json:"name"`
-	CustomerID string          `json:"customer_id"`
-	Channel    string          `json:"channel"`
-	Props      json.RawMessage `json:"props"`
-	At         time.Time       `json:"at"`
-}
-
-func (r *Runner) decode(ctx context.Context, m jetstream.Msg) (memory.Event, error) {
-	var ev memory.Event
-	now := time.Now()
-	if md, err := m.Metadata(); err == nil {
-		now = md.Timestamp
-	}
-	subject := m.Subject()
-	switch tokens := strings.Split(subject, "."); {
-	case subject == subjectIn:
-		var in inEvent
-		if err := json.Unmarshal(m.Data(), &in); err != nil || (in.V != 0 && in.V != 1) {
-			return ev, fmt.Errorf("event: %w", memory.ErrInvalid)
-		}
-		ev = memory.Event{ID: in.ID, CustomerID: in.Customer.ID, Type: in.Type, Source: cmp.Or(in.Source, "nats"), Props: in.Props, At: in.At}
-		if in.Customer.Identity != nil && in.Customer.ID == "" {
-			id, err := r.resolve(ctx, *in.Customer.Identity)
-			if err != nil {
-				return ev, err
-			}
-			ev.CustomerID = id
-		}
-	case len(tokens) == 4 && tokens[1] == "events":
-		var ce channelEvent
-		if err := json.Unmarshal(m.Data(), &ce); err != nil || ce.V != 1 {
-			return ev, fmt.Errorf("channel event: %w", memory.ErrInvalid)
-		}
-		ev = memory.Event{ID: ce.ID, CustomerID: ce.CustomerID, Type: ce.Name, Source: tokens[2], Props: ce.Props, At: ce.At}
-	default:
-		return ev, fmt.Errorf("subject %s: %w", subject, memory.ErrInvalid)
-	}
-	if ev.At.IsZero() {
-		ev.At = now
-	}
-	if err := profile.Validate(ev, now); err != nil {
-		return ev, err
-	}
-	if err := memory.ValidateEvent(ev); err != nil {
-		return ev, err
-	}
-	return ev, nil
-}
-
-const maxIdentities = 100_000
-
-func (r *Runner) resolve(ctx context.Context, id memory.Identity) (string, error) {
-	r.mu.Lock()
-	c, ok := r.idents[id]
-	r.mu.Unlock()
-	if ok {
-		return c, nil
-	}
-	if r.cfg.Resolver == nil || id.Kind == "" || id.Value == "" {
-		return "", fmt.Errorf("identity %s: %w", id.Kind, memory.ErrInvalid)
-	}
-	cus, _, err := r.cfg.Resolver.CustomerByIdentity(ctx, id)
-	if err != nil {
-		return "", err
-	}
-	r.mu.Lock()
-	if len(r.idents) >= maxIdentities {
-		clear(r.idents)
-	}
-	r.idents[id] = cus.ID
-	r.mu.Unlock()
-	return cus.ID, nil
-}
-
-// partition processes one partition's events and due timers in order,
-// while this node holds the partition's pin.
-func (r *Runner) partition(ctx context.Context, p int, cons jetstream.Consumer) error {
-	iter, err := cons.Messages(jetstream.PullPriorityGroup(PartitionGroup), jetstream.PullMaxMessages(500))
-	if err != nil {
-		return fmt.Errorf("proactive stream: partition %d: %w", p, err)
-	}
-	go func() {
-		<-ctx.Done()
-		iter.Stop()
-	}()
-	eng := r.cfg.Engine
-	for {
-		m, err := iter.Next()
-		if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-			return nil
-		}
-		if err != nil {
-			r.logger.Debug("partition pull", "partition", p, "err", err)
-			continue
-		}
-		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		if strings.HasPrefix(m.Subject(), "kairos.proactive.work.due.") {
-			var t proactive.Timer
-			if json.Unmarshal(m.Data(), &t) != nil || t.Trigger == "" || t.Customer == "" {
-				r.logger.Warn("malformed timer dropped", "partition", p)
-				_ = m.Term()
-				cancel()
-				continue
-			}
-			err = eng.HandleTimer(hctx, t)
-		} else {
-			var rt routed
-			if json.Unmarshal(m.Data(), &rt) != nil || rt.V != 1 {
-				r.logger.Warn("malformed routed event dropped", "partition", p)
-				_ = m.Term()
-				cancel()
-				continue
-			}
-			err = eng.HandleEvent(hctx, rt.Event)
-		}
-		cancel()
-		if err != nil {
-			if errors.Is(err, memory.ErrInvalid) {
-				_ = m.Term()
-				continue
-			}
-			r.logger.Warn("proactive state unavailable; redelivering", "partition", p, "err", err)
-			_ = m.NakWithDelay(2 * time.Second)
-			continue
-		}
-		_ = m.Ack()
-	}
-}
