@@ -81,7 +81,7 @@ func (r *Runner) process(ctx context.Context, p int, t *ticket) {
 		return
 	}
 	err := r.evaluate(ctx, p, t)
-	if r.beforeAck != nil && !r.beforeAck(p, t.reply, err) {
+	if r.beforeAck != nil && !r.beforeAck(p, err) {
 		return
 	}
 	if t.reply == "" {

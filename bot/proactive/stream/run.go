@@ -122,7 +122,7 @@ type Runner struct {
 	// beforeAck, when set (tests), runs after a ticket was evaluated and
 	// before its source is acknowledged; false skips the acknowledgement
 	// (as a node stopping at that moment would).
-	beforeAck func(p int, reply string, err error) bool
+	beforeAck func(p int, err error) bool
 	// beforeEval, when set (tests), runs before a ticket is evaluated;
 	// false drops it (as a node stopping at that moment would).
 	beforeEval func(p int) bool
