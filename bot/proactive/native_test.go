@@ -25,7 +25,8 @@ func TestNativeMatchesVM(t *testing.T) {
 		// operators and edge cases
 		`event.props.url contains "refund" || event.props.url startsWith "/p" || event.props.url endsWith "cart"`,
 		`!(event.type == "page_view") && event.source != "web"`,
-		`"/p3/item" startsWith event.props.url || "x/cart" endsWith event.props.url || "SKU-12" contains event.props.sku`, // nil on the right
+		// nil on the right
+		`"/p3/item" startsWith event.props.url || "x/cart" endsWith event.props.url || "SKU-12" contains event.props.sku`,
 		`event.props.stock > 1 || event.props.stock <= 0.5`, // nil < number fails
 		`num(event.props.stock) + 1 >= 2 && num(event.props.stock) * 2 - 1 < 3 && -num(event.props.stock) > -2`,
 		`num(event.props.total) / 2 > 10 && int(num(event.props.total)) % 3 == 1`,

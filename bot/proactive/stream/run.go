@@ -208,4 +208,3 @@ func (r *Runner) Arm(ctx context.Context, t proactive.Timer, ifIdle bool) error 
 	}
 	return nil
 }
-
