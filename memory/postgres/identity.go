@@ -202,8 +202,13 @@ func (s *Store) link(ctx context.Context, customerID string, id memory.Identity,
 	batch.Queue(linkStateSQL, customerID, id.Kind, id.Value, survivor).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&cus, &owner, &into)
 	})
+	// The profiles are locked, not only read: UpdateKeptProfiles writes a
+	// profile without locking its customer, so a merge must hold the rows
+	// it merges, or such a write between this read and the merge's own
+	// would be lost.
 	batch.Queue(`SELECT customer_id, doc FROM profiles WHERE customer_id = ANY (SELECT id FROM customers
-		WHERE merged_into IS NULL AND id IN (`+resolveSQL+`$1 UNION SELECT customer_id FROM identities WHERE kind = $2 AND value = $3))`,
+		WHERE merged_into IS NULL AND id IN (`+resolveSQL+`$1 UNION SELECT customer_id FROM identities WHERE kind = $2 AND value = $3))
+		ORDER BY customer_id FOR UPDATE`,
 		customerID, id.Kind, id.Value).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var cid string

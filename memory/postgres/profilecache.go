@@ -10,15 +10,17 @@ import (
 // Options.ProfileCache is zero: a few KB each, some tens of MB in all.
 const DefaultProfileCache = 10_000
 
-// profileCache keeps the decoded profiles this store wrote last, by
-// survivor id, with the version their write gave them. UpdateProfiles
-// sends the versions it holds; a row still at that version comes back
-// without its document and the kept copy stands in, saving PostgreSQL the
-// document's output and this process its decoding (the largest costs of a
-// batch of profile updates). Any other write, from this node or another,
-// changes the version, so a stale copy is never used. Entries leave in
-// arbitrary order when the cache is full, and at once when their customer
-// is erased or merged away.
+// profileCache keeps the decoded profiles this store wrote or read ahead
+// last (CustomersAhead), by survivor id, with the version of the row they
+// came from; a customer read as having no profile row is kept at version
+// absent. UpdateProfiles sends the versions it holds, and a row still at
+// that version comes back without its document, the kept copy standing
+// in; UpdateKeptProfiles writes a profile computed from its kept copy only
+// while the row is still at that version (or, for absent, still missing).
+// Any other write, from this node or another, changes the version, so a
+// stale copy is never used. Versions only grow, so a copy is never
+// replaced by an older one. Entries leave in arbitrary order when the
+// cache is full, and at once when their customer is erased or merged away.
 type profileCache struct {
 	mu  sync.Mutex
 	max int // ≤ 0: off
@@ -45,9 +47,25 @@ func (c *profileCache) get(cus string) (memory.Profile, int64, bool) {
 	return e.p.Clone(), e.version, true
 }
 
+// version returns the version of cus's kept profile.
+func (c *profileCache) version(cus string) (int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[cus]
+	return e.version, ok
+}
+
 // put keeps a copy of p as cus's profile at version, unless a newer
 // version is kept already.
 func (c *profileCache) put(cus string, version int64, p memory.Profile) {
+	if c.max <= 0 {
+		return
+	}
+	c.putOwned(cus, version, p.Clone())
+}
+
+// putOwned is put for a p that no one else holds: kept as it is.
+func (c *profileCache) putOwned(cus string, version int64, p memory.Profile) {
 	if c.max <= 0 {
 		return
 	}
@@ -65,7 +83,7 @@ func (c *profileCache) put(cus string, version int64, p memory.Profile) {
 			}
 		}
 	}
-	c.m[cus] = cachedProfile{version: version, p: p.Clone()}
+	c.m[cus] = cachedProfile{version: version, p: p}
 }
 
 // drop forgets the profiles of ids.
