@@ -91,6 +91,7 @@ func benchBare(b *testing.B) float64 {
 		b.Fatal(err)
 	}
 	payload := []byte(`{"v":1,"id":"x","type":"page_view","customer":{"id":"cus_x"},"props":{"url":"https://shop.example.com/p/1","title":"P"}}`)
+	cpu := startCPU(b, "", "")
 	b.ResetTimer()
 	start := time.Now()
 	done := make(chan struct{})
@@ -116,10 +117,17 @@ func benchBare(b *testing.B) float64 {
 	<-done
 	rate := float64(b.N) / time.Since(start).Seconds()
 	b.ReportMetric(rate, "events/s")
+	cpu.report(b, b.N)
 	return rate
 }
 
-func openBenchStore(b *testing.B, kind string) ingest.Store {
+// benchApp is the application name the benchmark's PostgreSQL
+// connections carry, so that their backends' CPU time can be told apart.
+const benchApp = "kairos-ingest-bench"
+
+// openBenchStore opens a store of kind; for PostgreSQL it also returns the
+// URL its connections use.
+func openBenchStore(b *testing.B, kind string) (ingest.Store, string) {
 	ctx := context.Background()
 	quiet := slog.New(slog.DiscardHandler)
 	if kind == "embedded" {
@@ -128,9 +136,10 @@ func openBenchStore(b *testing.B, kind string) ingest.Store {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { st.Close() })
-		return st
+		return st, ""
 	}
-	st, err := postgres.Open(ctx, postgres.Options{URL: pgtest.URL(b), Dim: 8, Logger: quiet})
+	url := pgtest.URL(b) + "&application_name=" + benchApp
+	st, err := postgres.Open(ctx, postgres.Options{URL: url, Dim: 8, Logger: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -139,7 +148,7 @@ func openBenchStore(b *testing.B, kind string) ingest.Store {
 	if !ok {
 		b.Skip("the PostgreSQL store does not implement memory.CustomerStore yet")
 	}
-	return s
+	return s, url
 }
 
 var benchTypes = []struct {
@@ -184,7 +193,7 @@ func benchEvents(n int, customers []string, shape string, now time.Time) []inges
 
 func benchPipeline(b *testing.B, storeKind, via, shape string) float64 {
 	n := newBenchNATS(b)
-	st := openBenchStore(b, storeKind)
+	st, url := openBenchStore(b, storeKind)
 	ctx := context.Background()
 	customers := make([]string, 2000)
 	for i := range customers {
@@ -221,6 +230,7 @@ func benchPipeline(b *testing.B, storeKind, via, shape string) float64 {
 			bodies = append(bodies, data)
 		}
 	}
+	cpu := startCPU(b, url, benchApp)
 	b.ResetTimer()
 	start := time.Now()
 	if via == "http" {
@@ -237,6 +247,7 @@ func benchPipeline(b *testing.B, storeKind, via, shape string) float64 {
 	rate := float64(b.N) / time.Since(start).Seconds()
 	b.StopTimer()
 	b.ReportMetric(rate, "events/s")
+	cpu.report(b, b.N)
 	return rate
 }
 

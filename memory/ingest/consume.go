@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -27,27 +26,33 @@ const (
 
 // Run consumes the event stream with the durable consumer until ctx is
 // done: each batch is validated, its customers resolved and its events
-// stored by one of Workers workers; one applier then updates the profiles
-// of the customers with new events, for all the batches stored meanwhile
-// at once (a group commit), and acknowledges them. Invalid messages are
-// logged and terminated (never redelivered); a batch the store fails on
-// is redelivered after a delay. Run returns nil when ctx is done, after
-// the batches in hand are finished, or an error when the consumer cannot
-// be set up.
+// stored by one of Workers workers; Appliers appliers then update the
+// profiles of the customers with new events, each for its own share of
+// the customers and for all the batches stored meanwhile at once (a group
+// commit), and a batch is acknowledged once all its profiles are written.
+// Invalid messages are logged and terminated (never redelivered); a batch
+// the store fails on is redelivered after a delay. Run returns nil when
+// ctx is done, after the batches in hand are finished, or an error when
+// the consumer cannot be set up.
 //
-// One applier, not one profile write per worker: batches of traffic
-// spread over many customers share customers, so parallel profile
-// transactions would queue on each other's row locks; one writer never
-// waits on itself, and the more is stored while it writes, the more
-// events each profile write carries.
+// Appliers by customer, not one profile write per worker: batches of
+// traffic spread over many customers share customers, so parallel profile
+// transactions of whole batches would queue on each other's row locks;
+// appliers with disjoint customers never wait on each other, and the more
+// is stored while one writes, the more events each profile write carries.
+// More than one, so that one writes while another prepares its documents.
 func (in *Ingest) Run(ctx context.Context) error {
+	// In flight: the pull buffer, the batches the workers hold, and the
+	// stored batches queued for the appliers, whose groups grow with the
+	// queue.
+	inFlight := in.cfg.Batch * in.cfg.Workers
 	cons, err := in.js.CreateOrUpdateConsumer(ctx, in.cfg.Stream, jetstream.ConsumerConfig{
 		Durable:       in.cfg.Durable,
 		Description:   "Kairos ingest: stores events and updates customer profiles",
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       ackWait,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
-		MaxAckPending: 4 * in.cfg.Batch * in.cfg.Workers,
+		MaxAckPending: 8 * inFlight,
 	})
 	if err != nil {
 		if ctx.Err() != nil { // stopped before it started: done, not failed
@@ -55,15 +60,18 @@ func (in *Ingest) Run(ctx context.Context) error {
 		}
 		return fmt.Errorf("ingest: consumer %s on %s: %w", in.cfg.Durable, in.cfg.Stream, err)
 	}
-	iter, err := cons.Messages(jetstream.PullMaxMessages(2 * in.cfg.Batch))
+	iter, err := cons.Messages(jetstream.PullMaxMessages(inFlight))
 	if err != nil {
 		return fmt.Errorf("ingest: consume %s: %w", in.cfg.Stream, err)
 	}
-	msgs := make(chan jetstream.Msg, in.cfg.Batch)
+	msgs := make(chan jetstream.Msg, inFlight)
 	go in.pull(iter, msgs)
-	stored := make(chan *storedBatch, in.cfg.Workers)
-	var applier, repairs sync.WaitGroup
-	applier.Go(func() { in.applyLoop(stored, &repairs) })
+	var appliers, repairs sync.WaitGroup
+	queues := make([]chan *part, in.cfg.Appliers)
+	for k := range queues {
+		queues[k] = make(chan *part, 2*in.cfg.Workers)
+		appliers.Go(func() { in.applyLoop(queues[k], &repairs) })
+	}
 	var wg sync.WaitGroup
 	for range in.cfg.Workers {
 		wg.Go(func() {
@@ -72,7 +80,7 @@ func (in *Ingest) Run(ctx context.Context) error {
 				// shutdown does not leave stored-but-unapplied events.
 				bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
 				if sb := in.storeBatch(bctx, batch); sb != nil {
-					stored <- sb
+					in.dispatch(sb, queues, &repairs)
 				}
 				cancel()
 			}
@@ -81,8 +89,10 @@ func (in *Ingest) Run(ctx context.Context) error {
 	<-ctx.Done()
 	iter.Drain() // hand over what is buffered, then Next reports closed
 	wg.Wait()
-	close(stored)
-	applier.Wait()
+	for _, q := range queues {
+		close(q)
+	}
+	appliers.Wait()
 	repairs.Wait()
 	return nil
 }
@@ -132,16 +142,6 @@ type job struct {
 	ev  Event
 }
 
-// storedBatch is a batch whose events are stored and whose profiles wait
-// for the applier. It holds its customers' locks (shared) until then.
-type storedBatch struct {
-	jobs    []job // the messages to acknowledge, one per event
-	events  []memory.Event
-	created []bool
-	now     time.Time
-	unlock  func()
-}
-
 // storeBatch decodes, resolves and stores a batch, and returns it for the
 // applier, or nil when nothing is left to apply (every message rejected,
 // or the batch left for redelivery).
@@ -164,7 +164,7 @@ func (in *Ingest) storeBatch(ctx context.Context, msgs []jetstream.Msg) *storedB
 			addrs = append(addrs, a)
 		}
 	}
-	res, err := in.resolve(ctx, addrs)
+	res, err := in.resolve(ctx, addrs, true)
 	if err != nil {
 		in.retryLater(jobs, err)
 		return nil
@@ -195,77 +195,6 @@ func (in *Ingest) storeBatch(ctx context.Context, msgs []jetstream.Msg) *storedB
 		return nil
 	}
 	return &storedBatch{jobs: ok, events: events, created: created, now: now, unlock: unlock}
-}
-
-// applyLoop applies stored batches until stored is closed: whatever
-// waits when it is free, in one profile transaction.
-func (in *Ingest) applyLoop(stored <-chan *storedBatch, repairs *sync.WaitGroup) {
-	for first := range stored {
-		group := []*storedBatch{first}
-	more:
-		for {
-			select {
-			case sb, ok := <-stored:
-				if !ok {
-					break more
-				}
-				group = append(group, sb)
-			default:
-				break more
-			}
-		}
-		in.applyGroup(group, repairs)
-	}
-}
-
-// applyGroup updates the profiles of a group of stored batches, releases
-// their locks, and acknowledges their messages; those of a group with
-// customers to rebuild are acknowledged once the rebuilds are done, off
-// the applier, as a rebuild waits for batches the applier has yet to
-// apply.
-func (in *Ingest) applyGroup(group []*storedBatch, repairs *sync.WaitGroup) {
-	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
-	defer cancel()
-	var events []memory.Event
-	var created []bool
-	var jobs []job
-	now := group[0].now
-	for _, sb := range group {
-		events = append(events, sb.events...)
-		created = append(created, sb.created...)
-		jobs = append(jobs, sb.jobs...)
-		now = later(now, sb.now)
-	}
-	stale := in.applyNew(ctx, events, created, now)
-	for _, sb := range group {
-		sb.unlock()
-	}
-	rebuild := in.toRebuild(jobs, events, created, stale)
-	if len(rebuild) == 0 {
-		in.ack(jobs)
-		return
-	}
-	repairs.Go(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
-		defer cancel()
-		in.repair(ctx, rebuild)
-		in.ack(jobs)
-	})
-}
-
-func (in *Ingest) ack(jobs []job) {
-	for _, j := range jobs {
-		if err := j.msg.Ack(); err != nil {
-			in.logger.Warn("ack event", "id", j.ev.ID, "err", err)
-		}
-	}
-}
-
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
 
 // decodeMsg reads an event from a stream message: an Event on SubjectIn,
@@ -312,43 +241,6 @@ func (in *Ingest) retryLater(jobs []job, err error) {
 			in.logger.Warn("nak event", "id", j.ev.ID, "err", err)
 		}
 	}
-}
-
-// applyNew updates the profile of each customer with new events, once
-// per customer, their events in time order, all in one profile
-// transaction. It returns the customers whose stored profile predated
-// the state that keeps it exact, for a rebuild.
-func (in *Ingest) applyNew(ctx context.Context, events []memory.Event, created []bool, now time.Time) (stale []string) {
-	byCustomer := make(map[string]*customerEvents)
-	var cs []*customerEvents
-	for i, ev := range events {
-		if i >= len(created) || !created[i] {
-			continue
-		}
-		c := byCustomer[ev.CustomerID]
-		if c == nil {
-			c = &customerEvents{id: ev.CustomerID}
-			byCustomer[ev.CustomerID] = c
-			cs = append(cs, c)
-		}
-		c.evs = append(c.evs, ev)
-	}
-	for _, c := range cs {
-		slices.SortStableFunc(c.evs, func(a, b memory.Event) int { return a.At.Compare(b.At) })
-	}
-	lost := in.updateProfiles(ctx, cs, now)
-	for id, err := range lost {
-		// The events are stored, so a redelivery would not apply them
-		// again: Rebuild recomputes the profile from stored events.
-		in.logger.Error("profile update lost; rebuild the profile", "customer", id,
-			"events", len(byCustomer[id].evs), "err", err)
-	}
-	for _, c := range cs {
-		if c.stale && lost[c.id] == nil {
-			stale = append(stale, c.id)
-		}
-	}
-	return stale
 }
 
 // toRebuild returns the customers whose profiles must be rebuilt from

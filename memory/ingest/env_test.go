@@ -19,16 +19,20 @@ import (
 	"github.com/kairoscx/kairos/memory"
 	"github.com/kairoscx/kairos/memory/embedded"
 	"github.com/kairoscx/kairos/memory/ingest"
+	"github.com/kairoscx/kairos/memory/postgres"
+	"github.com/kairoscx/kairos/memory/postgres/pgtest"
 )
 
-// env is a real in-process NATS server with the event stream, the real
-// embedded store, and an Ingest serving HTTP and consuming.
+// env is a real in-process NATS server with the event stream, a real
+// store (embedded unless newEnvOn says PostgreSQL), and an Ingest serving
+// HTTP and consuming.
 type env struct {
 	t     *testing.T
 	nc    *nats.Conn
 	js    jetstream.JetStream
 	store ingest.Store
-	real  *embedded.Store
+	real  testStore
+	url   string // the PostgreSQL store's, for a second node
 	now   time.Time
 	srv   *httptest.Server
 	in    *ingest.Ingest
@@ -36,6 +40,25 @@ type env struct {
 }
 
 func newEnv(t *testing.T) *env {
+	t.Helper()
+	return newEnvOn(t, "embedded")
+}
+
+// testStore is what the tests use of a real store.
+type testStore interface {
+	ingest.Store
+	memory.CustomerStore
+	Close() error
+}
+
+// stores are the stores the tests that matter for both run on.
+var stores = []string{"embedded", "postgres"}
+
+// newEnvOn is newEnv on the store named kind ("embedded", "postgres").
+// The PostgreSQL store keeps profiles and reads them ahead, so the
+// consumer writes them in one round trip there (see
+// postgres.Store.UpdateKeptProfiles); the embedded one does not.
+func newEnvOn(t *testing.T, kind string) *env {
 	t.Helper()
 	ns, err := relay.StartEmbedded(relay.EmbeddedOptions{Dir: t.TempDir()})
 	if err != nil {
@@ -54,13 +77,24 @@ func newEnv(t *testing.T) *env {
 	if err := relay.EnsureStreams(context.Background(), js); err != nil {
 		t.Fatal(err)
 	}
-	st, err := embedded.Open(context.Background(), embedded.Options{Dir: t.TempDir(), Dim: 8,
-		Logger: slog.New(slog.DiscardHandler)})
+	var st testStore
+	var url string
+	switch kind {
+	case "embedded":
+		st, err = embedded.Open(context.Background(), embedded.Options{Dir: t.TempDir(), Dim: 8,
+			Logger: slog.New(slog.DiscardHandler)})
+	case "postgres":
+		url = pgtest.URL(t)
+		st, err = postgres.Open(context.Background(), postgres.Options{URL: url, Dim: 8,
+			Logger: slog.New(slog.DiscardHandler)})
+	default:
+		t.Fatalf("no store %q", kind)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &env{t: t, nc: nc, js: js, store: st, real: st, now: time.Now().UTC().Truncate(time.Second)}
+	e := &env{t: t, nc: nc, js: js, store: st, real: st, url: url, now: time.Now().UTC().Truncate(time.Second)}
 	return e
 }
 
@@ -174,4 +208,11 @@ func event(id, typ, user string, at time.Time, props string) map[string]any {
 		ev["props"] = json.RawMessage(props)
 	}
 	return ev
+}
+
+// forEachStore runs test on a fresh env of each store.
+func forEachStore(t *testing.T, test func(t *testing.T, e *env)) {
+	for _, kind := range stores {
+		t.Run(kind, func(t *testing.T) { test(t, newEnvOn(t, kind)) })
+	}
 }

@@ -213,14 +213,11 @@ func (in *Ingest) publish(ctx context.Context, ps []pending, results []Result) e
 	}
 	futures := make([]jetstream.PubAckFuture, len(ps))
 	for k, p := range ps {
-		data, err := json.Marshal(p.ev)
-		if err != nil {
-			return fmt.Errorf("ingest: encode event %s: %w", p.ev.ID, err)
-		}
-		msg := &nats.Msg{Subject: SubjectIn, Data: data, Header: nats.Header{}}
+		msg := &nats.Msg{Subject: SubjectIn, Data: p.ev.appendJSON(nil), Header: nats.Header{}}
 		msg.Header.Set(jetstream.MsgIDHeader, p.ev.ID)
 		// Under load the stream acknowledges late; wait for room as long
 		// as the request may wait rather than fail it.
+		var err error
 		if futures[k], err = in.js.PublishMsgAsync(msg, jetstream.WithStallWait(publishTimeout)); err != nil {
 			return fmt.Errorf("ingest: publish event %s: %w", p.ev.ID, err)
 		}

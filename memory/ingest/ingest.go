@@ -37,6 +37,9 @@ const (
 	DefaultBatch = 500
 	// DefaultWorkers is how many batches are processed at once.
 	DefaultWorkers = 4
+	// DefaultAppliers is how many profile writers run at once, each for
+	// its own share of the customers.
+	DefaultAppliers = 2
 )
 
 // Store is what ingestion needs of the system of record
@@ -67,8 +70,12 @@ type Config struct {
 	// (default DefaultBatch).
 	Batch int
 	// Workers is how many batches are decoded, resolved and stored at
-	// once (default DefaultWorkers); one applier writes their profiles.
+	// once (default DefaultWorkers).
 	Workers int
+	// Appliers is how many writers update the profiles of stored batches
+	// at once (default DefaultAppliers). Each owns a fixed share of the
+	// customers, so no two ever write one profile.
+	Appliers int
 	// Stream is the event stream's name (default DefaultStream).
 	Stream string
 	// Durable is the consumer's name (default DefaultDurable).
@@ -114,6 +121,9 @@ func New(cfg Config) (*Ingest, error) {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = DefaultWorkers
+	}
+	if cfg.Appliers <= 0 {
+		cfg.Appliers = DefaultAppliers
 	}
 	if cfg.RetryDelay <= 0 {
 		cfg.RetryDelay = 5 * time.Second

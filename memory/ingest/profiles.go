@@ -49,12 +49,31 @@ func (in *Ingest) updateProfiles(ctx context.Context, cs []*customerEvents, now 
 	})
 }
 
-// updateAll applies update to the profiles of ids in one transaction.
+// keptUpdater is a store that keeps the profiles it wrote and writes them
+// back in one round trip while no one else changed them
+// (postgres.Store.UpdateKeptProfiles). update may run twice on a profile:
+// on the kept copy, and again on the stored one when the copy was stale.
+type keptUpdater interface {
+	UpdateKeptProfiles(ctx context.Context, customerIDs []string, update func(customerID string, p *memory.Profile) error) (rest []string, err error)
+}
+
+// updateAll applies update to the profiles of ids: those the store kept
+// first (keptUpdater), the rest in one transaction.
 // When that fails for good, each customer is updated alone, so that one
 // customer's failure (say, erased meanwhile) costs only their update. It
 // returns the customers whose update failed.
 func (in *Ingest) updateAll(ctx context.Context, ids []string, update func(string, *memory.Profile) error) map[string]error {
 	lost := make(map[string]error)
+	if kept, ok := in.store.(keptUpdater); ok && len(ids) > 0 {
+		// Most profiles of a busy consumer are the ones it wrote last:
+		// one round trip writes those; the rest take the locked path.
+		// On an error nothing was written, and the locked path does all.
+		if rest, err := kept.UpdateKeptProfiles(ctx, ids, update); err == nil {
+			ids = rest
+		} else {
+			in.logger.Warn("kept profile update failed; updating under locks", "customers", len(ids), "err", err)
+		}
+	}
 	if len(ids) == 0 {
 		return lost
 	}

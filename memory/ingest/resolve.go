@@ -21,12 +21,21 @@ type resolution struct {
 	err error
 }
 
+// aheadReader is a store that resolves customers and reads their
+// profiles ahead in the same round trip, for its UpdateKeptProfiles
+// (postgres.Store.CustomersAhead).
+type aheadReader interface {
+	CustomersAhead(ctx context.Context, ids []string) (map[string]memory.Customer, error)
+}
+
 // resolve finds the customer of every address: addresses by id (merged
 // ids followed to the survivor) in one store read, addresses by identity
-// one by one, creating the customer on first sight. The error is a store
-// failure worth retrying; addresses that can never resolve get a
-// resolution with err set.
-func (in *Ingest) resolve(ctx context.Context, addrs []address) (map[address]resolution, error) {
+// one by one, creating the customer on first sight. With ahead, the store
+// reads the profiles of customers addressed by id ahead in that one read
+// (aheadReader), so that the applier writes them in one round trip. The
+// error is a store failure worth retrying; addresses that can never
+// resolve get a resolution with err set.
+func (in *Ingest) resolve(ctx context.Context, addrs []address, ahead bool) (map[address]resolution, error) {
 	out := make(map[address]resolution, len(addrs))
 	var ids []string
 	var idents []address
@@ -38,7 +47,11 @@ func (in *Ingest) resolve(ctx context.Context, addrs []address) (map[address]res
 		}
 	}
 	if len(ids) > 0 {
-		found, err := in.store.Customers(ctx, ids)
+		customers := in.store.Customers
+		if ar, ok := in.store.(aheadReader); ok && ahead {
+			customers = ar.CustomersAhead
+		}
+		found, err := customers(ctx, ids)
 		if err != nil {
 			return nil, fmt.Errorf("ingest: customers: %w", err)
 		}
@@ -119,7 +132,16 @@ func (in *Ingest) checkStored(ctx context.Context, ps []pending, results []Resul
 			addrs = append(addrs, a)
 		}
 	}
-	res, err := in.resolve(ctx, addrs)
+	// The two reads do not depend on each other: one round trip's wait,
+	// not two.
+	var stored []bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		stored = in.storedIDs(ctx, ps)
+	}()
+	res, err := in.resolve(ctx, addrs, false)
+	<-done
 	if err != nil {
 		in.logger.WarnContext(ctx, "event API: customer lookup failed; duplicates are not reported", "err", err)
 		return ps
@@ -133,7 +155,6 @@ func (in *Ingest) checkStored(ctx context.Context, ps []pending, results []Resul
 		}
 		byCustomer[r.id] = append(byCustomer[r.id], k)
 	}
-	stored := in.storedIDs(ctx, ps)
 	out := make([]pending, 0, len(ps)) // not in place: the map's order is random
 	for _, ks := range byCustomer {
 		for _, k := range ks {
