@@ -17,11 +17,11 @@ import (
 	"github.com/kairoscx/kairos/memory/profile"
 )
 
-// Run routes and processes until ctx is done. It creates one pinned
-// consumer of the ticket stream per partition, the timer consumer of the
-// work stream and the router's durable consumer of the events stream, in
-// that order: a ticket stream with interest retention drops a ticket no
-// consumer is interested in.
+// Run routes and processes until ctx is done. It creates the router's
+// durable consumer of the events stream, one pinned consumer of the
+// ticket stream per partition and the timer consumer of the work stream,
+// and routes only once they all exist: a ticket stream with interest
+// retention drops a ticket no consumer is interested in.
 func (r *Runner) Run(ctx context.Context) error {
 	err := r.run(ctx)
 	if ctx.Err() != nil {
@@ -34,6 +34,16 @@ func (r *Runner) run(ctx context.Context) error {
 	js := r.cfg.JS
 	if err := EnsureStream(ctx, js, r.cfg.Replicas); err != nil {
 		return err
+	}
+	// The router's consumer first: created, it starts from the events
+	// published from now on, while the rest is set up.
+	route, err := js.CreateOrUpdateConsumer(ctx, EventsStream, jetstream.ConsumerConfig{
+		Durable: RouterDurable, Description: "Kairos proactive: routes events to customer partitions; acknowledged by the partition once evaluated",
+		AckPolicy: jetstream.AckExplicitPolicy, AckWait: r.cfg.AckWait, DeliverPolicy: jetstream.DeliverNewPolicy,
+		MaxAckPending: r.cfg.MaxInFlight,
+	})
+	if err != nil {
+		return fmt.Errorf("proactive stream: router consumer: %w", err)
 	}
 	parts := make([]jetstream.Consumer, r.cfg.Partitions)
 	for p := range parts {
@@ -62,14 +72,6 @@ func (r *Runner) run(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("proactive stream: timer consumer: %w", err)
-	}
-	route, err := js.CreateOrUpdateConsumer(ctx, EventsStream, jetstream.ConsumerConfig{
-		Durable: RouterDurable, Description: "Kairos proactive: routes events to customer partitions; acknowledged by the partition once evaluated",
-		AckPolicy: jetstream.AckExplicitPolicy, AckWait: r.cfg.AckWait, DeliverPolicy: jetstream.DeliverNewPolicy,
-		MaxAckPending: r.cfg.MaxInFlight,
-	})
-	if err != nil {
-		return fmt.Errorf("proactive stream: router consumer: %w", err)
 	}
 	var wg sync.WaitGroup
 	var errs []error
