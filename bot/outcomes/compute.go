@@ -17,7 +17,7 @@ func Compute(ctx context.Context, src Sources, p Params) (Report, error) {
 	if err := p.normalize(); err != nil {
 		return Report{}, err
 	}
-	d, err := load(ctx, src, p)
+	d, err := load(ctx, src, p, p.By == BySegment)
 	if err != nil {
 		return Report{}, err
 	}
@@ -29,7 +29,7 @@ func Build(ctx context.Context, src Sources, p Params) (Report, []Entry, error) 
 	if err := p.normalize(); err != nil {
 		return Report{}, nil, err
 	}
-	d, err := load(ctx, src, p)
+	d, err := load(ctx, src, p, true)
 	if err != nil {
 		return Report{}, nil, err
 	}
@@ -278,7 +278,7 @@ func (d *data) experience(p Params, s scope) (Experience, Operations) {
 			csat = append(csat, v.csat)
 		}
 	}
-	var rec, recN, recBot, recBotN, recAg, recAgN, handed, resolved, resolvedN, tokN int
+	var rec, recN, recBot, recBotN, recAg, recAgN, handed, resolved, resolvedN, tokN, costN int
 	var tokens, cost float64
 	for _, c := range d.convs {
 		if !s.has(c.start, c.trigger, c.channel, c.segment) {
@@ -335,6 +335,9 @@ func (d *data) experience(p Params, s scope) (Experience, Operations) {
 				if c.hasTokens {
 					tokN++
 					tokens += c.tokens
+				}
+				if c.hasCost {
+					costN++
 					cost += c.cost
 				}
 			}
@@ -347,9 +350,12 @@ func (d *data) experience(p Params, s scope) (Experience, Operations) {
 	o.BotResolution = rateOf(resolved, resolvedN)
 	o.HandoffRate = rateOf(handed, o.Conversations)
 	o.QueueWait, o.FirstResponse = distOf(wait), distOf(first)
-	o.TokensRecorded = tokN
+	o.TokensRecorded, o.CostRecorded = tokN, costN
 	if tokN > 0 {
-		o.TokensPerResolved, o.CostPerResolved = ptr(tokens/float64(tokN)), ptr(cost/float64(tokN))
+		o.TokensPerResolved = ptr(tokens / float64(tokN))
+	}
+	if costN > 0 {
+		o.CostPerResolved = ptr(cost / float64(costN))
 	}
 	return x, o
 }
@@ -360,7 +366,7 @@ func Ledger(ctx context.Context, src Sources, p Params) ([]Entry, LedgerTotals, 
 	if err := p.normalize(); err != nil {
 		return nil, LedgerTotals{}, err
 	}
-	d, err := load(ctx, src, p)
+	d, err := load(ctx, src, p, true)
 	if err != nil {
 		return nil, LedgerTotals{}, err
 	}

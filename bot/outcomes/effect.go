@@ -33,7 +33,7 @@ func (d *data) window(trigger string) (time.Duration, []string) {
 
 // proactive builds each trigger's exposures (first sent or holdout firing
 // of each customer in the period) and reads what followed them.
-func (d *data) proactive(ctx context.Context, src Sources, p Params, firings []proactive.Firing, recs map[string][]memory.Event) error {
+func (d *data) proactive(ctx context.Context, src Sources, p Params, firings []proactive.Firing, turns map[string][]Turn) error {
 	trig := map[string]bool{}
 	for id := range d.specs {
 		trig[id] = true
@@ -101,14 +101,8 @@ func (d *data) proactive(ctx context.Context, src Sources, p Params, firings []p
 			continue
 		}
 		win, _ := d.window(e.trigger)
-		for _, ev := range recs[e.customer] {
-			if ev.Type != EventTurn || !ev.At.After(e.at) || !ev.At.Before(e.at.Add(win)) {
-				continue
-			}
-			var t struct {
-				Intent string `json:"intent"`
-			}
-			if json.Unmarshal(ev.Props, &t) == nil && slices.Contains(issues, t.Intent) {
+		for _, t := range turns[e.customer] {
+			if t.At.After(e.at) && t.At.Before(e.at.Add(win)) && slices.Contains(issues, t.Intent) {
 				e.issue = true
 				break
 			}
@@ -288,7 +282,9 @@ func sample(ids []string, n int) []string {
 	return out
 }
 
-// segments fills the segment of every record from the profiles.
+// segments fills the segment of every record from the profiles. Only a
+// report by segment and the ledger's entries show segments; other reports
+// skip it (reading 100,000 profiles is a large part of a report).
 func (d *data) segments(ctx context.Context, src Sources) error {
 	ids := map[string]bool{}
 	for _, c := range d.convs {
@@ -307,7 +303,15 @@ func (d *data) segments(ctx context.Context, src Sources) error {
 		ids[c.segment] = true // the customer id until replaced below
 	}
 	seg := map[string]string{}
-	if src.Profiles != nil && len(ids) > 0 {
+	if sr, ok := src.Profiles.(SegmentReader); ok && len(ids) > 0 {
+		ss, err := sr.Segments(ctx, sortedKeys(ids))
+		if err != nil {
+			return fmt.Errorf("outcomes: segments: %w", err)
+		}
+		for id, s := range ss {
+			seg[id] = cmp.Or(s.Tier, "none") + "/" + cmp.Or(s.Stage, "unknown")
+		}
+	} else if src.Profiles != nil && len(ids) > 0 {
 		ps, err := src.Profiles.Profiles(ctx, sortedKeys(ids))
 		if err != nil {
 			return fmt.Errorf("outcomes: profiles: %w", err)

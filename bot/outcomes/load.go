@@ -29,7 +29,7 @@ type conv struct {
 	responseMS                              float64
 	hasResponse                             bool
 	tokens, cost                            float64
-	hasTokens                               bool
+	hasTokens, hasCost                      bool
 	returned, observable                    bool
 	moods                                   []turnPoint
 }
@@ -82,20 +82,6 @@ type data struct {
 	notes      []string
 }
 
-// turnProps is what the figures read of a conversation.turn event.
-type turnProps struct {
-	ConversationID string   `json:"conversation_id"`
-	Channel        string   `json:"channel"`
-	Intent         string   `json:"intent"`
-	Mood           string   `json:"mood"`
-	Valence        float64  `json:"valence"`
-	Repeats        int      `json:"repeats"`
-	Intervened     bool     `json:"intervened"`
-	ResponseMS     *float64 `json:"response_ms"`
-	Tokens         *float64 `json:"tokens"`
-	Cost           *float64 `json:"cost"`
-}
-
 func isNegative(mood string, valence float64) bool {
 	return mood == "frustrated" || mood == "angry" || valence <= -0.4
 }
@@ -117,8 +103,9 @@ func scanAll(ctx context.Context, s EventScanner, q Scan) (map[string][]memory.E
 	return out, err
 }
 
-// load reads every record the figures need.
-func load(ctx context.Context, src Sources, p Params) (*data, error) {
+// load reads every record the figures need; segments only when asked
+// (see segments).
+func load(ctx context.Context, src Sources, p Params, segments bool) (*data, error) {
 	if src.Events == nil {
 		return nil, fmt.Errorf("outcomes: no event source: %w", ErrInvalid)
 	}
@@ -141,19 +128,40 @@ func load(ctx context.Context, src Sources, p Params) (*data, error) {
 		churnErr = d.churnQuality(ctx, src, p)
 	}()
 	defer func() { <-churnDone }()
-	recs, err := scanAll(ctx, src.Events, Scan{From: recFrom, To: recTo,
-		Types: []string{EventTurn, EventSurvey, EventOffered, EventFeedback, EventFiring, EventHandoff}})
+	// Turns: read apart (and meanwhile) when the scanner can, else parsed
+	// from the record events.
+	types := []string{EventSurvey, EventOffered, EventFeedback, EventFiring, EventHandoff}
+	var turns map[string][]Turn
+	var turnsErr error
+	turnsDone := make(chan struct{})
+	if _, ok := src.Events.(TurnScanner); ok {
+		go func() {
+			defer close(turnsDone)
+			turns, turnsErr = scanTurns(ctx, src.Events, recFrom, recTo, nil)
+		}()
+		defer func() { <-turnsDone }()
+	} else {
+		types = append(types, EventTurn)
+		close(turnsDone)
+	}
+	recs, err := scanAll(ctx, src.Events, Scan{From: recFrom, To: recTo, Types: types})
 	if err != nil {
 		return nil, fmt.Errorf("outcomes: read events: %w", err)
+	}
+	if <-turnsDone; turns == nil && turnsErr == nil {
+		turns, turnsErr = scanTurns(ctx, src.Events, recFrom, recTo, recs)
+	}
+	if turnsErr != nil {
+		return nil, fmt.Errorf("outcomes: read turns: %w", turnsErr)
 	}
 	firings, handoffs, err := d.records(ctx, src, p, recs)
 	if err != nil {
 		return nil, err
 	}
 	sentBy := sentFirings(firings)
-	d.conversations(p, recs, handoffs, sentBy)
+	d.conversations(p, turns, handoffs, sentBy)
 	d.surveysAndOffers(p, recs, sentBy)
-	if err := d.proactive(ctx, src, p, firings, recs); err != nil {
+	if err := d.proactive(ctx, src, p, firings, turns); err != nil {
 		return nil, err
 	}
 	<-churnDone
@@ -161,8 +169,10 @@ func load(ctx context.Context, src Sources, p Params) (*data, error) {
 		return nil, churnErr
 	}
 	d.notes = append(d.notes, d.churnNotes...)
-	if err := d.segments(ctx, src); err != nil {
-		return nil, err
+	if segments {
+		if err := d.segments(ctx, src); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
 }
@@ -295,44 +305,39 @@ func attributed(sent map[string][]proactive.Firing, customer string, at time.Tim
 	return ""
 }
 
-// conversations folds turn events into conversations starting in the
-// period, with their handoffs, recovery and the 72-hour return check.
-func (d *data) conversations(p Params, recs map[string][]memory.Event, handoffs map[string]handoff.Record, sent map[string][]proactive.Firing) {
-	for _, customer := range sortedKeys(recs) {
-		evs := recs[customer]
+// conversations folds each customer's turns (in time order) into
+// conversations starting in the period, with their handoffs, recovery and
+// the 72-hour return check.
+func (d *data) conversations(p Params, turns map[string][]Turn, handoffs map[string]handoff.Record, sent map[string][]proactive.Firing) {
+	for _, customer := range sortedKeys(turns) {
 		byID := map[string]*conv{}
 		var order []*conv
-		for _, ev := range evs {
-			if ev.Type != EventTurn {
-				continue
-			}
-			var t turnProps
-			if json.Unmarshal(ev.Props, &t) != nil || t.ConversationID == "" {
-				continue
-			}
-			c := byID[t.ConversationID]
+		for _, t := range turns[customer] {
+			c := byID[t.Conversation]
 			if c == nil {
-				c = &conv{id: t.ConversationID, customer: customer, start: ev.At}
-				byID[t.ConversationID] = c
+				c = &conv{id: t.Conversation, customer: customer, start: t.At}
+				byID[t.Conversation] = c
 				order = append(order, c)
 			}
 			c.channel = cmp.Or(c.channel, t.Channel)
-			c.end = ev.At
+			c.end = t.At
 			c.turns++
 			if t.Repeats > 0 {
 				c.repeats++
 			}
-			if c.turns == 1 && t.ResponseMS != nil && *t.ResponseMS >= 0 {
-				c.responseMS, c.hasResponse = *t.ResponseMS, true
+			// NaN (not recorded) is not >= 0.
+			if c.turns == 1 && t.ResponseMS >= 0 {
+				c.responseMS, c.hasResponse = t.ResponseMS, true
 			}
-			if t.Tokens != nil && *t.Tokens >= 0 {
-				c.tokens += *t.Tokens
+			if t.Tokens >= 0 {
+				c.tokens += t.Tokens
 				c.hasTokens = true
 			}
-			if t.Cost != nil && *t.Cost >= 0 {
-				c.cost += *t.Cost
+			if t.Cost >= 0 {
+				c.cost += t.Cost
+				c.hasCost = true
 			}
-			c.moods = append(c.moods, turnPoint{at: ev.At, mood: t.Mood, valence: t.Valence, intervened: t.Intervened})
+			c.moods = append(c.moods, turnPoint{at: t.At, mood: t.Mood, valence: t.Valence, intervened: t.Intervened})
 		}
 		for i, c := range order {
 			if c.start.Before(p.From) || !c.start.Before(p.To) {

@@ -74,6 +74,16 @@ type ProfileReader interface {
 	Profiles(ctx context.Context, ids []string) (map[string]memory.Profile, error)
 }
 
+// Segment is what a customer's segment is formed from: the profile's
+// tier and lifecycle stage.
+type Segment struct{ Tier, Stage string }
+
+// SegmentReader is what a ProfileReader offers when it can read segments
+// without decoding whole profiles. Unknown ids are left out.
+type SegmentReader interface {
+	Segments(ctx context.Context, ids []string) (map[string]Segment, error)
+}
+
 // FiringReader is the live firing log (proactive.State: the
 // KAIROS_PROACTIVE_LOG stream or MemState).
 type FiringReader interface {

@@ -247,10 +247,14 @@ type Operations struct {
 	// FirstResponse: time from a customer's first message to the first
 	// answer (bot turns that record it; agents from the claim).
 	FirstResponse Dist `json:"first_response"`
-	// Tokens and cost per resolved conversation (null when not recorded).
+	// LLM tokens and cost per resolved conversation, over the resolved
+	// conversations whose turns recorded them (null when none did: the
+	// offline reasoner records no tokens, and cost needs a configured
+	// price).
 	TokensPerResolved *float64 `json:"tokens_per_resolved"`
 	CostPerResolved   *float64 `json:"cost_per_resolved"`
 	TokensRecorded    int      `json:"tokens_recorded_conversations"`
+	CostRecorded      int      `json:"cost_recorded_conversations"`
 }
 
 // Ledger entry kinds.

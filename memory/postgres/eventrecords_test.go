@@ -18,7 +18,7 @@ import (
 // record is one row of event_records, as a comparable string.
 func records(t *testing.T, conn *pgx.Conn) []string {
 	t.Helper()
-	rows, err := conn.Query(context.Background(), `SELECT id, customer_id, type, at, props::text FROM event_records ORDER BY id`)
+	rows, err := conn.Query(context.Background(), `SELECT id, customer_id, type || '/' || source, at, props::text FROM event_records ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func records(t *testing.T, conn *pgx.Conn) []string {
 // of the record types.
 func recordsOfEvents(t *testing.T, conn *pgx.Conn) []string {
 	t.Helper()
-	rows, err := conn.Query(context.Background(), `SELECT id, customer_id, type, at, props::text FROM events
+	rows, err := conn.Query(context.Background(), `SELECT id, customer_id, type || '/' || source, at, props::text FROM events
 		WHERE type IN ('conversation.turn', 'survey', 'nba_offered', 'nba_feedback', 'proactive.firing', 'handoff.record') ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
@@ -123,6 +123,37 @@ func TestEventRecordsOnce(t *testing.T) {
 	if !strings.Contains(first[slices.IndexFunc(first, func(r string) bool { return strings.HasPrefix(r, "t1 ") })], `"c1"`) {
 		t.Errorf("the first of a repeated id must be kept: %v", first)
 	}
+	// The turn's fields, extracted when it was written; a field of the
+	// wrong type is absent, and a turn without a conversation id is none's.
+	if _, err := s.AppendEvents(ctx, []memory.Event{
+		recEvent("full", a, "conversation.turn", 20, `{"conversation_id":"c2","channel":"web","intent":"refund","mood":"angry","valence":-0.5,"repeats":1,"intervened":true,"response_ms":1200,"tokens":345,"cost":0.0021}`),
+		recEvent("half", a, "conversation.turn", 22, `{"conversation_id":"c3","mood":7,"valence":0,"tokens":1e300,"cost":1e-301,"intervened":false}`),
+		recEvent("bad", a, "conversation.turn", 21, `{"conversation_id":"","channel":3,"intent":null,"mood":["x"],"valence":"low","repeats":"1","intervened":"yes","response_ms":{},"tokens":1e400,"cost":-1e-400}`),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var fields []string
+	rows, err := conn.Query(ctx, `SELECT concat_ws('|', turn_conversation, turn_channel, turn_intent, turn_mood, turn_valence, turn_repeats, turn_intervened, turn_response_ms, turn_tokens, turn_cost)
+		FROM event_records WHERE id IN ('full', 'bad', 'half', 's1') ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var f string
+		if err := rows.Scan(&f); err != nil {
+			t.Fatal(err)
+		}
+		fields = append(fields, f)
+	}
+	if want := []string{"", "c2|web|refund|angry|-0.5|1|t|1200|345|0.0021", "c3|0|f|1e+300", ""}; !slices.Equal(fields, want) {
+		t.Fatalf("turn fields of bad, full, half, survey: %q, want %q", fields, want)
+	}
+	if _, err := conn.Exec(ctx, `DELETE FROM events WHERE id IN ('full', 'bad', 'half')`); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(records(t, conn)); n != 6 {
+		t.Fatalf("deleting events left %d records, want their copies gone too", n)
+	}
 	// Redelivery, whole and with a changed duplicate and a new record.
 	batch[0].Props = []byte(`{"conversation_id":"changed"}`)
 	created, err = s.AppendEvents(ctx, append(batch, recEvent("t2", a, "conversation.turn", 9, `{"conversation_id":"c1"}`)))
@@ -165,22 +196,27 @@ func TestEventRecordsBackfill(t *testing.T) {
 	var evs []memory.Event
 	for i, typ := range []string{"conversation.turn", "page_view", "survey", "nba_offered", "order_placed", "nba_feedback", "proactive.firing", "handoff.record"} {
 		for _, c := range []string{a, b} {
-			evs = append(evs, recEvent(fmt.Sprintf("%s-%d", c, i), c, typ, i, fmt.Sprintf(`{"n":%d}`, i)))
+			evs = append(evs, recEvent(fmt.Sprintf("%s-%d", c, i), c, typ, i, fmt.Sprintf(`{"n":%d,"conversation_id":"c-%s","mood":"calm","valence":0.%d,"tokens":%d}`, i, c, i, 10*i)))
 		}
 	}
 	if _, err := s.AppendEvents(ctx, evs); err != nil {
 		t.Fatal(err)
 	}
+	fieldsBefore := turnFields(t, connect(t, url))
+	if len(fieldsBefore) != 2 {
+		t.Fatalf("turn fields before the backfill: %q", fieldsBefore)
+	}
 	s.Close()
 	// Back to the schema before 0008, with the events in place.
 	conn := connect(t, url)
-	if _, err := conn.Exec(ctx, `DROP TABLE event_records; DROP TABLE event_record_types; DELETE FROM kairos_schema_migrations WHERE version = 8`); err != nil {
+	if _, err := conn.Exec(ctx, `DROP TABLE event_records; DROP TABLE event_record_types; DROP FUNCTION kairos_jsonb_text, kairos_jsonb_float8;
+		DELETE FROM kairos_schema_migrations WHERE version = 8`); err != nil {
 		t.Fatal(err)
 	}
 	s = open(t, url, 8)
 	defer s.Close()
 	got, want := records(t, conn), recordsOfEvents(t, conn)
-	if len(got) != 12 || !slices.Equal(got, want) {
+	if len(got) != 12 || !slices.Equal(got, want) || !slices.Equal(turnFields(t, conn), fieldsBefore) {
 		t.Fatalf("backfilled records:\n%s\nwant (12)\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	// New events are copied after the backfill as before.
@@ -240,4 +276,19 @@ func TestEventRecordsMergeAndErase(t *testing.T) {
 			t.Fatalf("record of an erased customer left: %s", r)
 		}
 	}
+}
+
+// turnFields are the extracted turn columns of every record.
+func turnFields(t *testing.T, conn *pgx.Conn) []string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), `SELECT concat_ws('|', id, turn_conversation, turn_channel, turn_intent, turn_mood, turn_valence,
+		turn_repeats, turn_intervened, turn_response_ms, turn_tokens, turn_cost) FROM event_records WHERE turn_conversation IS NOT NULL ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
 }

@@ -32,9 +32,9 @@ const appendEventsSQL = `WITH input AS (
 		WHERE NOT EXISTS (SELECT 1 FROM missing)
 		ORDER BY i.id, i.ord
 		ON CONFLICT (id) DO NOTHING
-		RETURNING id, customer_id, type, props, at),
-	rec AS (INSERT INTO event_records (id, customer_id, type, at, props)
-		SELECT id, customer_id, type, at, props FROM ins
+		RETURNING id, customer_id, type, source, props, at),
+	rec AS (INSERT INTO event_records (id, customer_id, type, source, at, props)
+		SELECT id, customer_id, type, source, at, props FROM ins
 		WHERE type IN (SELECT type FROM event_record_types))
 	SELECT (SELECT coalesce(array_agg(id), '{}') FROM ins), (SELECT coalesce(array_agg(customer_id), '{}') FROM missing)`
 

@@ -1,0 +1,126 @@
+package outcomes
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kairoscx/kairos/memory"
+)
+
+// Turn is what the figures read of a conversation.turn event
+// (bot/proactivehooks.go writes them).
+type Turn struct {
+	ID, Customer, Conversation string
+	At                         time.Time
+	Channel, Intent, Mood      string
+	Valence                    float64
+	// Repeats > 0: the customer asked this before.
+	Repeats    float64
+	Intervened bool
+	// ResponseMS, Tokens and Cost are NaN when the turn did not record
+	// them (a value, not a pointer: reports hold hundreds of thousands of
+	// turns).
+	ResponseMS, Tokens, Cost float64
+}
+
+// TurnScanner is what an EventScanner offers when it can read turns
+// without their JSON (pgscan: the fields are extracted when the event is
+// stored). fn gets every turn with From ≤ At < To, in any order, as
+// ParseTurn would read it; turns ParseTurn rejects are left out.
+type TurnScanner interface {
+	ScanTurns(ctx context.Context, from, to time.Time, fn func(Turn) error) error
+}
+
+// ParseTurn reads a conversation.turn event. A field of the wrong JSON
+// type counts as absent (a malformed field spoils only itself), and so
+// does a number other than 0 outside ±1e-300..1e300; a turn without a
+// non-empty string conversation_id belongs to no conversation: ok is
+// false. memory/postgres's migration 0008 extracts the fields by the same
+// rules when it stores the event.
+func ParseTurn(ev memory.Event) (t Turn, ok bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(ev.Props, &m) != nil {
+		return Turn{}, false
+	}
+	conv := jsonString(m["conversation_id"])
+	if conv == "" {
+		return Turn{}, false
+	}
+	t = Turn{ID: ev.ID, Customer: ev.CustomerID, Conversation: conv, At: ev.At,
+		Channel: jsonString(m["channel"]), Intent: jsonString(m["intent"]), Mood: jsonString(m["mood"]),
+		Valence: orZero(jsonNumber(m["valence"])), Repeats: orZero(jsonNumber(m["repeats"])),
+		Intervened: string(m["intervened"]) == "true",
+		ResponseMS: jsonNumber(m["response_ms"]), Tokens: jsonNumber(m["tokens"]), Cost: jsonNumber(m["cost"])}
+	return t, true
+}
+
+func jsonString(raw json.RawMessage) string {
+	var s string
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// jsonNumber is a JSON number's value, or NaN.
+func jsonNumber(raw json.RawMessage) float64 {
+	if len(raw) == 0 || (raw[0] != '-' && (raw[0] < '0' || raw[0] > '9')) {
+		return math.NaN()
+	}
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if a := math.Abs(f); err != nil || (f != 0 && (a < 1e-300 || a > 1e300)) {
+		return math.NaN()
+	}
+	if f == 0 { // 0, -0, or an underflow that ParseFloat rounds to 0
+		mantissa, _, _ := strings.Cut(strings.ToLower(string(raw)), "e")
+		if strings.ContainsAny(mantissa, "123456789") {
+			return math.NaN()
+		}
+		f = 0
+	}
+	return f
+}
+
+func orZero(f float64) float64 {
+	if math.IsNaN(f) {
+		return 0
+	}
+	return f
+}
+
+// scanTurns reads the turns of [from, to) grouped per customer, in (At,
+// ID) order: from the scanner's TurnScanner, or by parsing the turn
+// events among evs (which the caller read with the records).
+func scanTurns(ctx context.Context, s EventScanner, from, to time.Time, evs map[string][]memory.Event) (map[string][]Turn, error) {
+	out := map[string][]Turn{}
+	if ts, ok := s.(TurnScanner); ok {
+		err := ts.ScanTurns(ctx, from, to, func(t Turn) error {
+			out[t.Customer] = append(out[t.Customer], t)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, ts := range out {
+			slices.SortFunc(ts, func(a, b Turn) int { return cmp.Or(a.At.Compare(b.At), strings.Compare(a.ID, b.ID)) })
+		}
+		return out, nil
+	}
+	for customer, es := range evs {
+		for _, ev := range es {
+			if ev.Type != EventTurn {
+				continue
+			}
+			if t, ok := ParseTurn(ev); ok {
+				out[customer] = append(out[customer], t)
+			}
+		}
+	}
+	return out, nil
+}
