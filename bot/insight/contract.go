@@ -94,6 +94,7 @@ type Signals struct {
 	Repeats         int   `json:"repeats"`          // customer turns that repeat an earlier question
 	Asked           int   `json:"asked"`            // times the latest question was asked, itself included
 	Unresolved      int   `json:"unresolved"`       // bot answers in a row without resolution
+	BotRepeats      int   `json:"bot_repeats"`      // of those, answers that repeat an earlier answer of the bot
 	PunctuationRuns int   `json:"punctuation_runs"` // "!!!", "???", "？？" runs in the recent turns
 	FastReplies     int   `json:"fast_replies"`     // recent turns sent quickly after the previous message
 	MeanGapMS       int64 `json:"mean_gap_ms"`      // mean gap between the recent turns

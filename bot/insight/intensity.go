@@ -407,3 +407,65 @@ func containsAny(s string, subs ...string) bool {
 	}
 	return false
 }
+
+// promisedDays returns the longest span of time an answer names ("within
+// 48 hours", "1-3个工作日", "3-5 business days"), in days, or 0: what the
+// customer was told to wait, against which a later wait is overdue.
+func promisedDays(answer string) float64 {
+	if answer == "" {
+		return 0
+	}
+	norm := strings.ToLower(answer)
+	best := 0.0
+	for i := 0; i < len(norm); {
+		if norm[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(norm[i:])
+		if !strings.ContainsRune("个工星礼周月天日小分", r) {
+			i += size
+			continue
+		}
+		at := i
+		rest := norm[i:]
+		for _, p := range [...]string{"个工作", "工作"} {
+			if strings.HasPrefix(rest, p) {
+				rest = rest[len(p):]
+				break
+			}
+		}
+		unit, ulen := zhUnit(rest)
+		if unit == 0 {
+			i += size
+			continue
+		}
+		if n, _ := zhNumberBefore(norm, at); n > 0 {
+			best = max(best, n*unit)
+		}
+		i = len(norm) - len(rest) + ulen
+	}
+	if !hasASCIILetter(norm) {
+		return best
+	}
+	words := strings.FieldsFunc(norm, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') })
+	for k, w := range words {
+		unit, ok := enUnits[w]
+		if !ok {
+			continue
+		}
+		j := k - 1
+		for j >= 0 && (words[j] == "business" || words[j] == "working" || words[j] == "full") {
+			j--
+		}
+		if j < 0 {
+			continue
+		}
+		n, ok := enNumbers[words[j]]
+		if !ok {
+			n = float64(atoi(words[j]))
+		}
+		best = max(best, n*unit)
+	}
+	return best
+}

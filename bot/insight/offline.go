@@ -152,8 +152,12 @@ func step(turns []Turn, states []turnState) Insight {
 		// twice, a reported fact or a weak word of annoyance ("It's been 4
 		// business days. When will it ship?", "上次就说3天，现在又说3天？")
 		// is annoyance — worry when the customer stays apologetic.
-		if mood == MoodCalm && prevUnresolved && (askedAgain(states) || sig.Unresolved >= 2) &&
-			r.moods[mAngry]+r.moods[mFrustrated]+r.facts-r.factsCounted >= moodAt*0.75 {
+		botAgain := prevUnresolved && lastBotRepeated(turns[:i])
+		// A wait past what the last answer promised is such a letdown in
+		// itself ("Please wait 24 hours." → "it's been 48 hours").
+		late := prevUnresolved && overdue(r, turns[i-1].BotReply)
+		if mood == MoodCalm && prevUnresolved && (askedAgain(states) || sig.Unresolved >= 2 || late) &&
+			(r.moods[mAngry]+r.moods[mFrustrated]+r.facts-r.factsCounted >= moodAt*0.75 || late) {
 			switch {
 			case negativeMood(prev.point.Label) && prev.point.Label != MoodAngry:
 				mood = prev.point.Label // the feeling the problem already raised
@@ -163,6 +167,16 @@ func step(turns []Turn, states []turnState) Insight {
 				mood = MoodFrustrated
 			}
 			conf = 0.45
+		}
+		// The bot gave the same answer again: whatever the customer says
+		// next about the problem is said to someone who is not listening
+		// ("is Chile one of them" → "the page doesn't list it. yes or
+		// no"). Calm turns to annoyance; worry stays worry.
+		if mood == MoodCalm && botAgain && intent != IntentThanks && intent != IntentGreeting {
+			mood, conf = MoodFrustrated, 0.45
+			if prev.point.Label == MoodAnxious || r.cues[cuePolite] >= 2 {
+				mood = MoodAnxious
+			}
 		}
 		// Praise right after an answer that did not help, from a customer
 		// already upset, is sarcasm ("very helpful.", "great, thanks a
@@ -221,6 +235,18 @@ func step(turns []Turn, states []turnState) Insight {
 		Injection:        r.inject >= 2,
 		Lang:             lang,
 	}
+}
+
+// overdue reports a wait longer than the last answer said it would take
+// ("Please wait 24 hours." → "it's been 48 hours"): the promise is broken.
+// A wait that only reaches the time promised ("预计3天内发货。" → "已经3天
+// 了") is not yet overdue.
+func overdue(r *reading, answer string) bool {
+	if r.waited == 0 {
+		return false
+	}
+	p := promisedDays(answer)
+	return p > 0 && r.waited > p
 }
 
 // askedAgain reports whether the last turn repeats an earlier one in its

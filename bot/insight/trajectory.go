@@ -15,6 +15,7 @@ const (
 	recentTurns  = 3      // turns the recent signals are summed over
 	fastGapMS    = 5000   // a reply this soon after the previous message is fast
 	repeatAt     = 0.5    // char-bigram Dice similarity of a repeated question
+	botRepeatAt  = 0.6    // char-bigram Dice similarity of a bot answer given again
 	sameTopicAt  = 0.2    // lower similarity that still repeats, on the same topic
 	longCompose  = 15_000 // ms: writing took long
 )
@@ -136,6 +137,7 @@ func signals(turns []Turn, states []turnState) Signals {
 			s.Unresolved++
 		}
 	}
+	s.BotRepeats = botRepeats(turns[:last], s.Unresolved)
 	var gaps int64
 	nGaps := 0
 	for k := max(0, n-recentTurns); k < n; k++ {
@@ -157,6 +159,41 @@ func signals(turns []Turn, states []turnState) Signals {
 		s.MeanGapMS = gaps / int64(nGaps)
 	}
 	return s
+}
+
+// botRepeats counts, among the bot's latest unresolved answers (the
+// streak of unresolved, at most recentTurns of them), those that give again
+// an earlier answer of the bot, word for word or nearly: a bot that says the
+// same thing twice has stopped listening, whatever the customer feels yet.
+func botRepeats(turns []Turn, unresolved int) int {
+	if unresolved == 0 {
+		return 0
+	}
+	var replies [][]uint32 // newest first
+	for k := len(turns) - 1; k >= 0 && len(replies) < repeatWindow; k-- {
+		if turns[k].BotReply != "" {
+			replies = append(replies, bigrams(turns[k].BotReply))
+		}
+	}
+	n := 0
+	for i := 0; i < min(unresolved, recentTurns, len(replies)); i++ {
+		for j := i + 1; j < len(replies); j++ {
+			if dice(replies[i], replies[j]) >= botRepeatAt {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+// lastBotRepeated reports whether the bot's last answer, which did not
+// help, gave again one of its earlier answers.
+func lastBotRepeated(turns []Turn) bool {
+	if len(turns) == 0 || turns[len(turns)-1].BotReply == "" || turns[len(turns)-1].Resolved {
+		return false
+	}
+	return botRepeats(turns, 1) > 0
 }
 
 // trend compares the last turn's valence with the turns before it.
@@ -254,6 +291,7 @@ func trajectory(states []turnState, sig Signals, cur *reading, intent string) Tr
 		addF("repeats", 0.15)
 	}
 	addF("unresolved", []float64{0, 0.12, 0.2, 0.28}[min(sig.Unresolved, 3)])
+	addF("bot_repeats", []float64{0, 0.12, 0.18, 0.22}[min(sig.BotRepeats, 3)])
 	addF("punctuation", 0.04*float64(min(sig.PunctuationRuns, 3)))
 	if negativeMood(last.Label) {
 		addF("fast_replies", 0.04*float64(min(sig.FastReplies, 2)))

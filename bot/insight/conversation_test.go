@@ -1,0 +1,68 @@
+package insight
+
+import "testing"
+
+// Conversation rules added after the fourth development set, tested on
+// sentences written for the tests (none is a dev sentence).
+
+func TestBotRepeatingItself(t *testing.T) {
+	same := "Our parcels usually arrive in 2-4 business days."
+	turns := []Turn{
+		{Text: "when will my lamp get here?", BotReply: same},
+		{Text: "it was sent last monday, is it close?", BotReply: same},
+		{Text: "the tracking page is blank. just tell me the day"},
+	}
+	in := analyzeTurns(t, turns)
+	if in.Trajectory.Signals.BotRepeats != 1 {
+		t.Errorf("bot repeats = %d, want 1", in.Trajectory.Signals.BotRepeats)
+	}
+	if in.Mood != MoodFrustrated {
+		t.Errorf("mood after the bot said the same thing twice = %s, want frustrated", in.Mood)
+	}
+	if !in.Trajectory.Escalate() {
+		t.Errorf("no escalation (%v: %+v)", in.Trajectory.EscalationRisk, in.Trajectory.Factors)
+	}
+
+	// Different answers that still did not help are not a repeat; a
+	// repeated answer that resolved the question is no complaint.
+	varied := []Turn{
+		{Text: "when will my lamp get here?", BotReply: "Parcels usually arrive in 2-4 business days."},
+		{Text: "it was sent last monday, is it close?", BotReply: "Let me check the courier's scan history."},
+		{Text: "ok"},
+	}
+	if n := analyzeTurns(t, varied).Trajectory.Signals.BotRepeats; n != 0 {
+		t.Errorf("varied answers: bot repeats = %d", n)
+	}
+	resolved := []Turn{
+		{Text: "is the mug dishwasher safe?", BotReply: "Yes, it is dishwasher safe.", Resolved: true},
+		{Text: "and the lid?", BotReply: "Yes, it is dishwasher safe.", Resolved: true},
+		{Text: "great"},
+	}
+	if in := analyzeTurns(t, resolved); in.Trajectory.Signals.BotRepeats != 0 || in.Trajectory.Escalate() {
+		t.Errorf("resolved repeats: %+v", in.Trajectory)
+	}
+}
+
+func TestWaitPastWhatTheBotPromised(t *testing.T) {
+	for _, c := range []struct {
+		name, answer, text, want string
+	}{
+		{"past the promise", "您的包裹将在24小时内派送，请耐心等待。", "都三天了", MoodFrustrated},
+		{"past the promise, en", "Your voucher will appear within 2 hours.", "it's been 2 days", MoodFrustrated},
+		{"only reached", "预计5天内到货。", "已经5天了，还没到", MoodCalm},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := analyzeTurns(t, []Turn{{Text: "我的快递什么时候到", BotReply: c.answer}, {Text: c.text}})
+			if in.Mood != c.want {
+				t.Errorf("%q after %q: mood %s, want %s", c.text, c.answer, in.Mood, c.want)
+			}
+		})
+	}
+	for s, want := range map[string]float64{
+		"退款将在1-3个工作日内到账": 3, "Please allow 48 hours.": 2, "Refunds take 5-10 business days.": 10, "好的亲": 0,
+	} {
+		if got := promisedDays(s); got != want {
+			t.Errorf("promisedDays(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
