@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/kairoscx/kairos/bot/insight"
+	"github.com/kairoscx/kairos/bot/reason"
 	"github.com/kairoscx/kairos/channels"
 	"github.com/kairoscx/kairos/memory"
 )
@@ -72,20 +73,34 @@ type turnProps struct {
 	// human, so triggers need not do it again.
 	Intervened bool `json:"intervened,omitempty"`
 	Grounded   bool `json:"grounded"`
+	// Tokens (PromptTokens + CompletionTokens) are the language-model
+	// tokens the reply took, as the API reported them, and Cost what they
+	// cost at the configured prices (llm.price_input, llm.price_output).
+	// Absent when no model was asked (the offline reasoner); Cost absent
+	// without prices. The outcome reports sum them per conversation.
+	Tokens           *int     `json:"tokens,omitempty"`
+	PromptTokens     *int     `json:"prompt_tokens,omitempty"`
+	CompletionTokens *int     `json:"completion_tokens,omitempty"`
+	Cost             *float64 `json:"cost,omitempty"`
 }
 
 // publishTurn sends the turn's insight as an event. Failures are logged:
 // the customer has their answer either way.
-func (e *Engine) publishTurn(ctx context.Context, log *slog.Logger, customerID, channel string, msg memory.Message, in insight.Insight, lang string, intervened, grounded bool) {
+func (e *Engine) publishTurn(ctx context.Context, log *slog.Logger, customerID, channel string, msg memory.Message, in insight.Insight, lang string, intervened bool, reply reason.Reply) {
 	if e.cfg.Events == nil || customerID == "" {
 		return
 	}
-	props, _ := json.Marshal(turnProps{
+	tp := turnProps{
 		ConversationID: msg.ConversationID, Seq: msg.Seq, Channel: channel,
 		ResponseMS: max(0, e.now().Sub(msg.CreatedAt).Milliseconds()), Intent: in.Intent, Need: in.Need, Mood: in.Mood,
 		Valence: in.Valence, Trend: in.Trajectory.Trend, EscalationRisk: in.Trajectory.EscalationRisk,
-		Repeats: max(0, in.Trajectory.Signals.Asked-1), Lang: lang, Intervened: intervened, Grounded: grounded,
-	})
+		Repeats: max(0, in.Trajectory.Signals.Asked-1), Lang: lang, Intervened: intervened, Grounded: reply.Grounded,
+	}
+	if u := reply.Usage; u != nil {
+		total := u.PromptTokens + u.CompletionTokens
+		tp.Tokens, tp.PromptTokens, tp.CompletionTokens, tp.Cost = &total, &u.PromptTokens, &u.CompletionTokens, u.Cost
+	}
+	props, _ := json.Marshal(tp)
 	ev := channels.Event{V: channels.Version, ID: "turn-" + msg.ConversationID + "-" + itoa(msg.Seq), Name: EventTurn,
 		CustomerID: customerID, Channel: "engine", Props: props, At: e.now()}
 	if err := e.cfg.Events.PublishEvent(ctx, ev); err != nil {

@@ -117,7 +117,7 @@ func (e *Engine) answer(ctx context.Context, log *slog.Logger, j job) (string, e
 	log.Debug("turn answered", "intent", req.Intent, "mood", req.Mood, "need", req.Need, "risk", req.EscalationRisk, "lang", req.Lang,
 		"reasoner", reply.Reasoner, "grounded", reply.Grounded, "outcome", outcome, "memories", len(req.Memories))
 	e.mem.turnDone(e.ctx, who.id, msg, in, req.Lang, firstCustomerTurn(history))
-	e.publishTurn(ctx, log, j.in.CustomerID, j.in.Channel, msg, in, req.Lang, req.Intervene, reply.Grounded)
+	e.publishTurn(ctx, log, j.in.CustomerID, j.in.Channel, msg, in, req.Lang, req.Intervene, reply)
 	return outcome, nil
 }
 

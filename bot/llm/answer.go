@@ -36,11 +36,13 @@ func (r *Reasoner) Answer(ctx context.Context, req reason.Request, emit func(pie
 		}
 		return d.Reply, nil
 	}
-	a, err := r.converse(ctx, req, emit, false)
+	a, err := r.converse(ctx, req, emit)
 	if err != nil {
 		return reason.Reply{}, err
 	}
-	return a.reply(r, req), nil
+	reply := a.reply(r, req)
+	reply.Usage = a.usage.reply(r.cfg.Price)
+	return reply, nil
 }
 
 // answered is what one conversation call (with its tool rounds) produced.
@@ -48,7 +50,8 @@ type answered struct {
 	text    string
 	verdict Verdict
 	tools   toolState
-	tokens  int
+	tokens  int   // reported or estimated, for slow thinking's budget
+	usage   usage // reported
 }
 
 // reply is the Reply for a, the safe reply when the guard blocked it.
@@ -84,8 +87,9 @@ func contains(ss []string, s string) bool {
 }
 
 // converse runs the chat with the tool loop, streaming the text through the
-// guard to emit (nil: no streaming). countTokens asks the API for usage.
-func (r *Reasoner) converse(ctx context.Context, req reason.Request, emit func(string), countTokens bool) (answered, error) {
+// guard to emit (nil: no streaming). Every round asks the API for its
+// usage (stream_options.include_usage), which the turn records.
+func (r *Reasoner) converse(ctx context.Context, req reason.Request, emit func(string)) (answered, error) {
 	msgs, err := r.messages(req)
 	if err != nil {
 		return answered{}, err
@@ -105,13 +109,12 @@ func (r *Reasoner) converse(ctx context.Context, req reason.Request, emit func(s
 	toolCtx, cancel := context.WithDeadline(ctx, start.Add(r.cfg.Tools.Budget))
 	defer cancel()
 	tokens := 0
+	var used usage
 	for round := 0; ; round++ {
 		offer := len(defs) > 0 && round < r.cfg.Tools.MaxRounds && toolCtx.Err() == nil
 		creq := openai.ChatCompletionRequest{
 			Model: r.cfg.Model, Messages: msgs, MaxTokens: r.cfg.MaxTokens, Temperature: r.cfg.Temperature, Stream: true,
-		}
-		if countTokens {
-			creq.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
+			StreamOptions: &openai.StreamOptions{IncludeUsage: true},
 		}
 		if len(defs) > 0 && round > 0 {
 			// Earlier rounds called tools: keep them defined, but once the
@@ -124,8 +127,9 @@ func (r *Reasoner) converse(ctx context.Context, req reason.Request, emit func(s
 			creq.Tools = defs
 		}
 		gs.separate()
-		calls, used, err := r.round(ctx, creq, gs)
-		tokens += used
+		calls, n, reported, err := r.round(ctx, creq, gs)
+		tokens += n
+		used.add(reported)
 		if err != nil {
 			return answered{}, err
 		}
@@ -145,7 +149,7 @@ func (r *Reasoner) converse(ctx context.Context, req reason.Request, emit func(s
 		}
 	}
 	v := gs.finish()
-	out := answered{text: strings.TrimSpace(gs.text.String()), verdict: v, tools: st, tokens: tokens}
+	out := answered{text: strings.TrimSpace(gs.text.String()), verdict: v, tools: st, tokens: tokens, usage: used}
 	if v.Blocked() {
 		r.metrics.guard.WithLabelValues(v.Reason).Inc()
 		r.log.Warn("output guard replaced a reply", "reason", v.Reason, "detail", v.Detail, "conversation", req.ConversationID)
@@ -165,12 +169,14 @@ func (r *Reasoner) toolsData(lang string) any {
 	return toolsData(lang, t)
 }
 
-// round streams one completion into gs and returns the tool calls it made
-// and the tokens it used (0 unless usage was asked for).
-func (r *Reasoner) round(ctx context.Context, creq openai.ChatCompletionRequest, gs *guardStream) ([]openai.ToolCall, int, error) {
+// round streams one completion into gs and returns the tool calls it made,
+// the tokens it used (reported, or estimated when the API reports none)
+// and the usage the API reported.
+func (r *Reasoner) round(ctx context.Context, creq openai.ChatCompletionRequest, gs *guardStream) ([]openai.ToolCall, int, openai.Usage, error) {
+	var reported openai.Usage
 	stream, err := r.client.CreateChatCompletionStream(ctx, creq)
 	if err != nil {
-		return nil, 0, r.fail(ctx, "start stream", err)
+		return nil, 0, reported, r.fail(ctx, "start stream", err)
 	}
 	defer stream.Close()
 	var calls []openai.ToolCall
@@ -181,10 +187,10 @@ func (r *Reasoner) round(ctx context.Context, creq openai.ChatCompletionRequest,
 			break
 		}
 		if err != nil {
-			return nil, 0, r.fail(ctx, "read stream", err)
+			return nil, 0, reported, r.fail(ctx, "read stream", err)
 		}
 		if chunk.Usage != nil {
-			tokens = chunk.Usage.TotalTokens
+			tokens, reported = chunk.Usage.TotalTokens, *chunk.Usage
 		}
 		for _, c := range chunk.Choices {
 			if c.Delta.Content != "" && !gs.verdict.Blocked() {
@@ -201,7 +207,7 @@ func (r *Reasoner) round(ctx context.Context, creq openai.ChatCompletionRequest,
 	// go-openai reports a connection closed before "[DONE]" as a plain
 	// EOF; without a finish reason the reply is cut off, not complete.
 	if !finished {
-		return nil, 0, r.fail(ctx, "read stream", io.ErrUnexpectedEOF)
+		return nil, 0, reported, r.fail(ctx, "read stream", io.ErrUnexpectedEOF)
 	}
 	if tokens == 0 && creq.StreamOptions != nil {
 		tokens = estimateTokens(creq.Messages) + utf8.RuneCountInString(gs.roundText())/3
@@ -212,7 +218,7 @@ func (r *Reasoner) round(ctx context.Context, creq openai.ChatCompletionRequest,
 		}
 		calls[i].Type = openai.ToolTypeFunction
 	}
-	return calls, tokens, nil
+	return calls, tokens, reported, nil
 }
 
 // mergeToolCall adds a streamed tool-call fragment to calls: the first

@@ -10,8 +10,8 @@ import (
 )
 
 // forcedCall makes one non-streamed request that must call tool and returns
-// the call with the tokens the request used.
-func forcedCall(ctx context.Context, c *openai.Client, model string, msgs []openai.ChatCompletionMessage, tool openai.Tool, maxTokens int) (openai.ToolCall, int, error) {
+// the call with the tokens the request used, as the API reported them.
+func forcedCall(ctx context.Context, c *openai.Client, model string, msgs []openai.ChatCompletionMessage, tool openai.Tool, maxTokens int) (openai.ToolCall, openai.Usage, error) {
 	resp, err := c.CreateChatCompletion(ctx, openai.ChatCompletionRequest{
 		Model:      model,
 		Messages:   msgs,
@@ -20,7 +20,7 @@ func forcedCall(ctx context.Context, c *openai.Client, model string, msgs []open
 		ToolChoice: openai.ToolChoice{Type: openai.ToolTypeFunction, Function: openai.ToolFunction{Name: tool.Function.Name}},
 	})
 	if err != nil {
-		return openai.ToolCall{}, 0, fmt.Errorf("chat completion: %w", err)
+		return openai.ToolCall{}, openai.Usage{}, fmt.Errorf("chat completion: %w", err)
 	}
 	for _, ch := range resp.Choices {
 		for _, tc := range ch.Message.ToolCalls {
@@ -28,12 +28,12 @@ func forcedCall(ctx context.Context, c *openai.Client, model string, msgs []open
 				if tc.ID == "" {
 					tc.ID = "call_0"
 				}
-				return tc, resp.Usage.TotalTokens, nil
+				return tc, resp.Usage, nil
 			}
 		}
 	}
 	// Not calling the function is an invalid answer, worth the retry.
-	return openai.ToolCall{}, resp.Usage.TotalTokens, &Error{Err: fmt.Errorf("%w: the model did not call %s", errInvalid, tool.Function.Name)}
+	return openai.ToolCall{}, resp.Usage, &Error{Err: fmt.Errorf("%w: the model did not call %s", errInvalid, tool.Function.Name)}
 }
 
 // failure wraps a call's error with the API status it carries and logs it;

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"regexp"
 	"strings"
@@ -56,6 +57,9 @@ type Config struct {
 	// back until the output guard has read past them (default 16), so a
 	// leak is caught before it is shown.
 	GuardHoldback int
+	// Price is what the model's tokens cost; a reply's Usage carries its
+	// cost when it is set.
+	Price Price
 }
 
 // Name is the Reply.Reasoner value of LLM replies.
@@ -88,6 +92,8 @@ func New(cfg Config) (*Reasoner, error) {
 		return nil, errors.New("llm: config: timeouts must not be negative")
 	case cfg.Tools.MaxRounds < 0 || cfg.Slow.MaxTokens < 0 || cfg.Slow.MaxRevisions < 0 || cfg.GuardHoldback < 0:
 		return nil, errors.New("llm: config: limits must not be negative")
+	case !(cfg.Price.Input >= 0 && cfg.Price.Output >= 0) || math.IsInf(cfg.Price.Input, 0) || math.IsInf(cfg.Price.Output, 0):
+		return nil, errors.New("llm: config: prices must be finite and not negative")
 	}
 	if cfg.Tools.Orders != nil {
 		if err := cfg.Tools.Orders.Check(); err != nil {

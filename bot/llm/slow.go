@@ -119,11 +119,12 @@ func (r *Reasoner) Deliberate(ctx context.Context, req reason.Request, draft str
 		if proactive {
 			return d, errors.New("llm: deliberate: a proactive message needs a draft")
 		}
-		a, err := r.converse(ctx, req, nil, true)
+		a, err := r.converse(ctx, req, nil)
 		if err != nil {
 			return d, err
 		}
 		b.spend(a.tokens)
+		b.used.merge(a.usage)
 		st = a.tools
 		if a.verdict.Blocked() {
 			return r.settle(req, d, b, nil, false), nil
@@ -187,12 +188,17 @@ func (r *Reasoner) settle(req reason.Request, d Deliberation, b *tokenBudget, te
 		d.Reply = reason.Reply{Text: r.guard.SafeReply(req.Lang), Reasoner: Name}
 		d.Outcome = OutcomeUnverified
 	}
+	d.Reply.Usage = b.used.reply(r.cfg.Price)
 	r.metrics.deliberations.WithLabelValues(d.Outcome).Inc()
 	return d
 }
 
-// tokenBudget is what a deliberation may still spend.
-type tokenBudget struct{ left, spent int }
+// tokenBudget is what a deliberation may still spend; used is what the
+// API reported of its calls.
+type tokenBudget struct {
+	left, spent int
+	used        usage
+}
 
 func (b *tokenBudget) spend(n int) {
 	b.left -= n
@@ -227,7 +233,9 @@ func (r *Reasoner) review(ctx context.Context, b *tokenBudget, req reason.Reques
 		if err != nil {
 			return false, nil, err
 		}
-		call, used, err := forcedCall(ctx, r.client, r.cfg.Model, msgs, tool, limit)
+		call, u, err := forcedCall(ctx, r.client, r.cfg.Model, msgs, tool, limit)
+		b.used.add(u)
+		used := u.TotalTokens
 		if used == 0 {
 			used = estimateTokens(msgs) + limit/2
 		}
@@ -301,6 +309,7 @@ func (r *Reasoner) revise(ctx context.Context, b *tokenBudget, req reason.Reques
 	if err != nil {
 		return "", r.fail(ctx, "revise", err)
 	}
+	b.used.add(resp.Usage)
 	used := resp.Usage.TotalTokens
 	if used == 0 {
 		used = estimateTokens(msgs) + limit/2

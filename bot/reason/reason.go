@@ -117,6 +117,18 @@ type Reply struct {
 	// Offered is the Request's NextAction when the reply offers it, else
 	// empty: only an offer the customer saw can be accepted or declined.
 	Offered string
+	// Usage is the language-model tokens the reply took, as the API
+	// reported them; nil when no model was asked (the offline reasoner)
+	// or the API reported no usage.
+	Usage *Usage
+}
+
+// Usage is what a reply cost in language-model tokens.
+type Usage struct {
+	PromptTokens, CompletionTokens int
+	// Cost is the tokens at the configured prices, in the prices'
+	// currency; nil when no price is configured.
+	Cost *float64
 }
 
 // Reasoner answers a customer. Answer may call emit with successive pieces of

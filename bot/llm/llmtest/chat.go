@@ -118,7 +118,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, req *ChatReque
 	writeJSON(w, http.StatusOK, completion{
 		ID: s.nextID("chatcmpl-"), Object: "chat.completion", Created: time.Now().Unix(), Model: req.Model,
 		Choices: []completionChoice{{Message: msg, FinishReason: resp.FinishReason}},
-		Usage:   countUsage(req, len(toks)+len(resp.ToolCalls)),
+		Usage:   resp.usage(req, len(toks)+len(resp.ToolCalls)),
 	})
 }
 
@@ -128,8 +128,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *ChatRequest
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	id, created := s.nextID("chatcmpl-"), time.Now().Unix()
+	withUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage
 	send := func(c chunk) bool {
 		c.ID, c.Object, c.Created, c.Model = id, "chat.completion.chunk", created, req.Model
+		if withUsage && c.Usage == nil {
+			c.Usage = json.RawMessage("null")
+		}
 		b, _ := json.Marshal(c)
 		if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil {
 			return false
@@ -176,9 +180,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *ChatRequest
 	if !send(one(delta{}, &finish)) {
 		return
 	}
-	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
-		u := countUsage(req, len(toks)+len(resp.ToolCalls))
-		if !send(chunk{Choices: []chunkChoice{}, Usage: &u}) {
+	if withUsage {
+		u, _ := json.Marshal(resp.usage(req, len(toks)+len(resp.ToolCalls)))
+		if !send(chunk{Choices: []chunkChoice{}, Usage: u}) {
 			return
 		}
 	}
@@ -244,6 +248,14 @@ func fragments(s string, n int) []string {
 		rs = rs[n:]
 	}
 	return append(out, string(rs))
+}
+
+// usage is what the response reports: the scripted Usage, or the count.
+func (resp Response) usage(req *ChatRequest, completionTokens int) usage {
+	if u := resp.Usage; u != nil {
+		return usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.PromptTokens + u.CompletionTokens}
+	}
+	return countUsage(req, completionTokens)
 }
 
 // countUsage estimates tokens like the real API reports them: roughly four

@@ -50,7 +50,14 @@ type Response struct {
 	// BreakAfter, when positive, streams that many content chunks and then
 	// drops the connection without finishing the stream.
 	BreakAfter int
+	// Usage, when set, is the usage reported instead of the fake's own
+	// count (about four characters of English or one Chinese character a
+	// token), so tests can look for known figures downstream.
+	Usage *Usage
 }
+
+// Usage is a scripted token count.
+type Usage struct{ PromptTokens, CompletionTokens int }
 
 // Delay is the time the fake sleeps scripting resp as a streamed reply:
 // FirstDelay, then TokenDelay per content token and per tool-call argument

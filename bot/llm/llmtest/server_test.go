@@ -2,6 +2,7 @@ package llmtest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -325,5 +326,62 @@ func TestTokens(t *testing.T) {
 				t.Errorf("tokens = %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+// TestStreamUsageOnTheWire: with stream_options.include_usage every chunk
+// carries "usage": null except a last one with no choices and the counts,
+// before [DONE]; without it no chunk has a usage field.
+func TestStreamUsageOnTheWire(t *testing.T) {
+	s := NewServer(t)
+	for _, include := range []bool{true, false} {
+		body := `{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"count these words"}]}`
+		if include {
+			body = `{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"count these words"}]}`
+		}
+		req, _ := http.NewRequest(http.MethodPost, s.URL()+"/chat/completions", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+s.Key())
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var chunks []map[string]json.RawMessage
+		for _, line := range strings.Split(string(raw), "\n") {
+			data, ok := strings.CutPrefix(line, "data: ")
+			if !ok || data == "[DONE]" {
+				continue
+			}
+			var c map[string]json.RawMessage
+			if err := json.Unmarshal([]byte(data), &c); err != nil {
+				t.Fatalf("chunk %q: %v", data, err)
+			}
+			chunks = append(chunks, c)
+		}
+		if len(chunks) < 3 || !strings.HasSuffix(strings.TrimSpace(string(raw)), "data: [DONE]") {
+			t.Fatalf("include_usage=%v: %d chunks:\n%s", include, len(chunks), raw)
+		}
+		for i, c := range chunks {
+			u, has := c["usage"]
+			last := i == len(chunks)-1
+			switch {
+			case !include && has:
+				t.Errorf("chunk %d has usage %s without include_usage", i, u)
+			case include && !last && string(u) != "null":
+				t.Errorf("chunk %d: usage %q, want null", i, u)
+			case include && last:
+				var got struct {
+					Prompt     int `json:"prompt_tokens"`
+					Completion int `json:"completion_tokens"`
+					Total      int `json:"total_tokens"`
+				}
+				if err := json.Unmarshal(u, &got); err != nil || got.Prompt == 0 || got.Completion == 0 || got.Total != got.Prompt+got.Completion ||
+					string(c["choices"]) != "[]" {
+					t.Errorf("last chunk: usage %s choices %s", u, c["choices"])
+				}
+			}
+		}
 	}
 }

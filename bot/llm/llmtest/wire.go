@@ -114,7 +114,10 @@ type chunk struct {
 	Created int64         `json:"created"`
 	Model   string        `json:"model"`
 	Choices []chunkChoice `json:"choices"`
-	Usage   *usage        `json:"usage,omitempty"`
+	// Usage is absent unless the request asked for it
+	// (stream_options.include_usage); then it is null on every chunk but
+	// the last, whose choices are empty, as the OpenAI API sends it.
+	Usage json.RawMessage `json:"usage,omitempty"`
 }
 
 type chunkChoice struct {

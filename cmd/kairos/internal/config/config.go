@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -134,6 +135,9 @@ type LLM struct {
 	SlowThinking   bool     `yaml:"slow_thinking" doc:"Draft, self-check and revise high-stakes replies (complaints, refunds, cancellations, escalating moods) and every proactive message."`
 	SlowMaxTokens  int      `yaml:"slow_max_tokens" doc:"Token budget of one slow-thinking deliberation, all its calls together."`
 	SlowTimeout    Duration `yaml:"slow_timeout" doc:"Time budget of one slow-thinking deliberation."`
+
+	PriceInput  float64 `yaml:"price_input" doc:"Price of 1,000,000 prompt tokens, in your currency, for the outcome reports' cost per resolved conversation. 0 with price_output 0: tokens are recorded, cost is not."`
+	PriceOutput float64 `yaml:"price_output" doc:"Price of 1,000,000 completion tokens, in the same currency as price_input."`
 }
 
 // Orders configures the business system's order-lookup webhook, offered to
@@ -239,6 +243,9 @@ func (c Config) Validate() error {
 	}
 	if c.SiteSecret != "" && len(c.SiteSecret) < 16 {
 		problems = append(problems, "site_secret must be at least 16 characters")
+	}
+	if !(c.LLM.PriceInput >= 0 && c.LLM.PriceOutput >= 0) || math.IsInf(c.LLM.PriceInput, 0) || math.IsInf(c.LLM.PriceOutput, 0) {
+		problems = append(problems, "llm.price_input and llm.price_output must be finite and not negative")
 	}
 	if c.LLM.BaseURL != "" && c.LLM.Model == "" {
 		problems = append(problems, "llm.model is required with llm.base_url")

@@ -113,6 +113,8 @@ func TestValidate(t *testing.T) {
 			c.LLM.BaseURL, c.LLM.Model = "http://x", "m"
 			c.LLM.Timeout = c.TurnTimeout
 		}, "llm.timeout"},
+		{"negative token price", func(c *Config) { c.LLM.PriceOutput = -0.5 }, "llm.price_input and llm.price_output"},
+		{"token prices set", func(c *Config) { c.LLM.PriceInput, c.LLM.PriceOutput = 0.15, 0.6 }, ""},
 		{"bad log level", func(c *Config) { c.LogLevel = "loud" }, "log_level"},
 		{"zero dim", func(c *Config) { c.Embeddings.Dim = 0 }, "embeddings.dim"},
 	}

@@ -163,6 +163,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (g *Gatewa
 			Logger:         logger,
 			Metrics:        lmetrics,
 			InsightTimeout: cfg.LLM.InsightTimeout.D(),
+			Price:          llm.Price{Input: cfg.LLM.PriceInput, Output: cfg.LLM.PriceOutput},
 			Slow: llm.SlowConfig{
 				Enabled:   cfg.LLM.SlowThinking,
 				MaxTokens: cfg.LLM.SlowMaxTokens,
