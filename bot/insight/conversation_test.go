@@ -66,3 +66,38 @@ func TestWaitPastWhatTheBotPromised(t *testing.T) {
 		}
 	}
 }
+
+func TestOccasionOnADateAhead(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"我的快递咋还没发 后天就是我们结婚纪念日了", MoodAnxious},
+		{"hi, I need the speaker by Sunday for my son's graduation party. will it make it?", MoodAnxious},
+		{"Hello, the cufflinks are a christmas gift, I need them before the 20th. Any update?", MoodAnxious},
+		// A plain question about a date asks; nothing presses.
+		{"Hi! will the scarf arrive by Friday?", MoodCalm},
+		{"下单的话周五能到吗", MoodCalm},
+		// Blame turns it to annoyance.
+		{"are you kidding me? it's a birthday present and it's still not shipped, the party is on Saturday", MoodFrustrated},
+	} {
+		if got := Analyze(c.text).Mood; got != c.want {
+			t.Errorf("%q: mood %s, want %s", c.text, got, c.want)
+		}
+	}
+}
+
+func TestWorryWithADateStaysWorry(t *testing.T) {
+	first := Turn{Text: "my passport renewal photos were due monday and my appointment is on thursday, I really need them. any news?",
+		BotReply: "Your order is in production."}
+	pressing := analyzeTurns(t, []Turn{first, {Text: "it was supposed to ship yesterday though? will it get here before thursday?"}})
+	if pressing.Mood != MoodAnxious {
+		t.Errorf("pressing again with the date open: %s, want anxious", pressing.Mood)
+	}
+	for _, text := range []string{
+		"you just said that. will it get here before thursday?", // reproach
+		"still nothing. this is so annoying",                     // a remark, no longer asking
+	} {
+		in := analyzeTurns(t, []Turn{first, {Text: text}})
+		if in.Mood != MoodFrustrated {
+			t.Errorf("%q: %s, want frustrated", text, in.Mood)
+		}
+	}
+}

@@ -364,7 +364,9 @@ func (r *reading) decideMood() {
 	if greetingOpener(r.t.norm) && m[mAngry] == 0 && max(m[mFrustrated], m[mAnxious]) < 2 &&
 		r.exclaimRuns+r.questionRuns == 0 && r.shout == 0 && (r.intensity == 0 || waitOnly) {
 		m[mFrustrated] *= 0.6
-		m[mAnxious] *= 0.6
+		if !r.pressed {
+			m[mAnxious] *= 0.6 // a date the customer needs it by is no report
+		}
 	}
 	// Strong disapproval with force — exclamation marks, shouting, an
 	// accusing question or a threat, or anger beside it — is anger:
@@ -535,6 +537,18 @@ func (r *reading) scoreCues() {
 		m[mHappy] < 1 && r.waited < 7 && r.intensity == 0 && !relaxed {
 		m[mAnxious] += 1.2 + m[mFrustrated]
 		m[mFrustrated] *= 0.5
+	}
+	// An occasion of the customer's own on a date ahead ("明天就是我妈生日
+	// 了", "I need it by Friday for my daughter's recital") beside something
+	// that has not come, or behind a question whether it will that says the
+	// customer needs it ("need", "要穿", "不然"), is worry about
+	// the date, not annoyance, while nobody is blamed: mild annoyance
+	// ("咋还没到") turns to worry with it.
+	if r.occasion && dateAhead(r.t.norm) && (r.asks() && needed(r.t.norm) || wentWrong(r.t)) && m[mAngry] == 0 &&
+		r.intensity <= pointsLongWait && r.cues[cueRhetoric]+r.cues[cueAccuse] == 0 && m[mFrustrated] < 4 && m[mHappy] < 1 && !relaxed {
+		m[mAnxious] += 1.2 + 0.5*m[mFrustrated]
+		m[mFrustrated] *= 0.5
+		r.pressed = true
 	}
 	if fearedOutcome(r.t.norm) {
 		r.cues[cueWorry]++ // "会不会把电池搞坏", "will it damage my phone"

@@ -55,6 +55,7 @@ func analyze(turns []Turn, earlier []Insight) Insight {
 				point:  MoodPoint{Label: e.Mood, Valence: e.Valence, Arousal: e.Arousal},
 				grams:  bigrams(turns[i].Text),
 				runs:   punctuationRuns(turns[i].Text),
+				dated:  e.Need == NeedUrgency,
 			}
 			states[i].polite = -1 // not read; politeness reads it when needed
 			continue
@@ -128,6 +129,7 @@ func step(turns []Turn, states []turnState) Insight {
 	cur.runs = r.exclaimRuns + r.questionRuns
 	cur.saysAgain = r.cues[cueRepeat] >= 2
 	cur.polite = r.cues[cuePolite]
+	cur.dated = r.occasion || r.cues[cueDeadline] > 0
 	sig := signals(turns, states)
 
 	if i > 0 {
@@ -206,6 +208,19 @@ func step(turns []Turn, states []turnState) Insight {
 			severity(mood) < severity(MoodFrustrated) {
 			mood, conf = MoodFrustrated, 0.5
 		}
+		// Worry with a date on it stays worry while the customer does not
+		// turn on the bot: pressing again ("I need it by Saturday. will it
+		// be restocked?", "so that's a no then. is there anything at all
+		// you can do?") is still fear for the date, whatever mild
+		// annoyance the words carry. Reproach ("you just said that"), an
+		// accusing question, anger or "??" make it annoyance, and so does
+		// a remark that no longer asks ("still nothing. this is
+		// embarrassing").
+		if mood == MoodFrustrated && prev.point.Label == MoodAnxious && datedConversation(states) &&
+			r.moods[mAngry] == 0 && r.cues[cueRhetoric]+r.cues[cueAccuse] == 0 && r.intensity < pointsRhetoric &&
+			r.questionRuns == 0 && r.asks() && !reproach(r.t.norm) {
+			mood, conf = MoodAnxious, 0.45
+		}
 		// Annoyance that shouts, threatens or repeats after answers that
 		// did not help has turned to anger.
 		if mood == MoodFrustrated && sig.Unresolved >= 2 && prev.point.Label == MoodFrustrated &&
@@ -235,6 +250,16 @@ func step(turns []Turn, states []turnState) Insight {
 		Injection:        r.inject >= 2,
 		Lang:             lang,
 	}
+}
+
+// datedConversation reports a deadline named in the conversation so far.
+func datedConversation(states []turnState) bool {
+	for _, s := range states {
+		if s.dated {
+			return true
+		}
+	}
+	return false
 }
 
 // overdue reports a wait longer than the last answer said it would take

@@ -35,6 +35,10 @@ type reading struct {
 	waited        float64
 	ordinal       bool
 	demand        bool
+	// occasion is set by a firm deadline or the event behind one ("婚礼",
+	// "birthday", "need it by", "急用"), not a bare "today".
+	occasion      bool
+	pressed       bool // the occasion's date presses (scoreCues)
 	positiveEmoji bool
 	positiveWords bool // a clear positive word, not just an emoji
 
@@ -62,6 +66,9 @@ func read(s string) *reading {
 				}
 				if r.cues[f.label] == 0 {
 					r.cueText[f.label] = r.t.norm[h.start:h.end]
+				}
+				if f.label == cueDeadline && f.w >= 2 {
+					r.occasion = true
 				}
 				r.cues[f.label] += f.w
 			case kInject:

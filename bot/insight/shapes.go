@@ -276,3 +276,56 @@ func firstRune(s string) rune {
 	r, _ := utf8.DecodeRuneInString(s)
 	return r
 }
+
+// dateAhead reports a day or time still to come: "明天", "下周三", "周二
+// 前", "月底", "20号", "tomorrow", "on Saturday", "before the 24th", "next
+// week", "in 3 hours". A deadline word beside it names what the date is
+// for.
+func dateAhead(norm string) bool {
+	if containsAny(norm, "明天", "后天", "今晚", "下周", "下星期", "下礼拜", "下个月", "月底", "周末", "周一", "周二", "周三",
+		"周四", "周五", "周六", "周日", "星期", "礼拜一", "礼拜二", "礼拜三", "礼拜四", "礼拜五", "礼拜六", "礼拜天") {
+		return true
+	}
+	if i := strings.Index(norm, "号"); i > 0 && (isDigit(norm[i-1]) || i >= 3 && strings.ContainsRune("一二三四五六七八九十", lastRune(norm[:i]))) {
+		return true
+	}
+	if !hasASCIILetter(norm) {
+		return false
+	}
+	for _, w := range strings.FieldsFunc(norm, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) {
+		switch w {
+		case "tomorrow", "tmrw", "tonight", "monday", "tuesday", "wednesday", "thursday", "thurs", "friday", "saturday",
+			"sunday", "weekend", "christmas", "xmas":
+			return true
+		}
+		if n := len(w); n >= 3 && isDigit(w[0]) && (strings.HasSuffix(w, "st") || strings.HasSuffix(w, "nd") ||
+			strings.HasSuffix(w, "rd") || strings.HasSuffix(w, "th")) {
+			return true // "the 24th"
+		}
+	}
+	return containsAny(norm, "next week", "next month", "this week", "end of the month") || clockTime(norm) && strings.Contains(norm, "in ")
+}
+
+// lastRune returns the last rune of s.
+func lastRune(s string) rune {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r
+}
+
+// needed reports words of necessity or of what is lost without it: "I
+// need it", "have to", "要用", "必须", "不然就白买了". A plain question about a
+// date ("will it arrive by Friday?") asks; these press.
+func needed(norm string) bool {
+	return containsAny(norm, "need", "have to", "has to", "must", "got to", "can't miss", "otherwise", "or else",
+		"要用", "要穿", "要戴", "要送", "必须", "得用", "不然", "否则", "白买", "急", "赶不上", "来不及")
+}
+
+// reproach reports a customer telling the bot it is not listening or says
+// the same thing ("you just said that", "you're not listening", "你刚才已经
+// 这么说过了", "复读机"): worry turned on the one who should help.
+func reproach(norm string) bool {
+	return containsAny(norm, "you just said", "you said that", "you already said", "said that already",
+		"not listening", "you keep saying", "same answer", "same thing", "i told you", "like i said", "as i said",
+		"already told you", "going in circles", "说过了", "刚说了", "我都说了", "我说了", "复读机", "一模一样", "听不懂",
+		"车轱辘", "绕圈", "兜圈子")
+}

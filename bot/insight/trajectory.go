@@ -32,6 +32,9 @@ type turnState struct {
 	runs   int      // '!'/'?' runs
 	// saysAgain is set when the customer says they are asking again.
 	saysAgain bool
+	// dated is set when the turn names a deadline or the occasion behind
+	// one: the conversation's worry has a date.
+	dated bool
 	// polite is the turn's apologetic politeness ("请问", "sorry to
 	// bother"): a customer's register carries over to their next turn.
 	polite float64

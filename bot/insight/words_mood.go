@@ -318,6 +318,12 @@ func addCueWords() {
 		"by wednesday", "by thursday", "by saturday", "by sunday", "by the weekend", "before friday", "before monday",
 		"leaving on", "need it for", "needed it by", "urgent", "urgently", "asap", "emergency", "exam", "final exam",
 		"interview", "closes at", "due tomorrow", "due today", "midnight", "面试", "截止日期")
+	// The occasions people need a thing by: events of their own and of
+	// their family, work that runs on a date.
+	cue(cueDeadline, 2, "driving test", "appointment", "recital", "graduation", "ceremony", "funeral", "anniversary", "a gift",
+		"christmas gift", "birthday present", "presentation", "board meeting", "payroll", "holiday", "vacation",
+		"moving day", "newborn", "party", "演出", "毕业", "典礼", "葬礼", "纪念日", "礼物", "送人", "年会",
+		"发工资", "搬家", "出院", "聚会", "答辩", "比赛")
 	cue(cueDeadline, 1, "明天", "今晚", "今天", "马上", "立刻", "立即", "尽快", "赶紧", "tomorrow", "tonight", "today",
 		"right now", "immediately", "rush", "this weekend")
 
