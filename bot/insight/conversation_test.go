@@ -93,7 +93,7 @@ func TestWorryWithADateStaysWorry(t *testing.T) {
 	}
 	for _, text := range []string{
 		"you just said that. will it get here before thursday?", // reproach
-		"still nothing. this is so annoying",                     // a remark, no longer asking
+		"still nothing. this is so annoying",                    // a remark, no longer asking
 	} {
 		in := analyzeTurns(t, []Turn{first, {Text: text}})
 		if in.Mood != MoodFrustrated {

@@ -31,10 +31,10 @@ type reading struct {
 	// intensity is how far a negative message has gone (intensity.go);
 	// waited the longest time waited it mentions, in days; ordinal that
 	// it counts the times asked; demand that it demands it at once.
-	intensity     float64
-	waited        float64
-	ordinal       bool
-	demand        bool
+	intensity float64
+	waited    float64
+	ordinal   bool
+	demand    bool
 	// occasion is set by a firm deadline or the event behind one ("婚礼",
 	// "birthday", "need it by", "急用"), not a bare "today".
 	occasion      bool
