@@ -174,7 +174,12 @@ func (p *predicate) test(env *Env, ev *Event) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", p.src, err)
 	}
-	if len(ev.memo) < 64 {
+	switch {
+	case ev.memo == nil:
+		// Room for the predicates of a typical matrix at once, instead of
+		// growing one entry at a time.
+		ev.memo = append(make([]memoEntry, 0, 16), memoEntry{p.id, v})
+	case len(ev.memo) < 64:
 		ev.memo = append(ev.memo, memoEntry{p.id, v})
 	}
 	return v, nil

@@ -270,3 +270,21 @@ func TestLegacyRoutedEventsDrained(t *testing.T) {
 		t.Error("the legacy partition consumer is still there")
 	}
 }
+
+// TestEventsBeforeFirstStartAreRouted: on a fresh server, an event
+// published just before the first node created the router's consumer (a
+// visitor on a node still starting) is evaluated; the consumer starts a
+// minute back.
+func TestEventsBeforeFirstStartAreRouted(t *testing.T) {
+	js, rel := startServer(t)
+	refundView(t, rel, "early-1", "cus_early")
+	n := startNode(t, js, oneViewMatrix(t), nil, nil)
+	select {
+	case got := <-n.del.got:
+		if got.Customer != "cus_early" {
+			t.Fatalf("message %+v", got)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the event published before the first start was not routed")
+	}
+}

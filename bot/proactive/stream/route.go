@@ -35,15 +35,9 @@ func (r *Runner) run(ctx context.Context) error {
 	if err := EnsureStream(ctx, js, r.cfg.Replicas); err != nil {
 		return err
 	}
-	// The router's consumer first: created, it starts from the events
-	// published from now on, while the rest is set up.
-	route, err := js.CreateOrUpdateConsumer(ctx, EventsStream, jetstream.ConsumerConfig{
-		Durable: RouterDurable, Description: "Kairos proactive: routes events to customer partitions; acknowledged by the partition once evaluated",
-		AckPolicy: jetstream.AckExplicitPolicy, AckWait: r.cfg.AckWait, DeliverPolicy: jetstream.DeliverNewPolicy,
-		MaxAckPending: r.cfg.MaxInFlight,
-	})
+	route, err := r.routerConsumer(ctx)
 	if err != nil {
-		return fmt.Errorf("proactive stream: router consumer: %w", err)
+		return err
 	}
 	parts := make([]jetstream.Consumer, r.cfg.Partitions)
 	for p := range parts {
@@ -100,6 +94,43 @@ func (r *Runner) run(ctx context.Context) error {
 	})
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// routerLookback is how far back a newly created router consumer starts:
+// events published while a fresh node (or cluster) was starting, before
+// the consumer existed, are evaluated too.
+const routerLookback = time.Minute
+
+// routerConsumer creates or updates the router's durable consumer of the
+// events stream. A new one starts routerLookback before now; an existing
+// one keeps where it starts (that cannot change) and takes the current ack
+// wait and limit.
+func (r *Runner) routerConsumer(ctx context.Context) (jetstream.Consumer, error) {
+	for attempt := 0; ; attempt++ {
+		cfg := jetstream.ConsumerConfig{
+			Durable: RouterDurable, Description: "Kairos proactive: routes events to customer partitions; acknowledged by the partition once evaluated",
+			AckPolicy: jetstream.AckExplicitPolicy, AckWait: r.cfg.AckWait, MaxAckPending: r.cfg.MaxInFlight,
+		}
+		old, err := r.cfg.JS.Consumer(ctx, EventsStream, RouterDurable)
+		switch {
+		case err == nil:
+			c := old.CachedInfo().Config
+			cfg.DeliverPolicy, cfg.OptStartSeq, cfg.OptStartTime = c.DeliverPolicy, c.OptStartSeq, c.OptStartTime
+		case errors.Is(err, jetstream.ErrConsumerNotFound):
+			start := time.Now().Add(-routerLookback)
+			cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &start
+		default:
+			return nil, fmt.Errorf("proactive stream: router consumer: %w", err)
+		}
+		cons, err := r.cfg.JS.CreateOrUpdateConsumer(ctx, EventsStream, cfg)
+		if err != nil && attempt == 0 && ctx.Err() == nil {
+			continue // another node created it meanwhile
+		}
+		if err != nil {
+			return nil, fmt.Errorf("proactive stream: router consumer: %w", err)
+		}
+		return cons, nil
+	}
 }
 
 // dropLegacyPartitions deletes the partition consumers an earlier version
