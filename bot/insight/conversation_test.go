@@ -101,3 +101,18 @@ func TestWorryWithADateStaysWorry(t *testing.T) {
 		}
 	}
 }
+
+func TestTwoSourcesDisagree(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"说明书上写能用220V 客服又说只能用110V 到底听谁的", MoodConfused},
+		{"the box says 2 years warranty but the website shows 1 year, which is correct?", MoodConfused},
+		{"商品页写的送耳机 客服说不送 到底送不送", MoodConfused},
+		{"照片上是白色的 收到是米色 是我看错了吗", MoodConfused},
+		// One source changing its word over time is a broken promise.
+		{"上周说周三发货，今天又说下周才发，到底哪天发", MoodFrustrated},
+	} {
+		if got := Analyze(c.text).Mood; got != c.want {
+			t.Errorf("%q: mood %s, want %s", c.text, got, c.want)
+		}
+	}
+}

@@ -397,6 +397,16 @@ func (r *reading) decideMood() {
 			nowAlone(r.t.norm) || r.cues[cueDemand] > 0 && r.exclaimRuns > 0) {
 		m[mAngry] = max(m[mAngry], m[mFrustrated]+0.1)
 	}
+	// Two sources set against each other and a question which is right
+	// ("详情页说防水 评论里说进水了 到底防不防水", "客服说已发货 快递员又说没收
+	// 到，到底谁说的是真的") is puzzlement: the "又" of the second source
+	// and the "到底" of the question are its insistence, not annoyance,
+	// while nothing hostile is said.
+	if (m[mConfused] >= 2.5 || conflictingSources(r.t.norm)) && m[mAngry] == 0 && r.intensity == 0 &&
+		m[mFrustrated] < 4 {
+		m[mConfused] = max(m[mConfused], 1.5) + 0.5*m[mFrustrated]
+		m[mFrustrated] *= 0.5
+	}
 	// Relief ends a worry: "吓死我了 那就好", "phew, found it" look back on a
 	// fear that is over.
 	if containsAny(r.t.norm, "那就好", "放心了", "松了口气", "谢天谢地", "phew", "what a relief", "thank god",

@@ -329,3 +329,27 @@ func reproach(norm string) bool {
 		"already told you", "going in circles", "说过了", "刚说了", "我都说了", "我说了", "复读机", "一模一样", "听不懂",
 		"车轱辘", "绕圈", "兜圈子")
 }
+
+// conflictingSources reports two sources' claims in one message ("详情页说
+// 防水 评论里说进水了", "the app says X but the email says Y") with a
+// question which holds ("到底防不防水", "到底哪天", "which"): two report
+// words and a question about it.
+func conflictingSources(norm string) bool {
+	n := 0
+	for _, w := range [...]string{"说", "写", "显示", "says", "said", "shows", "showing"} {
+		n += strings.Count(norm, w)
+	}
+	if n < 2 {
+		return false
+	}
+	if containsAny(norm, "上次", "上周", "上个月", "昨天", "前天", "之前", "刚才", "先是", "原来", "本来", "last time", "last week",
+		"yesterday", "earlier", "again", "before") {
+		return false // one source changing its claim over time: a broken promise, not two sources
+	}
+	if i := strings.Index(norm, "到底"); i >= 0 {
+		rest := norm[i:]
+		return strings.Contains(rest, "哪") || strings.Contains(rest, "谁") || strings.Contains(rest, "不") ||
+			strings.Contains(rest, "没")
+	}
+	return strings.Contains(norm, "which")
+}

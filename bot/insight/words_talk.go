@@ -75,6 +75,15 @@ func addServiceTalk() {
 		"找了一圈", "找不到了", "改版了", "该点哪个", "点哪个", "该选哪个", "wait so", "wait what", "does that mean",
 		"does this mean", "so do i", "so does that", "也就是说", "那就是说", "所以是要", "don't know if",
 		"don't know whether", "i thought", "我以为", "i was under the impression")
+	// Asking which of two sources to believe, or whether the fault is in
+	// the customer's own reading: the definition of confusion, however
+	// impatient the "到底" before it.
+	talk(mConfused, 2.5, "听谁的", "信谁的", "谁说的是真的", "谁说的对", "谁说的才是", "按哪个算", "按哪个来", "以哪个为准",
+		"按哪个为准", "哪个是对的", "哪个才是对的", "哪个是真的", "哪个准", "是我理解错了", "是我理解有误", "是我看错了",
+		"是我搞错了", "我理解错了吗", "我看错了吗", "which one is right", "which is right", "which is correct",
+		"which one is correct", "which is true", "which one is true", "which should i believe", "who do i believe",
+		"who's right", "who is right", "am i reading this wrong", "am i reading it wrong", "did i misunderstand",
+		"did i misread", "have i misunderstood")
 
 	// Worry: a guarantee asked for, money depended on, someone else in the
 	// account, something running out, helplessness.
