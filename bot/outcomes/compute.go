@@ -33,7 +33,7 @@ func Build(ctx context.Context, src Sources, p Params) (Report, []Entry, error) 
 	if err != nil {
 		return Report{}, nil, err
 	}
-	es, _ := d.ledger(p)
+	es, _ := d.ledger(p, true)
 	return d.report(p), es, nil
 }
 
@@ -49,7 +49,7 @@ func (d *data) report(p Params) Report {
 	for _, b := range buckets(p.From, p.To, p.Interval) {
 		rep.Series = append(rep.Series, Bucket{From: b[0], To: b[1], Figures: d.figures(p, scope{from: b[0], to: b[1]})})
 	}
-	_, rep.Ledger = d.ledger(p)
+	_, rep.Ledger = d.ledger(p, false)
 	return rep
 }
 
@@ -370,21 +370,25 @@ func Ledger(ctx context.Context, src Sources, p Params) ([]Entry, LedgerTotals, 
 	if err != nil {
 		return nil, LedgerTotals{}, err
 	}
-	es, tot := d.ledger(p)
+	es, tot := d.ledger(p, true)
 	return es, tot, nil
 }
 
-func (d *data) ledger(p Params) ([]Entry, LedgerTotals) {
+// ledger returns the entries (when asked for) and their totals.
+func (d *data) ledger(p Params, entries bool) ([]Entry, LedgerTotals) {
 	var out []Entry
 	var t LedgerTotals
 	for _, c := range d.convs {
 		if !c.observable || c.handoff != nil || c.returned {
 			continue
 		}
-		out = append(out, Entry{Kind: EntryResolution, ID: c.id, At: c.start, Customer: c.customer, Trigger: c.trigger,
-			Channel: c.channel, Segment: c.segment, AgentMinutesSaved: p.AgentMinutes})
 		t.Resolutions++
 		t.AgentMinutesSaved += p.AgentMinutes
+		if !entries {
+			continue
+		}
+		out = append(out, Entry{Kind: EntryResolution, ID: c.id, At: c.start, Customer: c.customer, Trigger: c.trigger,
+			Channel: c.channel, Segment: c.segment, AgentMinutesSaved: p.AgentMinutes})
 	}
 	// The share of a converted value the holdout says was caused.
 	share := map[string]float64{}
@@ -407,7 +411,9 @@ func (d *data) ledger(p Params) ([]Entry, LedgerTotals) {
 				t.Retained++
 			}
 		}
-		out = append(out, en)
+		if entries {
+			out = append(out, en)
+		}
 		t.ProactiveActions++
 		if e.converted {
 			t.Conversions++

@@ -128,12 +128,13 @@ func load(ctx context.Context, src Sources, p Params, segments bool) (*data, err
 		churnErr = d.churnQuality(ctx, src, p)
 	}()
 	defer func() { <-churnDone }()
-	// Turns: read apart (and meanwhile) when the scanner can, else parsed
-	// from the record events.
-	types := []string{EventSurvey, EventOffered, EventFeedback, EventFiring, EventHandoff}
+	// Turns, surveys, offers and feedback: read apart (and meanwhile) when
+	// the scanner can read their fields, else parsed from the events.
+	types := []string{EventFiring, EventHandoff}
 	var turns map[string][]Turn
-	var turnsErr error
-	turnsDone := make(chan struct{})
+	var fields map[string][]Record
+	var turnsErr, fieldsErr error
+	turnsDone, fieldsDone := make(chan struct{}), make(chan struct{})
 	if _, ok := src.Events.(TurnScanner); ok {
 		go func() {
 			defer close(turnsDone)
@@ -143,6 +144,16 @@ func load(ctx context.Context, src Sources, p Params, segments bool) (*data, err
 	} else {
 		types = append(types, EventTurn)
 		close(turnsDone)
+	}
+	if _, ok := src.Events.(RecordScanner); ok {
+		go func() {
+			defer close(fieldsDone)
+			fields, fieldsErr = scanRecords(ctx, src.Events, recFrom, recTo, nil)
+		}()
+		defer func() { <-fieldsDone }()
+	} else {
+		types = append(types, recordFieldTypes...)
+		close(fieldsDone)
 	}
 	recs, err := scanAll(ctx, src.Events, Scan{From: recFrom, To: recTo, Types: types})
 	if err != nil {
@@ -154,13 +165,19 @@ func load(ctx context.Context, src Sources, p Params, segments bool) (*data, err
 	if turnsErr != nil {
 		return nil, fmt.Errorf("outcomes: read turns: %w", turnsErr)
 	}
+	if <-fieldsDone; fields == nil && fieldsErr == nil {
+		fields, fieldsErr = scanRecords(ctx, src.Events, recFrom, recTo, recs)
+	}
+	if fieldsErr != nil {
+		return nil, fmt.Errorf("outcomes: read surveys and offers: %w", fieldsErr)
+	}
 	firings, handoffs, err := d.records(ctx, src, p, recs)
 	if err != nil {
 		return nil, err
 	}
 	sentBy := sentFirings(firings)
 	d.conversations(p, turns, handoffs, sentBy)
-	d.surveysAndOffers(p, recs, sentBy)
+	d.surveysAndOffers(p, fields, sentBy)
 	if err := d.proactive(ctx, src, p, firings, turns); err != nil {
 		return nil, err
 	}
@@ -404,56 +421,37 @@ func (c *conv) recovery() {
 
 func (c *conv) intervened() bool { return c.negative && !c.interveneAt.IsZero() }
 
-func (d *data) surveysAndOffers(p Params, recs map[string][]memory.Event, sent map[string][]proactive.Firing) {
+func (d *data) surveysAndOffers(p Params, recs map[string][]Record, sent map[string][]proactive.Firing) {
 	for _, customer := range sortedKeys(recs) {
-		evs := recs[customer]
+		rs := recs[customer]
 		feedback := map[string]string{}
-		for _, ev := range evs {
-			if ev.Type == EventFeedback {
-				var f struct {
-					DecisionID string `json:"decision_id"`
-					Outcome    string `json:"outcome"`
-				}
-				if json.Unmarshal(ev.Props, &f) == nil && f.DecisionID != "" {
-					feedback[f.DecisionID] = f.Outcome
-				}
+		for _, r := range rs {
+			if r.Type == EventFeedback && r.DecisionID != "" {
+				feedback[r.DecisionID] = r.Outcome
 			}
 		}
-		for _, ev := range evs {
-			if ev.At.Before(p.From) || !ev.At.Before(p.To) {
+		for _, r := range rs {
+			if r.At.Before(p.From) || !r.At.Before(p.To) {
 				continue
 			}
-			switch ev.Type {
+			switch r.Type {
 			case EventSurvey:
-				var s struct {
-					CSAT    *float64 `json:"csat"`
-					CES     *float64 `json:"ces"`
-					Channel string   `json:"channel"`
+				sv := survey{customer: customer, at: r.At, channel: r.Channel, trigger: attributed(sent, customer, r.At)}
+				if r.CSAT >= 1 && r.CSAT <= 5 { // NaN (absent) is neither
+					sv.csat = r.CSAT
 				}
-				if json.Unmarshal(ev.Props, &s) != nil {
-					continue
-				}
-				sv := survey{customer: customer, at: ev.At, channel: s.Channel, trigger: attributed(sent, customer, ev.At)}
-				if s.CSAT != nil && *s.CSAT >= 1 && *s.CSAT <= 5 {
-					sv.csat = *s.CSAT
-				}
-				if s.CES != nil && *s.CES >= 1 && *s.CES <= 7 {
-					sv.ces = *s.CES
+				if r.CES >= 1 && r.CES <= 7 {
+					sv.ces = r.CES
 				}
 				if sv.csat > 0 || sv.ces > 0 {
 					d.surveys = append(d.surveys, sv)
 				}
 			case EventOffered:
-				var o struct {
-					DecisionID string `json:"decision_id"`
-					Action     string `json:"action"`
-					Channel    string `json:"channel"`
-				}
-				if json.Unmarshal(ev.Props, &o) != nil || o.DecisionID == "" || o.Action == "" {
+				if r.DecisionID == "" || r.Action == "" {
 					continue
 				}
-				d.offers = append(d.offers, offer{id: o.DecisionID, action: o.Action, customer: customer, at: ev.At,
-					channel: o.Channel, outcome: feedback[o.DecisionID], trigger: attributed(sent, customer, ev.At)})
+				d.offers = append(d.offers, offer{id: r.DecisionID, action: r.Action, customer: customer, at: r.At,
+					channel: r.Channel, outcome: feedback[r.DecisionID], trigger: attributed(sent, customer, r.At)})
 			}
 		}
 	}

@@ -124,3 +124,69 @@ func scanTurns(ctx context.Context, s EventScanner, from, to time.Time, evs map[
 	}
 	return out, nil
 }
+
+// Record is what the figures read of a survey, nba_offered or nba_feedback
+// event.
+type Record struct {
+	ID, Customer, Type string
+	At                 time.Time
+	Channel            string
+	// DecisionID and Action (offers) or Outcome (feedback).
+	DecisionID, Action, Outcome string
+	// CSAT and CES are a survey's answers; NaN when absent.
+	CSAT, CES float64
+}
+
+// RecordScanner is what an EventScanner offers when it can read surveys,
+// offers and feedback without their JSON. fn gets every such record with
+// From ≤ At < To, in any order, as ParseRecord would read it.
+type RecordScanner interface {
+	ScanRecords(ctx context.Context, from, to time.Time, fn func(Record) error) error
+}
+
+// recordFieldTypes are the event types a Record is read from.
+var recordFieldTypes = []string{EventSurvey, EventOffered, EventFeedback}
+
+// ParseRecord reads a survey, nba_offered or nba_feedback event by
+// ParseTurn's rules: a field of the wrong JSON type counts as absent.
+// ok is false when props is not a JSON object.
+func ParseRecord(ev memory.Event) (r Record, ok bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(ev.Props, &m) != nil || m == nil {
+		return Record{}, false
+	}
+	return Record{ID: ev.ID, Customer: ev.CustomerID, Type: ev.Type, At: ev.At, Channel: jsonString(m["channel"]),
+		DecisionID: jsonString(m["decision_id"]), Action: jsonString(m["action"]), Outcome: jsonString(m["outcome"]),
+		CSAT: jsonNumber(m["csat"]), CES: jsonNumber(m["ces"])}, true
+}
+
+// scanRecords reads the surveys, offers and feedback of [from, to)
+// grouped per customer, in (At, ID) order: from the scanner's
+// RecordScanner, or by parsing them among evs.
+func scanRecords(ctx context.Context, s EventScanner, from, to time.Time, evs map[string][]memory.Event) (map[string][]Record, error) {
+	out := map[string][]Record{}
+	if rs, ok := s.(RecordScanner); ok {
+		err := rs.ScanRecords(ctx, from, to, func(r Record) error {
+			out[r.Customer] = append(out[r.Customer], r)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, rs := range out {
+			slices.SortFunc(rs, func(a, b Record) int { return cmp.Or(a.At.Compare(b.At), strings.Compare(a.ID, b.ID)) })
+		}
+		return out, nil
+	}
+	for customer, es := range evs {
+		for _, ev := range es {
+			if !slices.Contains(recordFieldTypes, ev.Type) {
+				continue
+			}
+			if r, ok := ParseRecord(ev); ok {
+				out[customer] = append(out[customer], r)
+			}
+		}
+	}
+	return out, nil
+}

@@ -100,7 +100,7 @@ func TestEventRecordsOnce(t *testing.T) {
 		recEvent("p1", a, "page_view", 1, `{"url":"/a"}`),
 		recEvent("t1", a, "conversation.turn", 2, `{"conversation_id":"other"}`), // repeated in the batch
 		recEvent("s1", a, "survey", 3, `{"ces":2}`),
-		recEvent("o1", a, "nba_offered", 4, `{"decision_id":"d1"}`),
+		recEvent("o1", a, "nba_offered", 4, `{"decision_id":"d1","action":"coupon"}`),
 		recEvent("f1", a, "nba_feedback", 5, `{"decision_id":"d1","outcome":"accepted"}`),
 		recEvent("x1", a, "proactive.firing", 6, `{"trigger":"t"}`),
 		recEvent("h1", a, "handoff.record", 7, `{"conversation_id":"c1"}`),
@@ -133,8 +133,8 @@ func TestEventRecordsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	var fields []string
-	rows, err := conn.Query(ctx, `SELECT concat_ws('|', turn_conversation, turn_channel, turn_intent, turn_mood, turn_valence, turn_repeats, turn_intervened, turn_response_ms, turn_tokens, turn_cost)
-		FROM event_records WHERE id IN ('full', 'bad', 'half', 's1') ORDER BY id`)
+	rows, err := conn.Query(ctx, `SELECT concat_ws('|', conversation_id, channel, intent, mood, valence, repeats, intervened, response_ms, tokens, cost, decision_id, action, outcome, csat, ces)
+		FROM event_records WHERE id IN ('full', 'bad', 'half', 's1', 'o1', 'f1') ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,8 +145,8 @@ func TestEventRecordsOnce(t *testing.T) {
 		}
 		fields = append(fields, f)
 	}
-	if want := []string{"", "c2|web|refund|angry|-0.5|1|t|1200|345|0.0021", "c3|0|f|1e+300", ""}; !slices.Equal(fields, want) {
-		t.Fatalf("turn fields of bad, full, half, survey: %q, want %q", fields, want)
+	if want := []string{"", "d1|accepted", "c2|web|refund|angry|-0.5|1|t|1200|345|0.0021", "c3|0|f|1e+300", "d1|coupon", "2"}; !slices.Equal(fields, want) {
+		t.Fatalf("fields of bad, f1, full, half, o1, s1: %q, want %q", fields, want)
 	}
 	if _, err := conn.Exec(ctx, `DELETE FROM events WHERE id IN ('full', 'bad', 'half')`); err != nil {
 		t.Fatal(err)
@@ -202,9 +202,9 @@ func TestEventRecordsBackfill(t *testing.T) {
 	if _, err := s.AppendEvents(ctx, evs); err != nil {
 		t.Fatal(err)
 	}
-	fieldsBefore := turnFields(t, connect(t, url))
-	if len(fieldsBefore) != 2 {
-		t.Fatalf("turn fields before the backfill: %q", fieldsBefore)
+	fieldsBefore := recordFields(t, connect(t, url))
+	if len(fieldsBefore) != 12 {
+		t.Fatalf("record fields before the backfill: %q", fieldsBefore)
 	}
 	s.Close()
 	// Back to the schema before 0008, with the events in place.
@@ -216,7 +216,7 @@ func TestEventRecordsBackfill(t *testing.T) {
 	s = open(t, url, 8)
 	defer s.Close()
 	got, want := records(t, conn), recordsOfEvents(t, conn)
-	if len(got) != 12 || !slices.Equal(got, want) || !slices.Equal(turnFields(t, conn), fieldsBefore) {
+	if len(got) != 12 || !slices.Equal(got, want) || !slices.Equal(recordFields(t, conn), fieldsBefore) {
 		t.Fatalf("backfilled records:\n%s\nwant (12)\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	// New events are copied after the backfill as before.
@@ -278,11 +278,11 @@ func TestEventRecordsMergeAndErase(t *testing.T) {
 	}
 }
 
-// turnFields are the extracted turn columns of every record.
-func turnFields(t *testing.T, conn *pgx.Conn) []string {
+// recordFields are the extracted columns of every record.
+func recordFields(t *testing.T, conn *pgx.Conn) []string {
 	t.Helper()
-	rows, err := conn.Query(context.Background(), `SELECT concat_ws('|', id, turn_conversation, turn_channel, turn_intent, turn_mood, turn_valence,
-		turn_repeats, turn_intervened, turn_response_ms, turn_tokens, turn_cost) FROM event_records WHERE turn_conversation IS NOT NULL ORDER BY id`)
+	rows, err := conn.Query(context.Background(), `SELECT concat_ws('|', id, conversation_id, channel, intent, mood, valence,
+		repeats, intervened, response_ms, tokens, cost, decision_id, action, outcome, csat, ces) FROM event_records ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,8 +25,9 @@ import (
 	"github.com/kairoscx/kairos/memory"
 )
 
-// Scanner is an outcomes.EventScanner, TurnScanner, CustomerLister,
-// ProfileReader and SegmentReader over a PostgreSQL store's tables.
+// Scanner is an outcomes.EventScanner, TurnScanner, RecordScanner,
+// CustomerLister, ProfileReader and SegmentReader over a PostgreSQL store's
+// tables.
 type Scanner struct {
 	pool *pgxpool.Pool
 	// records are the types event_records holds.
@@ -66,6 +67,7 @@ var (
 	_ outcomes.ProfileReader  = (*Scanner)(nil)
 	_ outcomes.Prober         = (*Scanner)(nil)
 	_ outcomes.TurnScanner    = (*Scanner)(nil)
+	_ outcomes.RecordScanner  = (*Scanner)(nil)
 	_ outcomes.SegmentReader  = (*Scanner)(nil)
 )
 
@@ -223,9 +225,9 @@ func (s *Scanner) Profiles(ctx context.Context, ids []string) (map[string]memory
 // per-value allocations of Scan, and the repeated strings (customers,
 // conversations, channels, intents, moods) are shared.
 func (s *Scanner) ScanTurns(ctx context.Context, from, to time.Time, fn func(outcomes.Turn) error) error {
-	rows, err := s.pool.Query(ctx, `SELECT id, customer_id, turn_conversation, at, turn_channel, turn_intent, turn_mood,
-		turn_valence, turn_repeats, turn_intervened, turn_response_ms, turn_tokens, turn_cost
-		FROM event_records WHERE at >= $1 AND at < $2 AND turn_conversation IS NOT NULL`, from, to)
+	rows, err := s.pool.Query(ctx, `SELECT id, customer_id, conversation_id, at, channel, intent, mood,
+		valence, repeats, intervened, response_ms, tokens, cost
+		FROM event_records WHERE type = $3 AND at >= $1 AND at < $2 AND conversation_id IS NOT NULL`, from, to, outcomes.EventTurn)
 	if err != nil {
 		return fmt.Errorf("pgscan: turns: %w", err)
 	}
@@ -235,15 +237,7 @@ func (s *Scanner) ScanTurns(ctx context.Context, from, to time.Time, fn func(out
 			return fmt.Errorf("pgscan: turns: column %s not in binary format", f.Name)
 		}
 	}
-	strs := map[string]string{}
-	intern := func(b []byte) string {
-		if s, ok := strs[string(b)]; ok {
-			return s
-		}
-		s := string(b)
-		strs[s] = s
-		return s
-	}
+	intern := interner()
 	for rows.Next() {
 		v := rows.RawValues()
 		if len(v) != 13 || len(v[3]) != 8 {
@@ -261,6 +255,55 @@ func (s *Scanner) ScanTurns(ctx context.Context, from, to time.Time, fn func(out
 		return fmt.Errorf("pgscan: turns: %w", err)
 	}
 	return nil
+}
+
+// ScanRecords implements outcomes.RecordScanner from the fields
+// event_records extracted when the surveys, offers and feedback were
+// stored, decoded as ScanTurns decodes turns.
+func (s *Scanner) ScanRecords(ctx context.Context, from, to time.Time, fn func(outcomes.Record) error) error {
+	rows, err := s.pool.Query(ctx, `SELECT id, customer_id, type, at, channel, decision_id, action, outcome, csat, ces
+		FROM event_records WHERE type = ANY($3) AND at >= $1 AND at < $2`,
+		from, to, []string{outcomes.EventSurvey, outcomes.EventOffered, outcomes.EventFeedback})
+	if err != nil {
+		return fmt.Errorf("pgscan: records: %w", err)
+	}
+	defer rows.Close()
+	for i, f := range rows.FieldDescriptions() {
+		if f.Format != pgx.BinaryFormatCode && (i == 3 || i >= 8) {
+			return fmt.Errorf("pgscan: records: column %s not in binary format", f.Name)
+		}
+	}
+	intern := interner()
+	for rows.Next() {
+		v := rows.RawValues()
+		if len(v) != 10 || len(v[3]) != 8 {
+			return fmt.Errorf("pgscan: records: unexpected row")
+		}
+		r := outcomes.Record{ID: string(v[0]), Customer: intern(v[1]), Type: intern(v[2]), At: wireTime(v[3]),
+			Channel: intern(v[4]), DecisionID: string(v[5]), Action: intern(v[6]), Outcome: intern(v[7]),
+			CSAT: wireFloat(v[8], math.NaN()), CES: wireFloat(v[9], math.NaN())}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("pgscan: records: %w", err)
+	}
+	return nil
+}
+
+// interner shares equal strings: a report's records repeat customers,
+// conversations, channels and the like many times.
+func interner() func([]byte) string {
+	strs := map[string]string{}
+	return func(b []byte) string {
+		if s, ok := strs[string(b)]; ok {
+			return s
+		}
+		s := string(b)
+		strs[s] = s
+		return s
+	}
 }
 
 // pgEpoch is where PostgreSQL's binary timestamps count from.

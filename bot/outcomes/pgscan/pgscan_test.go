@@ -384,9 +384,10 @@ func (t *timed) Profiles(ctx context.Context, ids []string) (map[string]memory.P
 	return ps, err
 }
 
-// TestTurnsMatchParse: the turn fields PostgreSQL extracts when a turn is
-// stored (migration 0008) are what outcomes.ParseTurn reads of its JSON,
-// for well-formed and malformed turns alike.
+// TestTurnsMatchParse: the fields PostgreSQL extracts when a turn, survey,
+// offer or feedback is stored (migration 0008) are what outcomes.ParseTurn
+// and ParseRecord read of its JSON, for well-formed and malformed events
+// alike.
 func TestTurnsMatchParse(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.URL(t)
@@ -444,5 +445,44 @@ func TestTurnsMatchParse(t *testing.T) {
 	slices.Sort(want)
 	if len(want) != 6 || !slices.Equal(got, want) {
 		t.Fatalf("turns read by pgscan:\n%s\nparsed from the events (want 6):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// Surveys, offers and feedback likewise.
+	recs := []struct{ typ, props string }{
+		{outcomes.EventSurvey, `{"csat":4,"ces":2,"channel":"web"}`},
+		{outcomes.EventSurvey, `{"csat":"4","ces":1e999,"channel":["web"]}`},
+		{outcomes.EventSurvey, `{"CSAT":5}`},
+		{outcomes.EventOffered, `{"decision_id":"d1","action":"coupon","arm":"coupon","channel":"wechat"}`},
+		{outcomes.EventOffered, `{"decision_id":7,"action":"coupon"}`},
+		{outcomes.EventFeedback, `{"decision_id":"d1","outcome":"accepted"}`},
+		{outcomes.EventFeedback, `{"decision_id":"d1","outcome":null}`},
+	}
+	evs = evs[:0]
+	for i, r := range recs {
+		evs = append(evs, memory.Event{ID: fmt.Sprintf("rec-%02d", i), CustomerID: c.ID, Type: r.typ, Source: "test",
+			At: end.Add(-time.Duration(len(recs)-i) * time.Second), Props: json.RawMessage(r.props)})
+	}
+	if _, err := store.AppendEvents(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	if stored, err = store.Events(ctx, c.ID, memory.EventQuery{Limit: 100, Types: []string{outcomes.EventSurvey, outcomes.EventOffered, outcomes.EventFeedback}}); err != nil {
+		t.Fatal(err)
+	}
+	want, got = nil, nil
+	for _, ev := range stored {
+		if r, ok := outcomes.ParseRecord(ev); ok {
+			want = append(want, fmt.Sprintf("%+v", r))
+		}
+	}
+	if err := sc.ScanRecords(ctx, end.Add(-time.Hour), end, func(r outcomes.Record) error {
+		got = append(got, fmt.Sprintf("%+v", r))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if len(want) != len(recs) || !slices.Equal(got, want) {
+		t.Fatalf("records read by pgscan:\n%s\nparsed from the events (want %d):\n%s", strings.Join(got, "\n"), len(recs), strings.Join(want, "\n"))
 	}
 }

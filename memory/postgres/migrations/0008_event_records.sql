@@ -22,16 +22,17 @@ INSERT INTO event_record_types (type) VALUES
 	('conversation.turn'), ('survey'), ('nba_offered'), ('nba_feedback'),
 	('proactive.firing'), ('handoff.record');
 
--- The turn_* columns are the fields bot/outcomes reads of a
--- conversation.turn event (bot/proactivehooks.go writes them), taken out
--- of the JSON once, when the row is written: a report then reads turns
--- without parsing JSON (measured: extracting them at read time cost 1.4 s
--- of a report over 480,000 turns). They follow outcomes.ParseTurn: a field
--- of the wrong JSON type is NULL, as if absent, and so is a number outside
--- ±1e-300..1e300 (other than 0), which double precision may not hold; a
--- turn without a non-empty string conversation_id has no
--- turn_conversation and is no conversation's turn. They are NULL for the
--- other types.
+-- The columns after props are the fields bot/outcomes reads of these
+-- events (conversation.turn: bot/proactivehooks.go; survey; nba_offered
+-- and nba_feedback: bot/predict/nba), taken out of the JSON once, when the
+-- row is written: a report then reads hundreds of thousands of records
+-- without parsing JSON (measured: extracting the turns' fields at read
+-- time cost 1.4 s of a report over 480,000 turns). They follow
+-- outcomes.ParseTurn and ParseRecord: a field of the wrong JSON type is
+-- NULL, as if absent, and so is a number other than 0 outside
+-- ±1e-300..1e300, which double precision may not hold; an empty
+-- conversation_id is NULL (the turn is no conversation's). Firings and
+-- handoff records are read from props.
 CREATE FUNCTION kairos_jsonb_text(v jsonb) RETURNS text
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
 	RETURN CASE WHEN jsonb_typeof(v) = 'string' THEN v #>> '{}' END;
@@ -47,22 +48,25 @@ CREATE TABLE event_records (
 	source      text NOT NULL,
 	at          timestamptz NOT NULL,
 	props       jsonb NOT NULL,
-	turn_conversation text COLLATE "C" GENERATED ALWAYS AS (CASE WHEN type = 'conversation.turn'
-		THEN nullif(kairos_jsonb_text(props->'conversation_id'), '') END) STORED,
-	turn_channel text GENERATED ALWAYS AS (CASE WHEN type = 'conversation.turn' THEN kairos_jsonb_text(props->'channel') END) STORED,
-	turn_intent text GENERATED ALWAYS AS (CASE WHEN type = 'conversation.turn' THEN kairos_jsonb_text(props->'intent') END) STORED,
-	turn_mood text GENERATED ALWAYS AS (CASE WHEN type = 'conversation.turn' THEN kairos_jsonb_text(props->'mood') END) STORED,
-	turn_valence float8 GENERATED ALWAYS AS (CASE WHEN type = 'conversation.turn' THEN kairos_jsonb_float8(props->'valence') END) STORED,
-	turn_repeats float8 GENERATED ALWAYS AS (CASE WHEN type = 'conversation.turn' THEN kairos_jsonb_float8(props->'repeats') END) STORED,
-	turn_intervened boolean GENERATED ALWAYS AS (CASE WHEN type = 'conversation.turn'
-		AND jsonb_typeof(props->'intervened') = 'boolean' THEN (props->'intervened')::boolean END) STORED,
-	turn_response_ms float8 GENERATED ALWAYS AS (CASE WHEN type = 'conversation.turn' THEN kairos_jsonb_float8(props->'response_ms') END) STORED,
-	turn_tokens float8 GENERATED ALWAYS AS (CASE WHEN type = 'conversation.turn' THEN kairos_jsonb_float8(props->'tokens') END) STORED,
-	turn_cost float8 GENERATED ALWAYS AS (CASE WHEN type = 'conversation.turn' THEN kairos_jsonb_float8(props->'cost') END) STORED
+	conversation_id text COLLATE "C" GENERATED ALWAYS AS (nullif(kairos_jsonb_text(props->'conversation_id'), '')) STORED,
+	channel     text GENERATED ALWAYS AS (kairos_jsonb_text(props->'channel')) STORED,
+	intent      text GENERATED ALWAYS AS (kairos_jsonb_text(props->'intent')) STORED,
+	mood        text GENERATED ALWAYS AS (kairos_jsonb_text(props->'mood')) STORED,
+	valence     float8 GENERATED ALWAYS AS (kairos_jsonb_float8(props->'valence')) STORED,
+	repeats     float8 GENERATED ALWAYS AS (kairos_jsonb_float8(props->'repeats')) STORED,
+	intervened  boolean GENERATED ALWAYS AS (CASE WHEN jsonb_typeof(props->'intervened') = 'boolean' THEN (props->'intervened')::boolean END) STORED,
+	response_ms float8 GENERATED ALWAYS AS (kairos_jsonb_float8(props->'response_ms')) STORED,
+	tokens      float8 GENERATED ALWAYS AS (kairos_jsonb_float8(props->'tokens')) STORED,
+	cost        float8 GENERATED ALWAYS AS (kairos_jsonb_float8(props->'cost')) STORED,
+	decision_id text GENERATED ALWAYS AS (kairos_jsonb_text(props->'decision_id')) STORED,
+	action      text GENERATED ALWAYS AS (kairos_jsonb_text(props->'action')) STORED,
+	outcome     text GENERATED ALWAYS AS (kairos_jsonb_text(props->'outcome')) STORED,
+	csat        float8 GENERATED ALWAYS AS (kairos_jsonb_float8(props->'csat')) STORED,
+	ces         float8 GENERATED ALWAYS AS (kairos_jsonb_float8(props->'ces')) STORED
 );
--- A report reads a period of every type; erasure, merges and the
--- per-customer probes read one customer's.
-CREATE INDEX event_records_at ON event_records (at);
+-- A report reads a period of each type; erasure and merges read one
+-- customer's records.
+CREATE INDEX event_records_type_at ON event_records (type, at);
 CREATE INDEX event_records_customer_at ON event_records (customer_id, at, id);
 
 INSERT INTO event_records (id, customer_id, type, source, at, props)
