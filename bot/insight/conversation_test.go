@@ -116,3 +116,42 @@ func TestTwoSourcesDisagree(t *testing.T) {
 		}
 	}
 }
+
+func TestContemptSarcasmAndGrudgingWords(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		// Contempt aimed at the people or the bot addressed.
+		{"你是不是傻 我说的是换货", MoodAngry},
+		{"客服都在摸鱼吗 三天了没人回", MoodAngry},
+		{"this useless bot keeps sending me links, you idiots", MoodAngry},
+		// The newer sarcasm idiom and world-class praise for a poor answer.
+		{"parcel lost again, love that for me", MoodFrustrated},
+		{"Another copy-paste reply. Truly world-class support.", MoodFrustrated},
+		// Grudging acceptance.
+		{"ok fine. thanks i guess", MoodFrustrated},
+		{"那就这样吧 随便吧", MoodFrustrated},
+		// Less than expected, asking why.
+		{"我充了100 怎么只到账了90", MoodConfused},
+		{"why did I only get 2 vouchers when the email promised 3?", MoodConfused},
+	} {
+		if got := Analyze(c.text).Mood; got != c.want && !(c.want == MoodFrustrated && got == MoodAngry) {
+			t.Errorf("%q: mood %s, want %s", c.text, got, c.want)
+		}
+	}
+}
+
+func TestChinesePraiseIsWordsNotEmoji(t *testing.T) {
+	// Han characters are letters: Chinese praise is praise in words, so
+	// tears beside it are joy and the praise is not read as an emoji.
+	for _, text := range []string{"收到了 包装超用心 太感谢了😭", "终于修好了 你们太靠谱了🥹"} {
+		if got := Analyze(text).Mood; got != MoodHappy {
+			t.Errorf("%q: mood %s, want happy", text, got)
+		}
+	}
+	if isEmoji("太好") || !isEmoji("😍") || !isEmoji(":)") {
+		t.Error("isEmoji confuses Han characters and emoji")
+	}
+	// Praise, then a question in the next clause, still praises.
+	if got := Analyze("这件外套好喜欢😍 就是袖子长了点 能换小一码吗").Mood; got != MoodHappy {
+		t.Errorf("praise before a question: %s, want happy", got)
+	}
+}

@@ -2,6 +2,7 @@ package insight
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -110,6 +111,12 @@ func (r *reading) scoreMoods(hits []hit) {
 				// Politeness ("ok", "好的", "谢谢") is not joy however
 				// much of it there is: "ok 明白了 谢谢" is calm.
 				weakHappy += w
+				continue
+			}
+			if f.label == mFrustrated && r.positiveWords && negs == 0 && crying(h.e.text) {
+				// Tears after thanks or praise are being moved: "太感谢了
+				// 你们比上家靠谱多了😭", "it finally came 😭 thank you".
+				r.moods[mHappy] += w
 				continue
 			}
 			if f.label == mHappy && f.w > 0 && polarQuestion(r.t.norm, h) {
@@ -237,6 +244,9 @@ func (r *reading) scoreMoods(hits []hit) {
 	r.moods[mHappy] *= 1 + (amp-1)/2
 }
 
+// crying reports the emoji of tears, which are joy beside praise.
+func crying(s string) bool { return s == "😭" || s == "😢" || s == "🥹" || s == "🥲" }
+
 // modifiers walks back from hits[i] over the negators and degree adverbs
 // right before it ("一点都不", "not very") and returns how many negators
 // there are and the product of the degree factors.
@@ -349,7 +359,7 @@ func runs(norm string) (exclaim, question, longest int) {
 // isEmoji reports whether s starts with a pictograph or an emoticon.
 func isEmoji(s string) bool {
 	r, _ := utf8.DecodeRuneInString(s)
-	return r >= 0x2600 || strings.ContainsAny(s[:1], ":^")
+	return r >= 0x2600 && !unicode.IsLetter(r) || strings.ContainsAny(s[:1], ":^")
 }
 
 // decideMood names the mood and places it on valence and arousal.

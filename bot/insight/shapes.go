@@ -92,9 +92,15 @@ func bothAnd(norm string, h hit) bool {
 // 好用吗", "质量好不好", "is it good for sensitive skin?", "does it look
 // nice?". The customer asks whether it is good; they are not pleased yet.
 func polarQuestion(norm string, h hit) bool {
-	start := strings.LastIndexAny(norm[:h.start], ",.!;\n") + 1
+	// In Chinese chat a space ends a clause as a comma does: "喜欢死这个款
+	// 式了😍 就是码拍小了 能换个L吗" praises, then asks.
+	seps, endSeps := ",.!;\n", ",.!?;\n"
+	if h.e.words == nil {
+		seps, endSeps = ",.!; \n", ",.!?; \n"
+	}
+	start := strings.LastIndexAny(norm[:h.start], seps) + 1
 	end := len(norm)
-	if k := strings.IndexAny(norm[h.end:], ",.!?;\n"); k >= 0 {
+	if k := strings.IndexAny(norm[h.end:], endSeps); k >= 0 {
 		end = h.end + k
 	}
 	clause := strings.TrimSpace(norm[start:end])

@@ -104,9 +104,33 @@ func addServiceTalk() {
 	// Asking when is not worrying whether.
 	talk(mAnxious, 0, "when will i get my money", "when will i get it back", "when do i get my money")
 
-	// Other senses: an apology for asking again, "for some reason" ("不知
+	// Contempt aimed at the people or the bot addressed: calling them
+	// stupid, idle or toying with the customer, taking the customer for a
+	// fool, naming the bot useless, calling their word a fabrication, and
+	// telling the world.
+	talk(mAngry, 3, "你是不是傻", "你傻吗", "你傻啊", "是傻子吗", "当我傻", "当我是傻子", "当我好欺负", "好欺负",
+		"欺负人", "玩我呢", "玩我", "耍我", "耍人", "逗我玩", "在摸鱼", "都在摸鱼", "you useless", "useless bot",
+		"stupid bot", "dumb bot", "useless chatbot", "you idiots", "bunch of idiots", "morons", "a fabrication",
+		"complete fabrication", "total fabrication", "tell everyone", "warn everyone", "1-star", "one-star",
+		"1 star", "one star review")
+	// Sarcasm of the newer chat idiom ("love that for me", "我真的会谢")
+	// and world-class praise for a poor answer.
+	add(kSarcasm, 0, 2, "love that for me", "love this for me", "world-class support", "world class support",
+		"world-class service", "world class service", "truly world-class", "stellar service", "stellar support")
+	talk(mFrustrated, 2, "我真的会谢", "真的会谢", "我会谢")
+	// Grudging acceptance: giving up on getting more, thanks said
+	// because they must be.
+	talk(mFrustrated, 1.5, "thanks i guess", "thank you i guess", "i guess thanks", "fine i guess", "行吧就这样吧",
+		"就这样吧", "那就这样吧", "随便吧", "爱咋咋地")
+	// Getting less than expected and asking why: "怎么只退了259", "why
+	// did I only get $31 back": puzzlement about an amount.
+	talk(mConfused, 1.5, "怎么只", "为什么只", "咋只", "怎么才退", "why did i only", "why do i only", "why only",
+		"why is it only", "did i miss something", "is there a fee i missed", "what did i miss", "fee i missed")
+
+	// Other senses: "别的" is "other", not "don't"; an apology for asking
+	// again, "for some reason" ("不知
 	// 道为什么停机了" does not ask why), "is it too late to…" (a question
 	// about a window), "I thought I'd ask".
-	add(kMood, mHappy, 0, "sorry to keep asking", "sorry for asking again", "sorry to ask again", "不知道为什么",
+	add(kMood, mHappy, 0, "别的", "别家", "别人", "sorry to keep asking", "sorry for asking again", "sorry to ask again", "不知道为什么",
 		"for some reason", "too late to", "is it too late", "thought i'd", "thought i would", "i thought so")
 }
