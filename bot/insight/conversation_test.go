@@ -155,3 +155,41 @@ func TestChinesePraiseIsWordsNotEmoji(t *testing.T) {
 		t.Errorf("praise before a question: %s, want happy", got)
 	}
 }
+
+func TestAfterTwoUnhelpfulAnswers(t *testing.T) {
+	same := "Please check our help centre for setup guides."
+	base := []Turn{
+		{Text: "my thermostat won't pair with the hub", BotReply: same},
+		{Text: "I did the reset from the guide, still nothing", BotReply: same},
+	}
+	with := func(text string) Insight {
+		return analyzeTurns(t, append(append([]Turn(nil), base...), Turn{Text: text}))
+	}
+	if in := with("haha it's literally the same link lol"); in.Mood == MoodHappy {
+		t.Errorf("laughter after two unhelpful answers read as %s", in.Mood)
+	}
+	if in := with("a real person please"); in.Mood != MoodFrustrated {
+		t.Errorf("a person asked for after two unhelpful answers: %s, want frustrated", in.Mood)
+	}
+	// Praise to a bot that repeated itself, from a customer already upset.
+	upset := append(append([]Turn(nil), base[0]), Turn{Text: "ugh, that guide is useless, still nothing", BotReply: same})
+	if in := analyzeTurns(t, append(upset, Turn{Text: "wow, so helpful, thanks a lot"})); in.Mood != MoodAngry {
+		t.Errorf("sarcasm to a bot repeating itself: %s, want angry", in.Mood)
+	}
+	// One unhelpful answer: asking for a person is just asking.
+	if in := analyzeTurns(t, []Turn{base[0], {Text: "could I talk to a person instead?"}}); in.Mood != MoodCalm {
+		t.Errorf("first request for a person: %s, want calm", in.Mood)
+	}
+}
+
+func TestBrokenPromiseAndChargeback(t *testing.T) {
+	if got := Analyze("师傅说好下午两点上门 现在四点了还没到").Mood; got != MoodFrustrated {
+		t.Errorf("a broken promise against the clock: %s, want frustrated", got)
+	}
+	if got := Analyze("安装师傅两点上门 现在四点了还没到 晚上还要出门").Mood; got != MoodAnxious {
+		t.Errorf("the clock without a promise held against anyone: %s, want anxious", got)
+	}
+	if in := Analyze("再不退款我就去信用卡中心申请拒付"); in.Trajectory.EscalationRisk < 0.2 || in.Mood != MoodAngry {
+		t.Errorf("a chargeback threat: mood %s, risk %v", in.Mood, in.Trajectory.EscalationRisk)
+	}
+}

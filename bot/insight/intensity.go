@@ -49,7 +49,7 @@ func addIntensityWords() {
 		"fed up", "sick and tired", "not acceptable",
 		"忍了很久", "忍很久", "忍了好久", "忍到现在", "耐心有限", "耐心没了", "没耐心了", "耐心已经", "已经很有耐心",
 		"不想再等", "不会再等", "等不了了", "真是够了", "真够了", "够了!", "够了够了", "受够", "忍无可忍", "最后一次", "别再找借口", "别找借口")
-	cue(cueThreat, 2, "dispute", "disputing", "leave a review", "leaving a review", "write a review", "review about",
+	cue(cueThreat, 2, "拒付", "申请拒付", "dispute", "disputing", "leave a review", "leaving a review", "write a review", "review about",
 		"post about", "social media", "twitter", "reddit", "take my business", "taking my business",
 		"won't be ordering", "will not be ordering", "won't be back", "never ordering", "never buy", "never shop",
 		"done with this brand", "done with your", "report this", "call my bank", "trading standards", "small claims",

@@ -503,7 +503,7 @@ func (r *reading) scoreCues() {
 		r.intensity += pointsDemand
 	}
 	r.felt = m[mAngry]+m[mFrustrated] > 0 || r.exclaimRuns+r.questionRuns > 0 || r.shout > 0 || r.elongated ||
-		r.intensity > 0 || r.sarcasm > 0 || emphaticNegation(r.t)
+		r.intensity > 0 || r.sarcasm > 0 || emphaticNegation(r.t) || brokenPromise(r.t.norm) && r.facts > 0
 	// In the register a greeting sets, a long wait stated with nothing
 	// else ("Hi, my refund still hasn't arrived. It's been 12 days.") is
 	// one more fact of the report.
@@ -553,8 +553,13 @@ func (r *reading) scoreCues() {
 	// "the exam closes at midnight and I can't get in", "I land in 3
 	// hours and there's no booking". The failure words' own mild
 	// annoyance ("still isn't") turns to worry with it.
+	// A promise broken ("说好9点到 现在10点了还没来") lays blame: annoyance,
+	// not worry.
+	if brokenPromise(r.t.norm) && r.facts > 0 && m[mFrustrated] < moodAt {
+		m[mFrustrated] += 0.6
+	}
 	if (r.cues[cueDeadline] > 0 || clockTime(r.t.norm)) && wentWrong(r.t) && m[mAngry] == 0 && m[mFrustrated] < 2 &&
-		m[mHappy] < 1 && r.waited < 7 && r.intensity == 0 && !relaxed {
+		m[mHappy] < 1 && r.waited < 7 && r.intensity == 0 && !relaxed && !brokenPromise(r.t.norm) {
 		m[mAnxious] += 1.2 + m[mFrustrated]
 		m[mFrustrated] *= 0.5
 	}

@@ -180,12 +180,26 @@ func step(turns []Turn, states []turnState) Insight {
 				mood = MoodAnxious
 			}
 		}
+		// Laughter or praise after two answers that did not help is not
+		// joy ("it's 212 rows lol"): the problem is still there.
+		if mood == MoodHappy && sig.Unresolved >= 2 && !turns[i-1].Resolved && r.sarcasm == 0 &&
+			intent != IntentThanks {
+			mood, conf = MoodFrustrated, 0.45
+		}
+		// A person asked for again after two answers that did not help
+		// ("agent", "please connect me to an agent") is asked with
+		// annoyance: the request is being ignored.
+		if mood == MoodCalm && intent == IntentHumanRequest && sig.Unresolved >= 2 && prevUnresolved {
+			mood, conf = MoodFrustrated, 0.45
+		}
 		// Praise right after an answer that did not help, from a customer
 		// already upset, is sarcasm ("very helpful.", "great, thanks a
 		// lot"): the problem is still there.
 		if mood == MoodHappy && prevUnresolved && negativeMood(prev.point.Label) {
 			mood, conf = MoodFrustrated, 0.45
-			if prev.point.Label == MoodAngry {
+			// Bitter when it answers anger, or a bot that said the same
+			// thing again: "wow, super helpful, thanks so much".
+			if prev.point.Label == MoodAngry || botAgain && sig.Unresolved >= 2 {
 				mood = MoodAngry
 			}
 		}

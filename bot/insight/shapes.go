@@ -359,3 +359,10 @@ func conflictingSources(norm string) bool {
 	}
 	return strings.Contains(norm, "which")
 }
+
+// brokenPromise reports a customer holding the company to its word: "说好9
+// 点到", "答应过", "you promised", "was supposed to".
+func brokenPromise(norm string) bool {
+	return containsAny(norm, "说好", "答应", "承诺", "保证过", "promised", "was supposed to", "were supposed to",
+		"you said it would", "you told me it would")
+}
