@@ -66,9 +66,20 @@ func (in *Ingest) applierOf(customerID string, appliers int) int {
 }
 
 // applyLoop applies parts until queue is closed: whatever waits when it
-// is free, in one profile write.
+// is free, in one profile write, at most one write per ApplyInterval.
+//
+// The interval is what bounds the profile writes of traffic spread over
+// many customers: every write rewrites each customer it touches whole, so
+// writing more often costs more per event (at 20,000 events/s over 2,000
+// customers, a write every 50 ms rewrites 0.86 profiles per event, every
+// 200 ms 0.43), and a writer that is free sooner would only write more.
 func (in *Ingest) applyLoop(queue <-chan *part, repairs *sync.WaitGroup) {
+	var last time.Time
 	for first := range queue {
+		if wait := in.cfg.ApplyInterval - time.Since(last); wait > 0 {
+			time.Sleep(wait)
+		}
+		last = time.Now()
 		group := []*part{first}
 	more:
 		for {

@@ -42,17 +42,19 @@ const (
 // is stored while one writes, the more events each profile write carries.
 // More than one, so that one writes while another prepares its documents.
 func (in *Ingest) Run(ctx context.Context) error {
-	// In flight: the pull buffer, the batches the workers hold, and the
-	// stored batches queued for the appliers, whose groups grow with the
-	// queue.
+	// Unacknowledged at most: the pull buffer, the channel to the
+	// workers and the workers' batches (inFlight each), and the stored
+	// batches queued for each applier and in its group (queued each):
+	// room for an ApplyInterval's worth of batches at full speed.
 	inFlight := in.cfg.Batch * in.cfg.Workers
+	queued := 4 * in.cfg.Workers
 	cons, err := in.js.CreateOrUpdateConsumer(ctx, in.cfg.Stream, jetstream.ConsumerConfig{
 		Durable:       in.cfg.Durable,
 		Description:   "Kairos ingest: stores events and updates customer profiles",
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       ackWait,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
-		MaxAckPending: 8 * inFlight,
+		MaxAckPending: 3*inFlight + 2*queued*in.cfg.Batch,
 	})
 	if err != nil {
 		if ctx.Err() != nil { // stopped before it started: done, not failed
@@ -69,7 +71,7 @@ func (in *Ingest) Run(ctx context.Context) error {
 	var appliers, repairs sync.WaitGroup
 	queues := make([]chan *part, in.cfg.Appliers)
 	for k := range queues {
-		queues[k] = make(chan *part, 2*in.cfg.Workers)
+		queues[k] = make(chan *part, queued)
 		appliers.Go(func() { in.applyLoop(queues[k], &repairs) })
 	}
 	var wg sync.WaitGroup

@@ -40,6 +40,9 @@ const (
 	// DefaultAppliers is how many profile writers run at once, each for
 	// its own share of the customers.
 	DefaultAppliers = 2
+	// DefaultApplyInterval is the shortest time between the starts of two
+	// profile writes of one applier.
+	DefaultApplyInterval = 200 * time.Millisecond
 )
 
 // Store is what ingestion needs of the system of record
@@ -76,6 +79,13 @@ type Config struct {
 	// at once (default DefaultAppliers). Each owns a fixed share of the
 	// customers, so no two ever write one profile.
 	Appliers int
+	// ApplyInterval is the shortest time between the starts of two
+	// profile writes of one applier (default DefaultApplyInterval;
+	// negative: none). Under load the events of an interval go into one
+	// write, so a customer's profile is written at most once per
+	// interval however many events they have; when quiet, a write starts
+	// at once. It bounds how late a profile shows an event under load.
+	ApplyInterval time.Duration
 	// Stream is the event stream's name (default DefaultStream).
 	Stream string
 	// Durable is the consumer's name (default DefaultDurable).
@@ -124,6 +134,9 @@ func New(cfg Config) (*Ingest, error) {
 	}
 	if cfg.Appliers <= 0 {
 		cfg.Appliers = DefaultAppliers
+	}
+	if cfg.ApplyInterval == 0 {
+		cfg.ApplyInterval = DefaultApplyInterval
 	}
 	if cfg.RetryDelay <= 0 {
 		cfg.RetryDelay = 5 * time.Second
