@@ -207,12 +207,13 @@ func (r *Runner) route(ctx context.Context, cons jetstream.Consumer, fn func(ctx
 				break drain
 			}
 		}
-		// Nothing more at hand: publish, unless the last batches went out
-		// less than batchLinger ago (the router is busy), then wait for
-		// more until then. A quiet router publishes every event at once.
+		// Nothing more at hand: publish, unless the router is busy — the
+		// last flush had more than one ticket and went out less than
+		// batchLinger ago — then wait for more until then. A router that
+		// sees one event at a time publishes each at once.
 		switch wait := batchLinger - time.Since(b.flushed); {
 		case b.pending == 0:
-		case b.pending >= flushEvery || wait <= 0:
+		case b.pending >= flushEvery || wait <= 0 || b.lastFlush <= 1:
 			linger.Stop()
 			b.flush()
 		default:
@@ -228,9 +229,10 @@ const pullExpiry = 5 * time.Second
 
 // Batches of tickets: one message of the ticket stream per partition
 // carries what the router had at hand for it. Batches are published when
-// no source message is waiting and the last were published at least
-// batchLinger ago, after flushEvery tickets in all (so a quiet partition
-// does not wait behind busy ones), or when one is full.
+// no source message is waiting and either the last flush had a single
+// ticket or went out at least batchLinger ago, after flushEvery tickets in
+// all (so a quiet partition does not wait behind busy ones), or when one
+// is full.
 const (
 	batchLinger   = 2 * time.Millisecond
 	flushEvery    = 512
@@ -245,6 +247,8 @@ type batcher struct {
 	srcs    [][]jetstream.Msg // per partition: the source of each ticket
 	pending int               // tickets not yet published
 	flushed time.Time         // when flush last ran
+	// lastFlush is how many tickets the last flush published.
+	lastFlush int
 }
 
 func newBatcher(r *Runner) *batcher {
@@ -268,7 +272,7 @@ func (b *batcher) next(p int, src jetstream.Msg) *[]byte {
 
 // flush publishes every partition's batch.
 func (b *batcher) flush() {
-	b.flushed = time.Now()
+	b.flushed, b.lastFlush = time.Now(), b.pending
 	for p := range b.srcs {
 		if len(b.srcs[p]) > 0 {
 			b.publish(p)
