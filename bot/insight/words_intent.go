@@ -222,6 +222,22 @@ func addIntentWords() {
 		"problem solved", "all good", "works now", "perfect")
 	in(IntentGreeting, 3, "你好", "您好", "在吗", "在不在", "嗨", "哈喽", "哈啰", "早上好", "下午好", "晚上好", "在嘛", "亲在吗",
 		"hello", "hi", "hey", "good morning", "good afternoon", "good evening", "hiya", "howdy", "yo", "greetings")
+	// Calling out in other spellings: "在马" (a typo of 在吗), "有人没", "喂".
+	in(IntentGreeting, 3, "在马", "在么", "有人没", "有没有人在", "喂喂", "喂 ", "又来啦")
+
+	// A grievance given as feedback, asking nothing: "跟你们反馈一下 包装
+	// 压扁了", "just letting you know the box was soaked", "just fyi".
+	in(IntentComplaint, 3, "反馈一下", "跟你们反馈", "给你们反馈", "提个意见", "提个建议", "下次注意", "注意一下", "注意下",
+		"just letting you know", "just so you know", "just fyi", "fyi", "for your information", "thought you should know",
+		"heads up")
+
+	// Questions about the bot itself are "other", not a request for a
+	// person: "你是机器人还是真人", "am I talking to a person or a script?".
+	// The entries hold the human-request words in another sense.
+	in(IntentHumanRequest, 0, "机器人还是真人", "是真人吗", "是不是真人", "是机器人吗", "是不是机器人", "你是机器人",
+		"are you a bot", "are you a robot", "are you human", "are you a real person", "are you even a real person",
+		"a person or a bot", "a person or a script", "a human or a bot", "talking to a person or", "talking to a bot",
+		"talking to a human or", "what even are you", "what are you exactly")
 }
 
 // intentIndex returns the index of intent in Intents.

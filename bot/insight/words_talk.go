@@ -127,10 +127,11 @@ func addServiceTalk() {
 	talk(mConfused, 1.5, "怎么只", "为什么只", "咋只", "怎么才退", "why did i only", "why do i only", "why only",
 		"why is it only", "did i miss something", "is there a fee i missed", "what did i miss", "fee i missed")
 
-	// Other senses: "别的" is "other", not "don't"; an apology for asking
+	// Other senses: "别的" is "other", not "don't"; "又来啦" is a cheerful
+	// "I'm back", not "not again"; an apology for asking
 	// again, "for some reason" ("不知
 	// 道为什么停机了" does not ask why), "is it too late to…" (a question
 	// about a window), "I thought I'd ask".
-	add(kMood, mHappy, 0, "别的", "别家", "别人", "sorry to keep asking", "sorry for asking again", "sorry to ask again", "不知道为什么",
+	add(kMood, mHappy, 0, "别的", "别家", "别人", "又来啦", "sorry to keep asking", "sorry for asking again", "sorry to ask again", "不知道为什么",
 		"for some reason", "too late to", "is it too late", "thought i'd", "thought i would", "i thought so")
 }
