@@ -210,3 +210,30 @@ func TestIntentFamiliesFromTheFourthSet(t *testing.T) {
 		}
 	}
 }
+
+func TestClosingAcknowledgement(t *testing.T) {
+	settled := Turn{Text: "can I change the delivery slot to the evening?", BotReply: "Done, it's now 6-9pm.", Resolved: true}
+	for text, want := range map[string]string{
+		"nice, thanks":                MoodCalm,
+		"好的 挺方便的 谢谢":                  MoodCalm,
+		"👌":                           MoodCalm,
+		"amazing, thank you so much!": MoodHappy,
+		"nice, thanks 😊":              MoodHappy,
+	} {
+		if got := analyzeTurns(t, []Turn{settled, {Text: text}}).Mood; got != want {
+			t.Errorf("%q after a settled answer: %s, want %s", text, got, want)
+		}
+	}
+}
+
+func TestCannotManageItAlone(t *testing.T) {
+	for _, text := range []string{"我不太会用手机 这个优惠券在哪里领", "sorry, I'm not very good with apps. where do I type the code?"} {
+		if got := Analyze(text).Mood; got != MoodConfused {
+			t.Errorf("%q: %s, want confused", text, got)
+		}
+	}
+	steps := []Turn{{Text: "怎么给手表换表带", BotReply: "先按住表带背面的小按钮。", Resolved: true}, {Text: "按住了 然后呢"}}
+	if got := analyzeTurns(t, steps).Mood; got != MoodConfused {
+		t.Errorf("asking for the next step: %s, want confused", got)
+	}
+}

@@ -126,6 +126,9 @@ func (r *reading) scoreMoods(hits []hit) {
 				w *= 0.5 // "great, and is there a customs fee?": an acknowledgement
 			}
 			r.moods[f.label] += w
+			if f.label == mHappy {
+				r.happyPeak = max(r.happyPeak, w)
+			}
 			if f.label == mHappy && f.w > 0 {
 				if isEmoji(h.e.text) {
 					r.positiveEmoji = true

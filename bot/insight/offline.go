@@ -180,6 +180,14 @@ func step(turns []Turn, states []turnState) Insight {
 				mood = MoodAnxious
 			}
 		}
+		// Closing thanks after an answer that settled it, with a mild word
+		// of approval and nothing warmer ("great, thanks", "行 处理挺快的
+		// 谢谢"), acknowledges the answer: calm, as plain thanks is. A
+		// word of delight, "!" or a smiling emoji is still joy.
+		if mood == MoodHappy && turns[i-1].Resolved && intent == IntentThanks && r.happyPeak < 1.5 &&
+			!r.positiveEmoji && !strings.Contains(r.t.norm, "!") && !r.elongated {
+			mood, conf = MoodCalm, 0.5
+		}
 		// Laughter or praise after two answers that did not help is not
 		// joy ("it's 212 rows lol"): the problem is still there.
 		if mood == MoodHappy && sig.Unresolved >= 2 && !turns[i-1].Resolved && r.sarcasm == 0 &&

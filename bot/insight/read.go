@@ -40,7 +40,8 @@ type reading struct {
 	occasion      bool
 	pressed       bool // the occasion's date presses (scoreCues)
 	positiveEmoji bool
-	positiveWords bool // a clear positive word, not just an emoji
+	positiveWords bool    // a clear positive word, not just an emoji
+	happyPeak     float64 // the strongest single positive word or emoji
 
 	intent     string
 	intentConf float64

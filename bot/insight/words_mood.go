@@ -72,8 +72,8 @@ func addMoodWords() {
 	mood(mHappy, 1.2, "喜欢", "棒", "不错", "赞", "靠谱", "厉害", "耐心", "哈哈", "嘿嘿", "舒服", "好看", "划算", "放心了",
 		"感谢", "很好", "挺好", "真好", "可靠", "great", "love", "nice", "glad", "pleased", "helpful", "lovely",
 		"haha", "works now", "resolved", "solved", "appreciate", "good", "😀", "😃", "😄", "😁",
-		"😊", "😆", "😘", "❤", "♥", "👍", "👌", "🌹", ":)", ":-)", ":d", "^^", "😂")
-	mood(mHappy, 0.4, "谢谢", "多谢", "谢啦", "好的", "没问题", "收到", "明白了", "thanks", "thx", "ok", "okay",
+		"😊", "😆", "😘", "❤", "♥", "👍", "🌹", ":)", ":-)", ":d", "^^", "😂")
+	mood(mHappy, 0.4, "👌", "谢谢", "多谢", "谢啦", "好的", "没问题", "收到", "明白了", "thanks", "thx", "ok", "okay",
 		"no problem", "got it", "fine", "🙂")
 
 	mood(mFrustrated, 1, "一直", "又", "算了", "always", "seriously",

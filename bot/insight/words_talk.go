@@ -75,6 +75,12 @@ func addServiceTalk() {
 		"找了一圈", "找不到了", "改版了", "该点哪个", "点哪个", "该选哪个", "wait so", "wait what", "does that mean",
 		"does this mean", "so do i", "so does that", "也就是说", "那就是说", "所以是要", "don't know if",
 		"don't know whether", "i thought", "我以为", "i was under the impression")
+	// Saying one cannot manage it oneself ("我年纪大了不太会弄", "I'm not
+	// very good with apps"), and asking for the next step in the middle
+	// of one ("按了SET 然后呢", "ok, then what?"): lost in the steps.
+	talk(mConfused, 1.5, "不太会弄", "我不会弄", "不会弄这", "我不太会用", "我不会用", "弄不来", "搞不来", "不太懂这些",
+		"not good with", "not very good with", "not tech savvy", "not very techy", "not techy", "然后呢", "接下来呢",
+		"下一步呢", "then what")
 	// Asking which of two sources to believe, or whether the fault is in
 	// the customer's own reading: the definition of confusion, however
 	// impatient the "到底" before it.
