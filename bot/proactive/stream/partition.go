@@ -41,6 +41,7 @@ func (r *Runner) partition(ctx context.Context, p int, cons jetstream.Consumer) 
 			// earlier turn miss what another node saw meanwhile: they
 			// are rebuilt from the store on first sight.
 			r.cfg.Engine.Forget(func(customer string) bool { return Partition(customer, r.cfg.Partitions) == p })
+			r.logger.Debug("partition pinned to this node", "partition", p, "pin", id)
 			pin = id
 		}
 		var err error
