@@ -169,7 +169,7 @@ func (e *Engine) plan(ctx context.Context, t *Trigger, env *Env, w *window, cs *
 			all := w.recent("*", env.Now.Add(-e.cfg.Lookback), env.Now)
 			for _, ev := range all[max(0, len(all)-20):] {
 				c := *ev
-				c.memo, c.pathOf, c.path = nil, "", nil // the window's caches stay with the window
+				c.memo, c.pathOf, c.path = memo{}, "", nil // the window's caches stay with the window
 				s.recent = append(s.recent, c)
 			}
 		case ActSchedule:

@@ -28,7 +28,7 @@ type Event struct {
 
 	// memo holds the results of element predicates evaluated on this
 	// event while it sits in a window (see memoize).
-	memo []memoEntry
+	memo memo
 	// pathOf and path cache path(.props[pathOf]) (boxed once).
 	pathOf string
 	path   any

@@ -44,6 +44,57 @@ type memoEntry struct {
 	val bool
 }
 
+// memo is the results of the predicates evaluated on an event. The
+// predicates of a matrix get consecutive ids, so most results fit in two
+// aligned blocks of 64 bits (known, value); others go to a short list.
+type memo struct {
+	blocks [2]memoBlock
+	more   []memoEntry
+}
+
+type memoBlock struct {
+	base        uint32 // id of bit 0, a multiple of 64; 0: unused
+	known, vals uint64
+}
+
+// maxMemo bounds the results kept outside the blocks.
+const maxMemo = 64
+
+func (m *memo) get(id uint32) (val, ok bool) {
+	base, bit := id&^63+64, uint64(1)<<(id&63) // +64: base 0 means unused
+	for i := range m.blocks {
+		if b := &m.blocks[i]; b.base == base {
+			return b.vals&bit != 0, b.known&bit != 0
+		}
+	}
+	for _, e := range m.more {
+		if e.id == id {
+			return e.val, true
+		}
+	}
+	return false, false
+}
+
+func (m *memo) put(id uint32, val bool) {
+	base, bit := id&^63+64, uint64(1)<<(id&63)
+	for i := range m.blocks {
+		b := &m.blocks[i]
+		if b.base == 0 {
+			b.base = base
+		}
+		if b.base == base {
+			b.known |= bit
+			if val {
+				b.vals |= bit
+			}
+			return
+		}
+	}
+	if len(m.more) < maxMemo {
+		m.more = append(m.more, memoEntry{id, val})
+	}
+}
+
 // pureFuncs are the functions whose result depends on their arguments
 // only.
 var pureFuncs = map[string]bool{"__prop": true, "__ppath": true, "path": true, "num": true, "days": true, "hours": true, "minutes": true, "falling": true}
@@ -157,10 +208,8 @@ func fnIt(params ...any) (any, error) {
 
 // test evaluates p on ev, from ev's memo when it was evaluated before.
 func (p *predicate) test(env *Env, ev *Event) (bool, error) {
-	for _, m := range ev.memo {
-		if m.id == p.id {
-			return m.val, nil
-		}
+	if v, ok := ev.memo.get(p.id); ok {
+		return v, nil
 	}
 	env.item[0] = ev
 	var v bool
@@ -174,14 +223,7 @@ func (p *predicate) test(env *Env, ev *Event) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", p.src, err)
 	}
-	switch {
-	case ev.memo == nil:
-		// Room for the predicates of a typical matrix at once, instead of
-		// growing one entry at a time.
-		ev.memo = append(make([]memoEntry, 0, 16), memoEntry{p.id, v})
-	case len(ev.memo) < 64:
-		ev.memo = append(ev.memo, memoEntry{p.id, v})
-	}
+	ev.memo.put(p.id, v)
 	return v, nil
 }
 

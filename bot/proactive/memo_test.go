@@ -170,3 +170,35 @@ func plainWithout(w *window, now time.Time, a, b string, d time.Duration) bool {
 	}
 	return true
 }
+
+// TestMemoStore: results kept for predicates of several id blocks (a
+// matrix reloaded a few times) read back as written; beyond the blocks
+// and the overflow list nothing is kept, and nothing is made up.
+func TestMemoStore(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var m memo
+	want := map[uint32]bool{}
+	for range 400 {
+		id := uint32(1 + rng.IntN(300))
+		if _, ok := want[id]; ok {
+			continue
+		}
+		v := rng.IntN(2) == 0
+		m.put(id, v)
+		want[id] = v
+	}
+	kept := 0
+	for id := uint32(0); id < 400; id++ {
+		v, ok := m.get(id)
+		w, put := want[id]
+		if ok && (!put || v != w) {
+			t.Fatalf("id %d: got %v, put %v (%v)", id, v, w, put)
+		}
+		if ok {
+			kept++
+		}
+	}
+	if kept < 128 || kept > 128+maxMemo {
+		t.Fatalf("%d results kept, want two blocks and at most %d more", kept, maxMemo)
+	}
+}
