@@ -3,9 +3,12 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -210,5 +213,97 @@ func TestMergeHoldsTheProfilesItMerges(t *testing.T) {
 	}
 	if n := orders(t, s, into); n != 6 {
 		t.Fatalf("merged profile has %d orders, want 1 + 5", n)
+	}
+}
+
+// BenchmarkUpdateKeptProfiles compares the two ways the ingest consumer
+// writes profiles, on one store of 2,000 regular-sized profiles (a full
+// recent path of 20 pages, 30 active days, recent orders), 400 random ones
+// per call: under locks (UpdateProfiles: two round trips, the rows locked
+// and read first) and from kept copies (UpdateKeptProfiles: one round
+// trip). It reports profiles/s and the CPU per profile of this process
+// and of the server's backends.
+//
+//	go test ./memory/postgres -run '^$' -bench UpdateKeptProfiles -benchtime 50x -count 3
+func BenchmarkUpdateKeptProfiles(b *testing.B) {
+	ctx := context.Background()
+	const app = "kairos-kept-bench"
+	url := pgtest.URL(b) + "&application_name=" + app
+	s, err := Open(ctx, Options{URL: url, Dim: 8, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	meter, err := pgx.Connect(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { meter.Close(ctx) })
+	ids := make([]string, 2000)
+	for i := range ids {
+		c, _, err := s.CustomerByIdentity(ctx, memory.Identity{Kind: "site_user", Value: fmt.Sprint("kept-", i)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = c.ID
+	}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	visit := func(p *memory.Profile, n int) {
+		at := t0.Add(time.Duration(n) * time.Minute)
+		p.Behaviour.PageViews++
+		p.Behaviour.LastSeen = at
+		p.Behaviour.RecentPath = append(p.Behaviour.RecentPath, memory.PageVisit{URL: fmt.Sprintf("https://shop.example.com/p/%d", n%5000),
+			Title: "婴儿奶粉 900g 3段", At: at, DwellMS: 12000})
+		if len(p.Behaviour.RecentPath) > 20 {
+			p.Behaviour.RecentPath = p.Behaviour.RecentPath[1:]
+		}
+	}
+	if err := s.UpdateProfiles(ctx, ids, func(_ string, p *memory.Profile) error {
+		for n := range 20 {
+			visit(p, n)
+		}
+		for d := range 30 {
+			p.Behaviour.ActiveDays = append(p.Behaviour.ActiveDays, t0.AddDate(0, 0, d).Format(time.DateOnly))
+		}
+		for o := range 5 {
+			p.Business.RecentOrders = append(p.Business.RecentOrders, t0.AddDate(0, 0, 7*o))
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	n := 0
+	for _, mode := range []string{"locked", "kept"} {
+		b.Run(mode, func(b *testing.B) {
+			pg0, pgOK := pgtest.BackendCPU(ctx, meter, app)
+			var ru0 syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+			start := time.Now()
+			for range b.N {
+				batch := make([]string, 0, 400)
+				for _, k := range r.Perm(len(ids))[:400] {
+					batch = append(batch, ids[k])
+				}
+				n++
+				up := func(_ string, p *memory.Profile) error { visit(p, 100+n); return nil }
+				if mode == "locked" {
+					if err := s.UpdateProfiles(ctx, batch, up); err != nil {
+						b.Fatal(err)
+					}
+				} else if rest, err := s.UpdateKeptProfiles(ctx, batch, up); err != nil || len(rest) > 0 {
+					b.Fatalf("rest %d, err %v", len(rest), err)
+				}
+			}
+			profiles := float64(b.N * 400)
+			b.ReportMetric(profiles/time.Since(start).Seconds(), "profiles/s")
+			var ru1 syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+			self := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+			b.ReportMetric(float64(self.Microseconds())/profiles, "cpu-µs/profile")
+			if pg1, ok := pgtest.BackendCPU(ctx, meter, app); ok && pgOK {
+				b.ReportMetric(float64(pgtest.CPUSince(pg0, pg1).Microseconds())/profiles, "pg-cpu-µs/profile")
+			}
+		})
 	}
 }
