@@ -172,10 +172,16 @@ func botRepeats(turns []Turn, unresolved int) int {
 	if unresolved == 0 {
 		return 0
 	}
-	var replies [][]uint32 // newest first
-	for k := len(turns) - 1; k >= 0 && len(replies) < repeatWindow; k-- {
+	// The opening of an answer identifies it; the sets stay on the stack.
+	// The streak's answers (at most recentTurns) are compared with the
+	// few answers before them.
+	const window = recentTurns + 2
+	var bufs [window][openingGrams]uint32
+	var sets [window][]uint32
+	replies := sets[:0] // newest first
+	for k := len(turns) - 1; k >= 0 && len(replies) < window; k-- {
 		if turns[k].BotReply != "" {
-			replies = append(replies, bigrams(turns[k].BotReply))
+			replies = append(replies, openingBigrams(&bufs[len(replies)], turns[k].BotReply))
 		}
 	}
 	n := 0
@@ -188,6 +194,34 @@ func botRepeats(turns []Turn, unresolved int) int {
 		}
 	}
 	return n
+}
+
+// openingGrams is how many bigrams of an answer's opening identify it.
+const openingGrams = 64
+
+// openingBigrams fills buf with the sorted distinct bigrams of the opening
+// of s (its first openingGrams+1 letters and digits) and returns them; it
+// does not allocate, so the bot's answers can be compared every turn.
+func openingBigrams(buf *[openingGrams]uint32, s string) []uint32 {
+	n := 0
+	var prev rune = -1
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			continue
+		}
+		r = unicode.ToLower(r)
+		if prev >= 0 {
+			if n == len(buf) {
+				break
+			}
+			buf[n] = uint32(prev)*2654435761 ^ uint32(r)
+			n++
+		}
+		prev = r
+	}
+	out := buf[:n]
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // lastBotRepeated reports whether the bot's last answer, which did not
