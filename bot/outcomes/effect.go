@@ -31,9 +31,20 @@ func (d *data) window(trigger string) (time.Duration, []string) {
 	return proactive.DefaultAttribution, nil
 }
 
-// proactive builds each trigger's exposures (first sent or holdout firing
-// of each customer in the period) and reads what followed them.
-func (d *data) proactive(ctx context.Context, src Sources, p Params, firings []proactive.Firing, turns map[string][]Turn) error {
+// exposurePlan is the exposures of a period and the probes that read
+// what followed them.
+type exposurePlan struct {
+	exps   []*exposure
+	probes []Probe
+	convAt []int // index of each exposure's conversion probe
+	retAt  []int // …and of its retention probe, or -1
+}
+
+// planExposures builds each trigger's exposures (first sent or holdout
+// firing of each customer in the period) and the probes for what followed
+// them, which need nothing but the firings: load sends them off while it
+// reads and folds the turns.
+func (d *data) planExposures(p Params, firings []proactive.Firing) exposurePlan {
 	trig := map[string]bool{}
 	for id := range d.specs {
 		trig[id] = true
@@ -64,13 +75,10 @@ func (d *data) proactive(ctx context.Context, src Sources, p Params, firings []p
 		exps = append(exps, e)
 	}
 	d.triggers = sortedKeys(trig)
-	if len(exps) == 0 {
-		return nil
-	}
 	end := minTime(p.To, p.Now)
 	var probes []Probe
-	convAt := make([]int, len(exps)) // index of the exposure's conversion probe
-	retAt := make([]int, len(exps))  // …and of its retention probe, or -1
+	convAt := make([]int, len(exps))
+	retAt := make([]int, len(exps))
 	for i, e := range exps {
 		win, types := d.window(e.trigger)
 		convAt[i] = len(probes)
@@ -85,16 +93,18 @@ func (d *data) proactive(ctx context.Context, src Sources, p Params, firings []p
 			probes = append(probes, Probe{Customer: e.customer, From: e.at.Add(proactive.RetentionFrom), To: e.at.Add(proactive.RetentionTo), Types: recordTypes, Exclude: true})
 		}
 	}
-	found, err := firstEvents(ctx, src.Events, probes)
-	if err != nil {
-		return fmt.Errorf("outcomes: events after exposure: %w", err)
-	}
-	for i, e := range exps {
-		if ev := found[convAt[i]]; ev != nil {
+	return exposurePlan{exps: exps, probes: probes, convAt: convAt, retAt: retAt}
+}
+
+// settleExposures reads the probes' answers (found[i] for probes[i]) and
+// the turns into the exposures' outcomes.
+func (d *data) settleExposures(p Params, plan exposurePlan, found []*memory.Event, turns map[string][]Turn) {
+	for i, e := range plan.exps {
+		if ev := found[plan.convAt[i]]; ev != nil {
 			e.converted, e.value = true, eventValue(ev.Props)
 		}
-		if retAt[i] >= 0 {
-			e.retained = found[retAt[i]] != nil
+		if plan.retAt[i] >= 0 {
+			e.retained = found[plan.retAt[i]] != nil
 		}
 		issues := p.Issues[e.trigger]
 		if e.issueKnown = len(issues) > 0; !e.issueKnown {
@@ -108,8 +118,7 @@ func (d *data) proactive(ctx context.Context, src Sources, p Params, firings []p
 			}
 		}
 	}
-	d.exposures = exps
-	return nil
+	d.exposures = plan.exps
 }
 
 // recordTypes are the events that are Kairos's records, not the

@@ -159,6 +159,20 @@ func load(ctx context.Context, src Sources, p Params, segments bool) (*data, err
 	if err != nil {
 		return nil, fmt.Errorf("outcomes: read events: %w", err)
 	}
+	firings, handoffs, err := d.records(ctx, src, p, recs)
+	if err != nil {
+		return nil, err
+	}
+	// What followed each exposure: asked meanwhile.
+	plan := d.planExposures(p, firings)
+	var found []*memory.Event
+	var probeErr error
+	probed := make(chan struct{})
+	go func() {
+		defer close(probed)
+		found, probeErr = firstEvents(ctx, src.Events, plan.probes)
+	}()
+	defer func() { <-probed }()
 	if <-turnsDone; turns == nil && turnsErr == nil {
 		turns, turnsErr = scanTurns(ctx, src.Events, recFrom, recTo, recs)
 	}
@@ -171,16 +185,13 @@ func load(ctx context.Context, src Sources, p Params, segments bool) (*data, err
 	if fieldsErr != nil {
 		return nil, fmt.Errorf("outcomes: read surveys and offers: %w", fieldsErr)
 	}
-	firings, handoffs, err := d.records(ctx, src, p, recs)
-	if err != nil {
-		return nil, err
-	}
 	sentBy := sentFirings(firings)
 	d.conversations(p, turns, handoffs, sentBy)
 	d.surveysAndOffers(p, fields, sentBy)
-	if err := d.proactive(ctx, src, p, firings, turns); err != nil {
-		return nil, err
+	if <-probed; probeErr != nil {
+		return nil, fmt.Errorf("outcomes: events after exposure: %w", probeErr)
 	}
+	d.settleExposures(p, plan, found, turns)
 	<-churnDone
 	if churnErr != nil {
 		return nil, churnErr
