@@ -148,6 +148,8 @@ func add(k kind, label int, w float64, words ...string) {
 
 func init() {
 	addIntentWords()
+	addFamilies()
+	addFamilies2()
 	addMoodWords()
 	addCueWords()
 	addIntensityWords()

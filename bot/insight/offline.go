@@ -124,7 +124,7 @@ func step(turns []Turn, states []turnState) Insight {
 	v, a := r.valence, r.arousal
 
 	cur := &states[i]
-	cur.intent = intent
+	cur.intent, cur.guessed = intent, r.guessed
 	cur.grams = bigrams(t.Text)
 	cur.runs = r.exclaimRuns + r.questionRuns
 	cur.saysAgain = r.cues[cueRepeat] >= 2
@@ -139,9 +139,9 @@ func step(turns []Turn, states []turnState) Insight {
 		prevUnresolved := sig.Unresolved > 0 && !turns[i-1].Resolved
 		// A follow-up without a topic of its own ("上周你也是这么说的",
 		// "order 7781") continues the previous one.
-		if intent == IntentOther && r.inject < 2 && topical(prev.intent) {
+		if (intent == IntentOther || r.guessed) && r.inject < 2 && topical(prev.intent) {
 			intent, intentConf = prev.intent, intentConf*0.6
-			cur.intent = intent
+			cur.intent, cur.guessed = intent, prev.guessed
 		}
 		// Pressing again against the clock after an answer that did not
 		// help: "I check in in 4 hours though. Can you confirm it?",

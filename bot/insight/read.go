@@ -9,8 +9,11 @@ import (
 type reading struct {
 	t       *text
 	intents [16]float64 // by index of Intents
-	moods   [numMoods]float64
-	cues    [numCues]float64
+	// named is the weight of the strongest single word of each intent:
+	// 3 when a word names it ("闪退", "refund"), less when words only lean.
+	named [16]float64
+	moods [numMoods]float64
+	cues  [numCues]float64
 	// cueText is the first hit of each cue, for the hidden need's reason.
 	cueText [numCues]string
 	sarcasm float64
@@ -45,10 +48,14 @@ type reading struct {
 
 	intent     string
 	intentConf float64
-	mood       string
-	valence    float64
-	arousal    float64
-	moodConf   float64
+	// guessed is set when the intent comes from the fallback for a
+	// question that matched no intent's words (guessIntent): a follow-up
+	// in a conversation keeps the earlier topic instead.
+	guessed  bool
+	mood     string
+	valence  float64
+	arousal  float64
+	moodConf float64
 }
 
 // read analyses one message alone.
@@ -140,6 +147,7 @@ func (r *reading) scoreIntents(hits []hit) {
 			}
 			seen[f.label]++
 			r.intents[f.label] += w
+			r.named[f.label] = max(r.named[f.label], f.w)
 		}
 	}
 }
@@ -201,6 +209,11 @@ func (r *reading) decideIntent() {
 			}
 		}
 	}
+	// "退" of a fee or of money, with no item to send back, is money
+	// back: "团费能退吗", "can I get the class fee back".
+	if best == IntentReturn && r.moneyOnly() {
+		best = IntentRefund
+	}
 	// Charged after cancelling is a subscription that will not stop.
 	if best == IntentPaymentBilling && sc[idx(IntentCancelSubscription)] >= 1 {
 		best = IntentCancelSubscription
@@ -215,7 +228,9 @@ func (r *reading) decideIntent() {
 	angryOnly := r.mood == MoodAngry || r.mood == MoodFrustrated
 	switch {
 	case best != "" && best != IntentComplaint && !concrete(best) && venting && (!r.asks() || r.cues[cueRhetoric] > 0) &&
-		!r.requests() && top < 3:
+		!r.requests() && top < 3 && !(best == IntentTechSupport && r.named[idx(best)] >= 3):
+		// A malfunction named outright ("一直在缓冲", "keeps crashing")
+		// asks for a fix however it is vented.
 		second, top = top, max(top, 2)
 		best = IntentComplaint
 	case (best == "" || top < 1) && angryOnly && !r.asks():
@@ -248,6 +263,10 @@ func (r *reading) decideIntent() {
 	case small != "" && (best == "" || top < 1 || smallTop >= 2):
 		r.intent = small
 		r.intentConf = confidence(smallTop, top)
+	case r.inject == 0 && r.asksAboutSomething():
+		// A question in a shop's support chat that names no topic the
+		// lexicons know is most likely about what the shop sells.
+		r.intent, r.intentConf, r.guessed = IntentProductQuestion, 0.4, true
 	default:
 		r.intent, r.intentConf = IntentOther, 0.5
 		if r.t.han+r.t.latin == 0 {

@@ -38,6 +38,9 @@ type turnState struct {
 	// polite is the turn's apologetic politeness ("请问", "sorry to
 	// bother"): a customer's register carries over to their next turn.
 	polite float64
+	// guessed is set when the intent is the fallback's guess (guess.go):
+	// two guessed questions share no topic the lexicons saw.
+	guessed bool
 }
 
 // bigrams returns the sorted distinct bigrams of s's letters and digits,
@@ -103,7 +106,7 @@ func topical(intent string) bool {
 // repeats reports whether turn k asks again what turn j asked.
 func repeats(k, j turnState) bool {
 	sim := dice(k.grams, j.grams)
-	return sim >= repeatAt || (sim >= sameTopicAt && topical(k.intent) && k.intent == j.intent)
+	return sim >= repeatAt || (sim >= sameTopicAt && topical(k.intent) && k.intent == j.intent && !k.guessed && !j.guessed)
 }
 
 // signals computes the conversation's signals at its last turn.

@@ -240,6 +240,84 @@ func addIntentWords() {
 		"talking to a human or", "what even are you", "what are you exactly")
 }
 
+// Domain-general vocabulary families, so the lexicons reach services
+// and products they were not written from (streaming, SaaS, gyms,
+// telecom, travel, pets): each is a family of everyday words, not the
+// phrasing of one message.
+func addFamilies() {
+	in := func(intent string, w float64, words ...string) { add(kIntent, intentIndex(intent), w, words...) }
+
+	// Technical problems: something on a device, an app, a network or an
+	// account not working, loading, connecting, syncing or keeping data.
+	in(IntentTechSupport, 3, "缓冲", "掉线", "断网", "断线", "网速", "没信号", "无服务", "没有信号", "投屏", "投不上",
+		"连接失败", "识别不了", "识别不出", "录不进", "录不上", "加载中", "一直转圈", "转圈圈", "很卡", "好卡", "卡得",
+		"刷新不出", "显示不出", "不显示", "找回", "数据没了", "全没了", "记录没了", "记录丢", "清缓存",
+		"存储空间", "内存不足", "字体", "夜间模式", "深色模式", "新版本", "旧版本", "版本更新", "升级后", "提示失败", "一直提示",
+		"buffering", "lagging", "laggy", "lags", "disconnects", "disconnecting", "keeps dropping", "dropping off",
+		"drops out", "no signal", "no service", "screen mirroring", "casting", "won't cast",
+		"not showing up", "doesn't show up", "won't show", "isn't showing", "not syncing", "didn't sync",
+		"recover", "restore", "get my data back", "lost my data", "deleted my", "ate my", "font size", "dark mode",
+		"browser", "clear the cache", "cache", "storage", "app store", "play store", "latest version", "new version",
+		"old version", "after the update", "since the update", "since your update", "fingerprint", "face id", "webhook",
+		"endpoint", "sso", "single sign-on", "permissions", "admin", "inbox", "archive")
+	in(IntentTechSupport, 1.5, "signal", "stream", "streaming", "offline", "离线", "版本", "version", "失败", "failed",
+		"fails", "router", "modem", "路由器", "光猫", "button", "menu", "toggle")
+	in(IntentTechSupport, 1, "wi-fi", "wifi")
+	// A repair call-out is a technical problem reported.
+	in(IntentTechSupport, 3, "报修", "维修师傅", "repair", "technician")
+	in(IntentTechSupport, 2, "来修", "上门修", "修一下", "修好", "fix it", "fix this", "fix your")
+	// Account details changed in an app are account how-to.
+	in(IntentTechSupport, 1.5, "修改", "手机号", "phone number", "email address", "progress")
+
+	// Size and fit: measurements of the body and of garments, how they
+	// sit, and size systems.
+	in(IntentSizeFit, 3, "码表", "欧码", "美码", "日码", "国内码", "内地码", "几码", "多少码", "拖地", "勒", "显瘦", "显胖",
+		"裤长", "衣长", "袖长", "裙长", "腿短", "腿长", "腿粗", "个子", "小个子", "大个子", "加长", "小一圈", "大一圈",
+		"紧不紧", "松不松", "宽松", "修身", "会不会大", "会不会小", "会不会紧", "穿着", "上身",
+		"petite", "tall sizes", "plus size", "length", "hem", "sleeves", "sleeve", "snug", "baggy", "roomy",
+		"between sizes", "between a", "sizes", "us size", "uk size", "eu size")
+
+	// The order lifecycle in services: a booking, a reservation, an
+	// appointment, a takeaway order and its rider are orders too.
+	in(IntentOrderStatus, 2, "booking", "my booking", "reservation", "my reservation", "appointment", "my appointment",
+		"预订", "预约", "这个单", "我的单", "单子", "送达", "出餐", "赶得上", "赶上", "confirmation email",
+		"booking confirmation", "没来", "还没来")
+	in(IntentOrderStatus, 0.7, "订的", "外卖", "骑手", "rider", "driver")
+	in(IntentOrderStatus, 3, "显示送达", "显示已送达", "没有记录", "no record of", "can't find my booking",
+		"can't find my reservation", "supposed to come", "supposed to arrive", "supposed to be delivered", "nobody came",
+		"no one came", "哪天能到", "哪天到", "能到吗", "能到吧")
+
+	// Attributes of what is sold, in any domain: what it is, has, does,
+	// is made of, measures or is allowed to do.
+	in(IntentProductQuestion, 2, "分贝", "国行", "港版", "美版", "行货", "简体", "繁体", "中文版", "英文版", "新鲜",
+		"熟不熟", "甜不甜", "辣不辣", "好吃吗", "口味", "味道", "保鲜", "有效期", "安全吗", "有毒", "上飞机", "耗电", "省电", "配置", "性能", "尺寸是", "多高", "多少瓦", "多少度", "带不带", "有没有带",
+		"decibel", "fresh", "expiry", "expiration", "best before", "coating", "nonstick", "non-stick",
+		"bpa", "toxic", "safe for", "airline", "cabin", "on a plane", "pool", "sauna", "classes",
+		"class schedule", "facilities", "amenities", "parking", "included in", "come with", "plans", "tiers", "which plan",
+		"pro plan", "enterprise", "free plan", "trial include", "features", "availability", "available", "capacity",
+		"wattage", "voltage", "edition", "region", "version of")
+}
+
+func addFamilies2() {
+	in := func(intent string, w float64, words ...string) { add(kIntent, intentIndex(intent), w, words...) }
+
+	// Money held or settled: deposits, pre-authorisations, frozen
+	// funds and the checkout total are billing.
+	in(IntentPaymentBilling, 3, "押金", "预授权", "deposit", "pre-authorisation", "pre-authorization", "preauthorization",
+		"authorization hold", "a hold on my card")
+	// Frozen funds lean to billing; the checkout is only where other
+	// things (coupons, shipping fees) show.
+	in(IntentPaymentBilling, 1.5, "冻结", "解冻")
+	in(IntentPaymentBilling, 1, "结算", "结账", "checkout")
+	// Delivery speed and where a parcel is left are shipping.
+	in(IntentShipping, 3, "隔天达", "隔日达", "当天达", "快递柜", "丰巢", "菜鸟驿站", "放门口", "放在门口",
+		"pickup point", "pick-up point", "parcel locker", "leave it at", "leave it with")
+	// Trials and expiry belong to the subscription's lifecycle.
+	in(IntentCancelSubscription, 1.5, "试用", "试用期", "自动续订", "trial", "free trial", "expires")
+	// Asking to be put through is asking for a person.
+	in(IntentHumanRequest, 3, "connect me", "put me through", "transfer me", "转接", "叫个客服", "叫客服")
+}
+
 // intentIndex returns the index of intent in Intents.
 func intentIndex(intent string) int {
 	for i, s := range Intents {

@@ -1,0 +1,74 @@
+package insight
+
+import (
+	"context"
+	"testing"
+)
+
+// TestUnseenDomains checks the fallback for questions no intent's words
+// match and the domain-general vocabulary families on fresh sentences
+// (none is a development line), in services the lexicons were not
+// written from.
+func TestUnseenDomains(t *testing.T) {
+	cases := []struct{ text, intent string }{
+		// A question about something on offer, in words no lexicon has.
+		{"这个电动牙刷能放进行李箱托运吗", IntentProductQuestion},
+		{"does the yoga studio offer beginner sessions on weekends", IntentProductQuestion},
+		{"这套乐高是几岁玩的 六岁孩子能拼吗", IntentProductQuestion},
+		{"是铁锅还是不粘锅啊", IntentProductQuestion},
+		// About the assistant, the company as an employer, or off-topic:
+		// still other.
+		{"你们公司总部在上海吗", IntentOther},
+		{"are you a real assistant or a recording?", IntentOther},
+		{"can you write a short poem about my cat", IntentOther},
+		{"who is your favourite singer?", IntentOther},
+		{"huh?", IntentOther},
+		// Technical problems in any device, app or network.
+		{"投影仪连着wifi但是一直在缓冲", IntentTechSupport},
+		{"the meditation app keeps dropping off bluetooth mid-session", IntentTechSupport},
+		{"路由器红灯一直闪 家里断网了", IntentTechSupport},
+		{"my saved playlists are not showing up after the update", IntentTechSupport},
+		// Size in other words: length, how it sits, size systems.
+		{"我个子矮 这条阔腿裤会不会拖地", IntentSizeFit},
+		{"美码8是国内多少码", IntentSizeFit},
+		// The order lifecycle in services.
+		{"I have a reservation for Friday but the confirmation email never came", IntentOrderStatus},
+		{"预约的保洁阿姨还没来", IntentOrderStatus},
+		// Money held is billing; a locker is shipping; put me through is a person.
+		{"租车的押金冻结了 什么时候解冻", IntentPaymentBilling},
+		// "退" of a fee with no item to send back is money back; the
+		// postage of a return stays a return.
+		{"旅行团取消了 团费能退吗", IntentRefund},
+		{"退回去的邮费谁出", IntentReturn},
+		{"能放快递柜吗 白天上班", IntentShipping},
+		{"could you put me through to the billing team", IntentHumanRequest},
+	}
+	for _, c := range cases {
+		if got := Analyze(c.text).Intent; got != c.intent {
+			t.Errorf("%q: intent %s, want %s", c.text, got, c.intent)
+		}
+	}
+}
+
+// TestGuessedIntentFollowsTopic checks that a question the fallback
+// guessed continues an earlier topic in a conversation, and that two
+// guessed questions are not one question asked twice.
+func TestGuessedIntentFollowsTopic(t *testing.T) {
+	o := NewOffline()
+	ctx := context.Background()
+	turns := []Turn{{Text: "my refund for order 5521 hasn't arrived", BotReply: "It was sent on Monday.", Resolved: false},
+		{Text: "is there a reference number I could give my bank?"}}
+	first, _ := o.Analyze(ctx, turns[:1], nil)
+	in, _ := o.Analyze(ctx, turns, []Insight{first})
+	if in.Intent != IntentRefund {
+		t.Errorf("follow-up: intent %s, want refund (the earlier topic)", in.Intent)
+	}
+	a, b := read("is the oak table solid all the way through?"), read("is the oak table oiled or varnished?")
+	if !a.guessed || !b.guessed {
+		t.Fatalf("guessed %v %v, want both", a.guessed, b.guessed)
+	}
+	if repeats(turnState{intent: a.intent, guessed: true, grams: bigrams("is the oak table solid all the way through?")},
+		turnState{intent: b.intent, guessed: true, grams: bigrams("is the oak table oiled or varnished?")}) {
+		t.Error("two different guessed questions read as one asked twice")
+	}
+}
