@@ -35,11 +35,11 @@ INSERT INTO event_record_types (type) VALUES
 -- handoff records are read from props.
 CREATE FUNCTION kairos_jsonb_text(v jsonb) RETURNS text
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-	RETURN CASE WHEN jsonb_typeof(v) = 'string' THEN v #>> '{}' END;
+	AS $$ SELECT CASE WHEN jsonb_typeof(v) = 'string' THEN v #>> '{}' END $$;
 CREATE FUNCTION kairos_jsonb_float8(v jsonb) RETURNS float8
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-	RETURN CASE WHEN jsonb_typeof(v) = 'number' THEN
-		CASE WHEN v::numeric = 0 OR abs(v::numeric) BETWEEN 1e-300 AND 1e300 THEN v::float8 END END;
+	AS $$ SELECT CASE WHEN jsonb_typeof(v) = 'number' THEN
+		CASE WHEN v::numeric = 0 OR abs(v::numeric) BETWEEN 1e-300 AND 1e300 THEN v::float8 END END $$;
 
 CREATE TABLE event_records (
 	id          text COLLATE "C" PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
