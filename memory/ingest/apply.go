@@ -66,18 +66,26 @@ func (in *Ingest) applierOf(customerID string, appliers int) int {
 }
 
 // applyLoop applies parts until queue is closed: whatever waits when it
-// is free, in one profile write, at most one write per ApplyInterval.
+// is free, in one profile write, at most one write per ApplyInterval
+// while more keeps coming.
 //
 // The interval is what bounds the profile writes of traffic spread over
 // many customers: every write rewrites each customer it touches whole, so
 // writing more often costs more per event (at 20,000 events/s over 2,000
 // customers, a write every 50 ms rewrites 0.86 profiles per event, every
 // 200 ms 0.43), and a writer that is free sooner would only write more.
+// It waits only while parts keep arriving: the end of a burst, or a queue
+// that is full, is written at once.
 func (in *Ingest) applyLoop(queue <-chan *part, repairs *sync.WaitGroup) {
 	var last time.Time
+	step := in.cfg.ApplyInterval / 8
 	for first := range queue {
-		if wait := in.cfg.ApplyInterval - time.Since(last); wait > 0 {
-			time.Sleep(wait)
+		for until := last.Add(in.cfg.ApplyInterval); time.Now().Before(until); {
+			n := len(queue)
+			time.Sleep(min(step, time.Until(until)))
+			if len(queue) == n {
+				break
+			}
 		}
 		last = time.Now()
 		group := []*part{first}
