@@ -42,6 +42,14 @@ func TestUnseenDomains(t *testing.T) {
 		{"退回去的邮费谁出", IntentReturn},
 		{"能放快递柜吗 白天上班", IntentShipping},
 		{"could you put me through to the billing team", IntentHumanRequest},
+		// Swapping in other words, and a swap asked for instead of money.
+		{"耳机左边没声音 要求换机", IntentExchange},
+		{"the lamp came with a bent shade, I'd like a new one sent, not a refund", IntentExchange},
+		// A resigned closing is a closing; praise of something received,
+		// asking nothing, is thanks.
+		{"行吧 先这样吧 再见", IntentThanks},
+		{"ugh fine. bye", IntentThanks},
+		{"快递小哥超级贴心 送上楼了 好评！", IntentThanks},
 	}
 	for _, c := range cases {
 		if got := Analyze(c.text).Intent; got != c.intent {

@@ -112,7 +112,7 @@ func roleMarkers(norm string) float64 {
 // what follows ("不要退款", "don't want a refund").
 func notWanted(norm string, at int) bool {
 	before := norm[max(0, at-24):at]
-	for _, p := range [...]string{"不要", "不想", "不用", "不需要", "don't want", "do not want", "don't need", "no need",
+	for _, p := range [...]string{"不要", "不想", "不用", "不需要", "别再", ", not a ", "don't want", "do not want", "don't need", "no need",
 		"not looking to", "don't want to", "not asking for", "not asking about"} {
 		if strings.Contains(before, p) {
 			return true
@@ -233,7 +233,10 @@ func (r *reading) decideIntent() {
 		// asks for a fix however it is vented.
 		second, top = top, max(top, 2)
 		best = IntentComplaint
-	case (best == "" || top < 1) && angryOnly && !r.asks():
+	case (best == "" || top < 1) && angryOnly && !r.asks() &&
+		!(r.mood == MoodFrustrated && r.facts == 0 && max(sc[idx(IntentThanks)], sc[idx(IntentGreeting)]) >= 2):
+		// Annoyance alone is a complaint; annoyance in a closing or an
+		// opening ("行吧 就这样吧", "fine. whatever. bye") is the closing.
 		best, second, top = IntentComplaint, top, 2
 	}
 	small := ""
@@ -247,7 +250,14 @@ func (r *reading) decideIntent() {
 	// when it names the topic: "Refund received, thanks!".
 	ack := r.acknowledges()
 	thanks := small == IntentThanks && smallTop >= 3
-	if ((thanks && (ack || r.mood == MoodHappy)) || (small == "" && r.mood == MoodHappy && ack)) &&
+	// Delight with nothing asked and nothing wrong is praise, which is
+	// thanks too: "骑手小哥超级棒，好评！", "so happy with my new headphones".
+	// It praises something named (the rider, the product), weakly enough
+	// that no topic was asked about; laughter, greetings and small talk
+	// name nothing.
+	praise := r.mood == MoodHappy && r.positiveWords && r.facts == 0 && r.sarcasm == 0 && best != "" && top < 3 &&
+		!concrete(best) && small != IntentGreeting && r.moods[mFrustrated]+r.moods[mAngry] == 0
+	if ((thanks && (ack || r.mood == MoodHappy)) || (small == "" && r.mood == MoodHappy && ack) || praise) &&
 		!r.asks() && !r.requests() {
 		best, small, smallTop = "", IntentThanks, max(smallTop, 2)
 	}

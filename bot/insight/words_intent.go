@@ -314,6 +314,10 @@ func addFamilies2() {
 		"pickup point", "pick-up point", "parcel locker", "leave it at", "leave it with")
 	// Trials and expiry belong to the subscription's lifecycle.
 	in(IntentCancelSubscription, 1.5, "试用", "试用期", "自动续订", "trial", "free trial", "expires")
+	// Swapping said in other words: for the right one, for another unit
+	// or model ("换机", "换39", "trade it for the newer one").
+	in(IntentExchange, 3, "换过来", "换机", "换台", "换一台", "换一套", "换双", "换个新", "换个好的",
+		"trade", "trade in", "the right one", "the correct one", "right size", "correct size", "a new one", "another one")
 	// Asking to be put through is asking for a person.
 	in(IntentHumanRequest, 3, "connect me", "put me through", "transfer me", "转接", "叫个客服", "叫客服")
 }
