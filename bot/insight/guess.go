@@ -109,3 +109,19 @@ func (r *reading) moneyOnly() bool {
 	}
 	return true
 }
+
+// praises reports words that praise the shop, its people or its service
+// as such ("好评", "点赞", "给力", "yyds", "the best", "impressed"), not
+// laughter or small talk.
+func (r *reading) praises() bool {
+	n := r.t.norm
+	for _, q := range [...]string{"好评", "点赞", "点个赞", "给力", "专业", "耐心", "用心", "贴心", "靠谱", "yyds", "绝绝子",
+		"太棒", "超棒", "真棒", "爱了", "回购", "the best", "impressed", "made my day", "great job", "well done", "legend",
+		"legends", "10/10", "five stars", "5 stars", "superb", "outstanding", "excellent service", "great service",
+		"amazing service", "smoothly", "above and beyond"} {
+		if strings.Contains(n, q) {
+			return true
+		}
+	}
+	return false
+}

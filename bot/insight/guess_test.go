@@ -50,6 +50,11 @@ func TestUnseenDomains(t *testing.T) {
 		{"行吧 先这样吧 再见", IntentThanks},
 		{"ugh fine. bye", IntentThanks},
 		{"快递小哥超级贴心 送上楼了 好评！", IntentThanks},
+		{"the whole team went above and beyond, honestly", IntentThanks},
+		// Laughter names nothing: still other.
+		{"哈哈哈哈哈", IntentOther},
+		// Where an order is, asked outright beside venting, is the request.
+		{"nine days now. where is my order?? this is a joke", IntentOrderStatus},
 	}
 	for _, c := range cases {
 		if got := Analyze(c.text).Intent; got != c.intent {

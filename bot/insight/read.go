@@ -198,6 +198,12 @@ func (r *reading) decideIntent() {
 			}
 		}
 	}
+	// So is a question about where an order is, asked outright beside
+	// the venting: "3 weeks. where is my stuff. you people are a joke".
+	if o := idx(IntentOrderStatus); best == IntentComplaint && r.named[o] >= 3 && sc[o] >= 3 && r.asks() &&
+		r.cues[cueRhetoric] == 0 {
+		best = IntentOrderStatus
+	}
 	// A concrete request beats the words that describe its object: "能换个
 	// 大一码的吗" asks for an exchange, "refund me, it never came" for money.
 	if best != "" && !concrete(best) && best != IntentComplaint {
@@ -255,8 +261,12 @@ func (r *reading) decideIntent() {
 	// It praises something named (the rider, the product), weakly enough
 	// that no topic was asked about; laughter, greetings and small talk
 	// name nothing.
-	praise := r.mood == MoodHappy && r.positiveWords && r.facts == 0 && r.sarcasm == 0 && best != "" && top < 3 &&
-		!concrete(best) && small != IntentGreeting && r.moods[mFrustrated]+r.moods[mAngry] == 0
+	// Words that praise the service itself ("好评", "点赞", "the best")
+	// say so without naming a topic, and over one named outright.
+	praising := r.praises()
+	praise := r.mood == MoodHappy && r.positiveWords && r.facts == 0 && r.sarcasm == 0 &&
+		((best != "" && top < 3) || praising) && !concrete(best) && small != IntentGreeting &&
+		r.moods[mFrustrated]+r.moods[mAngry] == 0
 	if ((thanks && (ack || r.mood == MoodHappy)) || (small == "" && r.mood == MoodHappy && ack) || praise) &&
 		!r.asks() && !r.requests() {
 		best, small, smallTop = "", IntentThanks, max(smallTop, 2)
