@@ -183,32 +183,16 @@ func processCPU(b *testing.B) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// backendCPU is the CPU time of each server process of the scanner's
-// connections, by pid (Linux /proc; clock ticks of 10 ms).
-func backendCPU(b *testing.B, ctx context.Context, conn *pgx.Conn) map[int]time.Duration {
-	rows, err := conn.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1`, benchApp)
-	if err != nil {
-		b.Fatal(err)
+// backendCPU is the CPU time of the scanner's server processes, by pid.
+func backendCPU(b *testing.B, ctx context.Context, conn *pgx.Conn) map[int32]time.Duration {
+	cpu, ok := pgtest.BackendCPU(ctx, conn, benchApp)
+	if !ok {
+		return nil // the server is elsewhere: pg-cpu-s/report stays 0
 	}
-	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
-	if err != nil {
-		b.Fatal(err)
-	}
-	out := map[int]time.Duration{}
-	for _, pid := range pids {
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue // gone, or not on this machine
-		}
-		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))
-		ut, _ := strconv.Atoi(f[11])
-		st, _ := strconv.Atoi(f[12])
-		out[int(pid)] = time.Duration(ut+st) * 10 * time.Millisecond
-	}
-	return out
+	return cpu
 }
 
-func sumAfter(after, before map[int]time.Duration) time.Duration {
+func sumAfter(after, before map[int32]time.Duration) time.Duration {
 	var d time.Duration
 	for pid, t := range after {
 		d += t - before[pid]
