@@ -85,3 +85,21 @@ func TestGuessedIntentFollowsTopic(t *testing.T) {
 		t.Error("two different guessed questions read as one asked twice")
 	}
 }
+
+// TestPassedSlot checks that a time the business set which has passed (a
+// delivery window, an appointment nobody kept) is a letdown, not worry
+// against the clock, on fresh sentences.
+func TestPassedSlot(t *testing.T) {
+	for _, s := range []string{
+		"the installation slot was 9-11 this morning, it's 1pm and nobody showed",
+		"约好的下午两点上门 现在四点了还没来",
+	} {
+		if got := Analyze(s).Mood; got != MoodFrustrated {
+			t.Errorf("%q: mood %s, want frustrated", s, got)
+		}
+	}
+	// A credit that never showed up is no missed appointment.
+	if !brokenPromise("the window was 9-11") || brokenPromise("my cashback never showed up") {
+		t.Error("brokenPromise: a passed window must count and a missing credit must not")
+	}
+}

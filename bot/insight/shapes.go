@@ -364,5 +364,11 @@ func conflictingSources(norm string) bool {
 // 点到", "答应过", "you promised", "was supposed to".
 func brokenPromise(norm string) bool {
 	return containsAny(norm, "说好", "答应", "承诺", "保证过", "promised", "was supposed to", "were supposed to",
-		"you said it would", "you told me it would")
+		"you said it would", "you told me it would",
+		// A time the business set that has passed: a slot, a window, an
+		// appointment, an estimate ("约好", "超时", "delivery window was
+		// 8-12", "nobody showed").
+		"约好", "约的是", "预约的时间", "超时", "早该到", "应该早到", "过了预计", "window was", "slot was",
+		"nobody showed", "no one showed", "no-show", "should have arrived",
+		"should have been here", "should've arrived")
 }
