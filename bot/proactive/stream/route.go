@@ -225,7 +225,7 @@ func (r *Runner) route(ctx context.Context, cons jetstream.Consumer, fn func(ctx
 // pullExpiry is how long a pull request of a router or partition waits:
 // short enough that a lost request is renewed quickly, and well within a
 // partition's pin TTL.
-const pullExpiry = 5 * time.Second
+const pullExpiry = 2 * time.Second
 
 // Batches of tickets: one message of the ticket stream per partition
 // carries what the router had at hand for it. Batches are published when
