@@ -125,3 +125,13 @@ func (r *reading) praises() bool {
 	}
 	return false
 }
+
+// changesAddress reports a delivery address to be changed or written
+// wrong: an address word beside a change or an error.
+func (r *reading) changesAddress() bool {
+	n := r.t.norm
+	if !strings.Contains(n, "地址") && !strings.Contains(n, "address") && !strings.Contains(n, "adress") {
+		return false
+	}
+	return containsAny(n, "改", "换", "填错", "写错", "错了", "更新", "change", "update", "wrong", "moved", "edit")
+}

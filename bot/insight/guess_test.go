@@ -51,6 +51,13 @@ func TestUnseenDomains(t *testing.T) {
 		{"ugh fine. bye", IntentThanks},
 		{"快递小哥超级贴心 送上楼了 好评！", IntentThanks},
 		{"the whole team went above and beyond, honestly", IntentThanks},
+		// An address to change is delivery, even on an existing order; the
+		// delivery time of an order not yet placed is shipping; cancelling
+		// an order (not a plan) is its state; referral rewards are loyalty.
+		{"我搬家了 订单还没发的话 地址能改到新家吗", IntentShipping},
+		{"if I order the rug tonight will it reach Leeds by Tuesday?", IntentShipping},
+		{"please cancel order 66120, bought it twice by mistake", IntentOrderStatus},
+		{"my refer-a-friend reward is missing", IntentMembership},
 		// Laughter names nothing: still other.
 		{"哈哈哈哈哈", IntentOther},
 		// Where an order is, asked outright beside venting, is the request.

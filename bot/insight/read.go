@@ -178,6 +178,12 @@ func (r *reading) decideIntent() {
 		}
 		sc[idx(IntentComplaint)] += 1 + r.sarcasm/2
 	}
+	// Changing where it goes ("地址填错了 能改成公司地址吗", "change the
+	// delivery address on an order that hasn't shipped") is delivery,
+	// however much the message says about the order.
+	if r.changesAddress() {
+		sc[idx(IntentShipping)] = max(sc[idx(IntentShipping)]+2, 4.5)
+	}
 	best, top, second := "", 0.0, 0.0
 	for _, in := range intentPriority {
 		s := sc[idx(in)]

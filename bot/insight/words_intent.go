@@ -318,6 +318,14 @@ func addFamilies2() {
 	// or model ("换机", "换39", "trade it for the newer one").
 	in(IntentExchange, 3, "换过来", "换机", "换台", "换一台", "换一套", "换双", "换个新", "换个好的",
 		"trade", "trade in", "the right one", "the correct one", "right size", "correct size", "a new one", "another one")
+	// Delivery of an order not yet placed ("if I order today", "现在下单")
+	// is shipping; cancelling an order (not a plan) is the order's state.
+	in(IntentShipping, 3, "if i order", "if i place", "if i buy", "今天下单", "现在下单",
+		"下单的话", "今天买", "现在买")
+	in(IntentOrderStatus, 3, "cancel order", "cancel this order", "cancel an order", "取消这个订单", "取消这单", "这单取消")
+	// Referral rewards and cashback belong to the loyalty programme.
+	in(IntentMembership, 3, "referral", "refer a friend", "invite a friend", "邀请好友", "推荐有礼", "返现", "cashback",
+		"cash back")
 	// Asking to be put through is asking for a person.
 	in(IntentHumanRequest, 3, "connect me", "put me through", "transfer me", "转接", "叫个客服", "叫客服")
 }
