@@ -110,3 +110,17 @@ func TestPassedSlot(t *testing.T) {
 		t.Error("brokenPromise: a passed window must count and a missing credit must not")
 	}
 }
+
+// TestTimeLost checks that time already spent waiting is no clock that
+// presses, while a time ahead still is (fresh sentences).
+func TestTimeLost(t *testing.T) {
+	if got := Analyze("奶茶下单五十分钟了还没送到").Mood; got == MoodAnxious {
+		t.Errorf("an elapsed wait: mood %s, want no worry", got)
+	}
+	if got := Analyze("my interview starts in 2 hours and the video app still won't open").Mood; got != MoodAnxious {
+		t.Errorf("a time ahead: mood %s, want anxious", got)
+	}
+	if !timeLost("been waiting 3 hours") || timeLost("we land in 3 hours") {
+		t.Error("timeLost: a wait must count and a time ahead must not")
+	}
+}

@@ -561,7 +561,9 @@ func (r *reading) scoreCues() {
 	if brokenPromise(r.t.norm) && r.facts > 0 && m[mFrustrated] < moodAt {
 		m[mFrustrated] += 0.6
 	}
-	if (r.cues[cueDeadline] > 0 || clockTime(r.t.norm)) && wentWrong(r.t) && m[mAngry] == 0 && m[mFrustrated] < 2 &&
+	// The clock that presses is one ahead; time already lost waiting
+	// ("一个半小时了还没到", "been waiting 2 hours") is a letdown.
+	if (r.cues[cueDeadline] > 0 || clockTime(r.t.norm) && !timeLost(r.t.norm)) && wentWrong(r.t) && m[mAngry] == 0 && m[mFrustrated] < 2 &&
 		m[mHappy] < 1 && r.waited < 7 && r.intensity == 0 && !relaxed && !brokenPromise(r.t.norm) {
 		m[mAnxious] += 1.2 + m[mFrustrated]
 		m[mFrustrated] *= 0.5

@@ -372,3 +372,10 @@ func brokenPromise(norm string) bool {
 		"nobody showed", "no one showed", "no-show", "should have arrived",
 		"should have been here", "should've arrived")
 }
+
+// timeLost reports a duration already spent waiting: "一个半小时了", "等了40
+// 分钟", "been waiting 2 hours", "for an hour now", "3 hours ago".
+func timeLost(norm string) bool {
+	return containsAny(norm, "小时了", "分钟了", "等了", "半天了", "been waiting", "waiting for", "hours now", "minutes now",
+		"mins now", "hour now", "hours ago", "minutes ago", "mins ago", "for an hour", "for hours", "for over an hour")
+}
