@@ -25,7 +25,7 @@ const (
 	// WorkStream holds pending timers (as NATS message schedules) and
 	// fired timers, on file storage: a timer is durable until its
 	// partition has evaluated it. Work-queue retention: a fired timer is
-	// gone once acknowledged. (Before 2026-11-22 it also held a copy of
+	// gone once acknowledged. (Until 2026-11-21 it also held a copy of
 	// every routed event; see docs/triggers.md.)
 	WorkStream   = "KAIROS_PROACTIVE"
 	workSubjects = "kairos.proactive.work.>"

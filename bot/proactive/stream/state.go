@@ -1,7 +1,8 @@
 // Package stream runs the proactive engine on NATS JetStream: a router
-// that reads the KAIROS_EVENTS stream and re-publishes each event under
-// its customer's partition, one pinned consumer per partition (so a
-// customer's window lives on one node at a time), durable timers on NATS
+// that reads the KAIROS_EVENTS stream and hands each event, decoded once,
+// to its customer's partition as an in-memory ticket, one pinned consumer
+// per partition (so a customer's window lives on one node at a time) that
+// acknowledges the event's source once evaluated, durable timers on NATS
 // message schedules, and the engine's durable state in KV buckets and a
 // firing-log stream.
 package stream
