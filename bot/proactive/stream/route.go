@@ -393,7 +393,7 @@ func (r *Runner) decode(ctx context.Context, m jetstream.Msg) (memory.Event, err
 		}
 	case strings.HasPrefix(subject, "kairos.events.") && strings.Count(subject, ".") == 3:
 		var ce channelEvent
-		if err := json.Unmarshal(m.Data(), &ce); err != nil || ce.V != 1 {
+		if err := decodeChannelEvent(m.Data(), &ce); err != nil || ce.V != 1 {
 			return ev, fmt.Errorf("channel event: %w", memory.ErrInvalid)
 		}
 		channel := subject[len("kairos.events."):]
@@ -402,9 +402,12 @@ func (r *Runner) decode(ctx context.Context, m jetstream.Msg) (memory.Event, err
 	default:
 		return ev, fmt.Errorf("subject %s: %w", subject, memory.ErrInvalid)
 	}
-	now := time.Now()
-	if md, err := m.Metadata(); err == nil {
-		now = md.Timestamp
+	now, ok := ackTime(m.Reply())
+	if !ok {
+		now = time.Now()
+		if md, err := m.Metadata(); err == nil {
+			now = md.Timestamp
+		}
 	}
 	if ev.At.IsZero() {
 		ev.At = now
