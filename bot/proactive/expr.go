@@ -32,6 +32,8 @@ type Event struct {
 	// pathOf and path cache path(.props[pathOf]) (boxed once).
 	pathOf string
 	path   any
+	// live: evaluated live in this window (not only loaded from history).
+	live bool
 }
 
 // Customer is what conditions see of the customer beyond the profile.

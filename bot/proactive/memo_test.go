@@ -116,7 +116,8 @@ func TestMemoMatchesPlainEvaluation(t *testing.T) {
 	}
 	// The per-type index holds exactly the window's events.
 	n := 0
-	for typ, evs := range w.byType {
+	for _, tl := range w.byType {
+		typ, evs := tl.typ, tl.evs
 		n += len(evs)
 		if !slices.IsSortedFunc(evs, evOrder) {
 			t.Fatalf("%s index out of order", typ)

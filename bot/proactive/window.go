@@ -13,12 +13,15 @@ import (
 // lands where it belongs. Each event is also indexed by type, so recent()
 // is two binary searches and a sub-slice: no scan, no allocation.
 type window struct {
-	evs    []*Event            // all events, by (At, ID)
-	byType map[string][]*Event // the same events per type, by (At, ID)
-	// seen maps event ids to whether the event was evaluated live (true)
-	// or only loaded from the store's history (false): a live event whose
-	// id was loaded from history is still evaluated once.
-	seen   map[string]bool
+	evs    []*Event // all events, by (At, ID)
+	byType []typed  // the same events per type, by (At, ID)
+	// seen indexes the events by id once the window is large; a small
+	// window is searched instead (a customer has a few recent events,
+	// and a map per customer costs more to fill and to collect than the
+	// scans it saves). Event.live tells whether the event was evaluated
+	// live or only loaded from the store's history: a live event whose id
+	// was loaded from history is still evaluated once.
+	seen   map[string]*Event
 	loaded bool // the store's history was read
 
 	profile   map[string]any
@@ -34,23 +37,69 @@ func evOrder(a, b *Event) int {
 	return cmpString(a.ID, b.ID)
 }
 
+// typed is one type's events in a window. A customer's events are of a
+// few types, so a list searched in order beats a map.
+type typed struct {
+	typ string
+	evs []*Event
+}
+
+// seenAt is the window size from which events are indexed by id, and
+// unseenAt the size below which the index is dropped again.
+const (
+	seenAt   = 48
+	unseenAt = 16
+)
+
+// byID returns the window's event with the given id, or nil.
+func (w *window) byID(id string) *Event {
+	if w.seen != nil {
+		return w.seen[id]
+	}
+	for _, e := range w.evs {
+		if e.ID == id {
+			return e
+		}
+	}
+	return nil
+}
+
+// ofType returns the index of typ's list in byType, or -1.
+func (w *window) ofType(typ string) int {
+	for i := range w.byType {
+		if w.byType[i].typ == typ {
+			return i
+		}
+	}
+	return -1
+}
+
 // add inserts ev; it reports false when the id is known (and, for a live
 // event, was evaluated live already).
 func (w *window) add(ev *Event, live bool) bool {
-	if w.seen == nil {
-		w.seen = make(map[string]bool)
-		w.byType = make(map[string][]*Event)
-	}
-	if was, ok := w.seen[ev.ID]; ok {
-		if !live || was {
+	if was := w.byID(ev.ID); was != nil {
+		if !live || was.live {
 			return false
 		}
-		w.seen[ev.ID] = true
+		was.live = true
 		return true
 	}
-	w.seen[ev.ID] = live
+	ev.live = live
 	w.evs = insertEv(w.evs, ev)
-	w.byType[ev.Type] = insertEv(w.byType[ev.Type], ev)
+	if i := w.ofType(ev.Type); i >= 0 {
+		w.byType[i].evs = insertEv(w.byType[i].evs, ev)
+	} else {
+		w.byType = append(w.byType, typed{typ: ev.Type, evs: []*Event{ev}})
+	}
+	switch {
+	case w.seen != nil:
+		w.seen[ev.ID] = ev
+	case len(w.evs) >= seenAt:
+		w.seen = make(map[string]*Event, 2*len(w.evs))
+		for _, e := range w.evs {
+			w.seen[e.ID] = e
+		}
+	}
 	return true
 }
 
@@ -89,20 +138,31 @@ func (w *window) trim(maxAge time.Duration, maxN int) {
 	if cut <= 0 {
 		return
 	}
-	// The cut is a prefix of the window, so per type it is a prefix too.
-	drop := map[string]int{}
+	// The cut is a prefix of the window, so per type it is a prefix too:
+	// each type loses the events up to the last cut one.
 	for _, ev := range w.evs[:cut] {
-		delete(w.seen, ev.ID)
-		drop[ev.Type]++
-	}
-	for typ, n := range drop {
-		if rest := w.byType[typ]; n >= len(rest) {
-			delete(w.byType, typ)
-		} else {
-			w.byType[typ] = slices.Delete(rest, 0, n)
+		if w.seen != nil {
+			delete(w.seen, ev.ID)
 		}
 	}
+	last := w.evs[cut-1]
+	kept := w.byType[:0]
+	for _, tl := range w.byType {
+		n, _ := slices.BinarySearchFunc(tl.evs, last, evOrder)
+		if n < len(tl.evs) && tl.evs[n] == last {
+			n++
+		}
+		if n < len(tl.evs) {
+			tl.evs = slices.Delete(tl.evs, 0, n)
+			kept = append(kept, tl)
+		}
+	}
+	clear(w.byType[len(kept):])
+	w.byType = kept
 	w.evs = slices.Delete(w.evs, 0, cut)
+	if w.seen != nil && len(w.evs) < unseenAt {
+		w.seen = nil
+	}
 }
 
 // recent returns the events of typ ("*": any) with from < at ≤ to. The
@@ -111,7 +171,11 @@ func (w *window) trim(maxAge time.Duration, maxN int) {
 func (w *window) recent(typ string, from, to time.Time) []*Event {
 	s := w.evs
 	if typ != "*" {
-		s = w.byType[typ]
+		i := w.ofType(typ)
+		if i < 0 {
+			return nil
+		}
+		s = w.byType[i].evs
 	}
 	lo, _ := slices.BinarySearchFunc(s, from, func(e *Event, t time.Time) int {
 		if e.At.After(t) {
