@@ -41,7 +41,7 @@ const (
 	// its own share of the customers.
 	DefaultAppliers = 2
 	// DefaultApplyInterval is the shortest time between the starts of two
-	// profile writes of one applier.
+	// profile writes of one applier under spread traffic.
 	DefaultApplyInterval = 200 * time.Millisecond
 )
 
@@ -80,11 +80,13 @@ type Config struct {
 	// customers, so no two ever write one profile.
 	Appliers int
 	// ApplyInterval is the shortest time between the starts of two
-	// profile writes of one applier (default DefaultApplyInterval;
-	// negative: none). Under load the events of an interval go into one
+	// profile writes of one applier while its writes rewrite a profile
+	// per 4 events or more (default DefaultApplyInterval; negative:
+	// none). Under such load the events of an interval go into one
 	// write, so a customer's profile is written at most once per
-	// interval however many events they have; when quiet, a write starts
-	// at once. It bounds how late a profile shows an event under load.
+	// interval however many events they have; traffic that rewrites
+	// fewer profiles, and the end of a burst, is written at once. It
+	// bounds how late a profile shows an event under load.
 	ApplyInterval time.Duration
 	// Stream is the event stream's name (default DefaultStream).
 	Stream string
