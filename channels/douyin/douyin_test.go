@@ -3,12 +3,15 @@ package douyin_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/kairoscx/kairos/channels"
 	"github.com/kairoscx/kairos/channels/douyin"
@@ -274,13 +277,43 @@ func TestEnterGreetingAndWindow(t *testing.T) {
 		t.Fatalf("greeting sent with scene %q", s.Scene)
 	}
 	// A day later the window is closed: a proactive message waits.
+	reports := make(chan channels.DeliveryReport, 8)
+	sub, err := a.nc.Subscribe(channels.DeliverySubject(douyin.ChannelName), func(m *nats.Msg) {
+		var r channels.DeliveryReport
+		if json.Unmarshal(m.Data, &r) == nil {
+			reports <- r
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := a.nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	e.clock.Add(25 * time.Hour)
-	e.engine.Say(conv, "bot", "您的订单已发货", 0)
+	kept := e.engine.Say(conv, "bot", "您的订单已发货", 0)
 	ok, reason, _ := a.ch.CanInitiate(context.Background(), conv)
 	if ok || reason != "outside_window" {
 		t.Fatalf("CanInitiate = %v %q", ok, reason)
 	}
-	time.Sleep(50 * time.Millisecond) // let the queue look at it; nothing may be sent
+	// The delivery queue looks at it and keeps it (a report says so);
+	// only then does the user write, or the message would simply be sent
+	// late, after the answer, which is not what this test is about.
+	for deadline := time.After(20 * time.Second); ; {
+		select {
+		case r := <-reports:
+			if r.ConversationID != conv || r.Seq != kept.Seq {
+				continue
+			}
+			if r.Status != channels.DeliveryPending || r.Reason != "outside_window" {
+				t.Fatalf("report %+v, want pending outside_window", r)
+			}
+		case <-deadline:
+			t.Fatal("no delivery report for the kept message")
+		}
+		break
+	}
 	if got := len(e.platform.Sent()); got != 1 {
 		t.Fatalf("sent %d outside the window", got)
 	}
