@@ -281,6 +281,20 @@ func (c *Channel) queued(ctx context.Context, m *nats.Msg) {
 			}
 		}
 	}
+	// Earlier messages that never reached the user (kept while the window
+	// was closed) go first, so the user reads in order. The webhook that
+	// received the user's message flushes them too, but an answer can reach
+	// this queue before that webhook has recorded that it waits for it.
+	for range 100 {
+		if !c.flush(ctx, a, rt, out.ConversationID, out.Seq) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 	status, err := c.deliver(ctx, a, rt, out, out.ReplyTo == 0)
 	if err != nil && !errors.Is(err, ErrOutsideWindow) {
 		c.logger.Warn("delivery", "account", a.cfg.Name, "conversation", out.ConversationID, "status", status, "err", err)
