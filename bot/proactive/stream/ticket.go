@@ -3,8 +3,10 @@ package stream
 import (
 	"encoding/binary"
 	"errors"
+	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/kairoscx/kairos/memory"
 )
@@ -96,8 +98,9 @@ func (in interner) get(b []byte) string {
 	return s
 }
 
-// decodeTickets parses a batch, appending its tickets to out. Props and
-// timers share data's memory. On error, out holds the tickets before the
+// decodeTickets parses a batch, appending its tickets to out. Reply
+// subjects, props and timers share data's memory: data must not change
+// while the tickets are in use. On error, out holds the tickets before the
 // malformed one.
 func decodeTickets(data []byte, out []ticket, in interner) ([]ticket, error) {
 	if len(data) < 1 || data[0] != ticketVersion {
@@ -108,9 +111,14 @@ func decodeTickets(data []byte, out []ticket, in interner) ([]ticket, error) {
 		var t ticket
 		var ok bool
 		kind := rest[0]
-		if t.reply, rest, ok = readString(rest[1:]); !ok {
+		var reply []byte
+		if reply, rest, ok = readBytes(rest[1:]); !ok {
 			return out, errTicket
 		}
+		// The reply subject is only published to (which copies it) while
+		// the batch is processed: it shares data's memory, which nothing
+		// changes.
+		t.reply = unsafe.String(unsafe.SliceData(reply), len(reply))
 		switch kind {
 		case ticketTimer:
 			if t.timer, rest, ok = readBytes(rest); !ok || len(t.timer) == 0 {
@@ -129,12 +137,22 @@ func decodeTickets(data []byte, out []ticket, in interner) ([]ticket, error) {
 }
 
 func readEvent(rest []byte, ev *memory.Event, in interner) ([]byte, bool) {
-	var ok bool
-	for _, s := range [...]*string{&ev.ID, &ev.CustomerID} {
-		if *s, rest, ok = readString(rest); !ok {
-			return nil, false
-		}
+	id, rest, ok := readBytes(rest)
+	if !ok {
+		return nil, false
 	}
+	cus, rest, ok := readBytes(rest)
+	if !ok {
+		return nil, false
+	}
+	// One allocation for both ids: the window keeps them as long as each
+	// other.
+	var sb strings.Builder
+	sb.Grow(len(id) + len(cus))
+	sb.Write(id)
+	sb.Write(cus)
+	both := sb.String()
+	ev.ID, ev.CustomerID = both[:len(id)], both[len(id):]
 	for _, s := range [...]*string{&ev.Type, &ev.Source} {
 		var b []byte
 		if b, rest, ok = readBytes(rest); !ok {
@@ -166,11 +184,6 @@ func readBytes(b []byte) ([]byte, []byte, bool) {
 	}
 	end := n + int(l)
 	return b[n:end:end], b[end:], true
-}
-
-func readString(b []byte) (string, []byte, bool) {
-	s, rest, ok := readBytes(b)
-	return string(s), rest, ok
 }
 
 // zones caches the fixed zones of the offsets seen (a few dozen exist),

@@ -68,3 +68,23 @@ func TestTicketRoundTrip(t *testing.T) {
 		t.Error("unknown version accepted")
 	}
 }
+
+// BenchmarkDecodeTickets: a partition's parse of a batch of 32 event
+// tickets (allocations per batch: the ids of each event, once).
+func BenchmarkDecodeTickets(b *testing.B) {
+	batch := []byte{ticketVersion}
+	for i := range 32 {
+		ev := memory.Event{ID: "b-" + string(rune('a'+i%26)) + "123456", CustomerID: "cus_b4711", Type: "page_view", Source: "web",
+			At: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC), Props: json.RawMessage(`{"url":"https://shop.example.com/p17/item","title":"x"}`)}
+		batch = appendEventTicket(batch, "$JS.ACK._.ACCHASH.KAIROS_EVENTS.kairos-proactive-route.1.4242.4240.1763719200123456789.17.rnd", &ev)
+	}
+	in := interner{}
+	var out []ticket
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		if out, err = decodeTickets(batch, out[:0], in); err != nil || len(out) != 32 {
+			b.Fatal(err)
+		}
+	}
+}
