@@ -30,12 +30,20 @@ func decodeFlat(b []byte) (map[string]any, bool) {
 		return nil, false
 	}
 	m := make(map[string]any, 4)
+	// Keys and string values are cut from one copy of the object (they
+	// have no escapes, so their bytes are their text): one allocation
+	// instead of one per string.
+	all := string(b)
+	str := func(i int) (string, int, bool) {
+		start, end, next, ok := flatString(b, i)
+		return all[start:end], next, ok
+	}
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
 		return m, skipSpace(b, i+1) == len(b)
 	}
 	for {
-		key, j, ok := flatString(b, i)
+		key, j, ok := str(i)
 		if !ok {
 			return nil, false
 		}
@@ -50,7 +58,7 @@ func decodeFlat(b []byte) (map[string]any, bool) {
 		var v any
 		switch c := b[i]; {
 		case c == '"':
-			s, j, ok := flatString(b, i)
+			s, j, ok := str(i)
 			if !ok {
 				return nil, false
 			}
@@ -102,27 +110,27 @@ func hasWord(b []byte, i int, w string) bool {
 }
 
 // flatString reads a JSON string at b[i] without escapes or control
-// characters, in valid UTF-8; it returns the index after it.
-func flatString(b []byte, i int) (string, int, bool) {
+// characters, in valid UTF-8: its text is b[start:end], and next is the
+// index after it.
+func flatString(b []byte, i int) (start, end, next int, ok bool) {
 	if i >= len(b) || b[i] != '"' {
-		return "", 0, false
+		return 0, 0, 0, false
 	}
 	ascii := true
 	for j := i + 1; j < len(b); j++ {
 		switch c := b[j]; {
 		case c == '"':
-			s := b[i+1 : j]
-			if !ascii && !utf8.Valid(s) {
-				return "", 0, false
+			if !ascii && !utf8.Valid(b[i+1:j]) {
+				return 0, 0, 0, false
 			}
-			return string(s), j + 1, true
+			return i + 1, j, j + 1, true
 		case c == '\\' || c < 0x20:
-			return "", 0, false
+			return 0, 0, 0, false
 		case c >= 0x80:
 			ascii = false
 		}
 	}
-	return "", 0, false
+	return 0, 0, 0, false
 }
 
 // numberEnd returns the end of the JSON number at b[i]:
