@@ -279,15 +279,8 @@ func (c *Channel) converse(ctx context.Context, a *account, sess channels.Sessio
 		}
 		// Earlier messages another node is sending right now go first:
 		// the answer waits (a little) for them, so the user reads in order.
-		for range 100 {
-			if !c.flush(bg, a, rt, sess.ConversationID, out.Seq) {
-				break
-			}
-			select {
-			case <-bg.Done():
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
+		if !c.flushBefore(bg, a, rt, sess.ConversationID, out.Seq) {
+			return
 		}
 		if _, err := c.deliver(bg, a, rt, out, false); err != nil {
 			c.logger.Warn("deliver answer", "account", a.cfg.Name, "err", err)

@@ -249,6 +249,23 @@ func (c *Channel) flush(ctx context.Context, a *account, rt route, conversationI
 	return busy
 }
 
+// flushBefore delivers the conversation's undelivered messages before seq,
+// waiting (up to 10 s) while another node is sending one of them, so the
+// message at seq reaches the user after them. It is false when ctx ended.
+func (c *Channel) flushBefore(ctx context.Context, a *account, rt route, conversationID string, seq int64) bool {
+	for range 100 {
+		if !c.flush(ctx, a, rt, conversationID, seq) {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return true
+}
+
 // startDelivery joins the queue group that shares, among all nodes, the
 // outbound messages no webhook waits for.
 func (c *Channel) startDelivery() error {
@@ -285,15 +302,8 @@ func (c *Channel) queued(ctx context.Context, m *nats.Msg) {
 	// was closed) go first, so the user reads in order. The webhook that
 	// received the user's message flushes them too, but an answer can reach
 	// this queue before that webhook has recorded that it waits for it.
-	for range 100 {
-		if !c.flush(ctx, a, rt, out.ConversationID, out.Seq) {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(100 * time.Millisecond):
-		}
+	if !c.flushBefore(ctx, a, rt, out.ConversationID, out.Seq) {
+		return
 	}
 	status, err := c.deliver(ctx, a, rt, out, out.ReplyTo == 0)
 	if err != nil && !errors.Is(err, ErrOutsideWindow) {
