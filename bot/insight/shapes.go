@@ -228,7 +228,14 @@ func everyTime(norm string) bool {
 // expectedBetter reports disappointed expectations said at length:
 // "expected the quality to be better", "thought it would be bigger".
 func expectedBetter(norm string) bool {
-	for _, lead := range [...]string{"expected", "thought it would be", "hoped for", "本以为", "还以为会"} {
+	return leadClauseHas(norm, []string{"expected", "thought it would be", "hoped for", "本以为", "还以为会"},
+		"better", "more", "bigger", "nicer", "higher", "好", "大")
+}
+
+// leadClauseHas reports whether, after one of leads, the rest of its clause
+// (up to the next , . ! ? or ;) contains one of words.
+func leadClauseHas(norm string, leads []string, words ...string) bool {
+	for _, lead := range leads {
 		i := strings.Index(norm, lead)
 		if i < 0 {
 			continue
@@ -237,7 +244,7 @@ func expectedBetter(norm string) bool {
 		if k := strings.IndexAny(clause, ",.!?;"); k >= 0 {
 			clause = clause[:k]
 		}
-		if containsAny(clause, "better", "more", "bigger", "nicer", "higher", "好", "大") {
+		if containsAny(clause, words...) {
 			return true
 		}
 	}
@@ -260,21 +267,9 @@ func choiceQuestion(norm string, at int) bool {
 // "会不会" with a harm in the same clause ("会不会把电池搞坏", "会不会过期"),
 // or "will it/could it" with one ("could it damage the screen?").
 func fearedOutcome(norm string) bool {
-	for _, lead := range [...]string{"会不会", "will it", "could it", "would it", "might it"} {
-		i := strings.Index(norm, lead)
-		if i < 0 {
-			continue
-		}
-		clause := norm[i:]
-		if k := strings.IndexAny(clause, ",.!?;"); k >= 0 {
-			clause = clause[:k]
-		}
-		if containsAny(clause, "坏", "损", "伤", "问题", "危险", "爆", "炸", "扣", "过期", "失效", "取消", "封", "damage",
-			"ruin", "break", "hurt", "harm", "expire", "be cancelled", "be canceled", "get lost", "be lost", "explode") {
-			return true
-		}
-	}
-	return false
+	return leadClauseHas(norm, []string{"会不会", "will it", "could it", "would it", "might it"},
+		"坏", "损", "伤", "问题", "危险", "爆", "炸", "扣", "过期", "失效", "取消", "封", "damage",
+		"ruin", "break", "hurt", "harm", "expire", "be cancelled", "be canceled", "get lost", "be lost", "explode")
 }
 
 // firstRune returns the first rune of s, or utf8.RuneError.
