@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/kairoscx/kairos/cmd/kairos/internal/config"
+	"github.com/kairoscx/kairos/cmd/kairos/internal/gateway"
+	"github.com/kairoscx/kairos/knowledge"
 )
 
 // Version is set at build time with -ldflags "-X .../cli.Version=v1.2.3".
@@ -141,6 +143,20 @@ func (c *common) load(env Env) (config.Config, *slog.Logger, error) {
 		logger.Warn(w)
 	}
 	return cfg, logger, nil
+}
+
+// openStore opens the configured store with the dimension of the
+// configured embedder, as the gateway does; the caller closes it.
+func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (gateway.Store, knowledge.Embedder, error) {
+	emb, err := gateway.OpenEmbedder(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := gateway.OpenStore(ctx, cfg, emb.Dim(), logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	return store, emb, nil
 }
 
 func newLogger(w io.Writer, cfg config.Config) *slog.Logger {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/kairoscx/kairos/cmd/kairos/internal/gateway"
 	"github.com/kairoscx/kairos/memory/seed"
 )
 
@@ -39,11 +38,7 @@ func demo(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	emb, err := gateway.OpenEmbedder(cfg)
-	if err != nil {
-		return err
-	}
-	store, err := gateway.OpenStore(ctx, cfg, emb.Dim(), logger)
+	store, _, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}

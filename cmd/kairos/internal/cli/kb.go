@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"text/tabwriter"
 
-	"github.com/kairoscx/kairos/cmd/kairos/internal/gateway"
 	"github.com/kairoscx/kairos/knowledge"
 )
 
@@ -39,11 +38,7 @@ func kb(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	emb, err := gateway.OpenEmbedder(cfg)
-	if err != nil {
-		return err
-	}
-	store, err := gateway.OpenStore(ctx, cfg, emb.Dim(), logger)
+	store, emb, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/kairoscx/kairos/bot/predict/churn"
-	"github.com/kairoscx/kairos/cmd/kairos/internal/gateway"
 	"github.com/kairoscx/kairos/memory"
 	"github.com/kairoscx/kairos/memory/seed"
 )
@@ -95,11 +94,7 @@ func model(ctx context.Context, env Env, args []string) error {
 		return usageErr("no labels to train on")
 	}
 
-	emb, err := gateway.OpenEmbedder(cfg)
-	if err != nil {
-		return err
-	}
-	store, err := gateway.OpenStore(ctx, cfg, emb.Dim(), logger)
+	store, _, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/kairoscx/kairos/bot/predict/churn"
 	"github.com/kairoscx/kairos/bot/proactive"
 	"github.com/kairoscx/kairos/bot/proactive/stream"
-	"github.com/kairoscx/kairos/cmd/kairos/internal/gateway"
 )
 
 const reportUsage = `kairos report outcomes --from DATE --to DATE [--format text|json|csv] [--by trigger|channel|segment]
@@ -70,11 +69,7 @@ func reportCmd(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	emb, err := gateway.OpenEmbedder(cfg)
-	if err != nil {
-		return err
-	}
-	store, err := gateway.OpenStore(ctx, cfg, emb.Dim(), logger)
+	store, _, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}

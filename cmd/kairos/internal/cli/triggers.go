@@ -127,11 +127,7 @@ func triggersBacktest(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	emb, err := gateway.OpenEmbedder(cfg)
-	if err != nil {
-		return err
-	}
-	store, err := gateway.OpenStore(ctx, cfg, emb.Dim(), logger)
+	store, _, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -270,11 +266,7 @@ func triggersReport(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	emb, err := gateway.OpenEmbedder(cfg)
-	if err != nil {
-		return err
-	}
-	store, err := gateway.OpenStore(ctx, cfg, emb.Dim(), logger)
+	store, _, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
