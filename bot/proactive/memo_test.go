@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -26,19 +27,7 @@ func TestMemoMatchesPlainEvaluation(t *testing.T) {
 		`sum(recent("order_placed", "90d"), num(.props.total))`,
 		`any(recent("product_view", "1h"), num(.props?.stock) == 0)`,
 	}
-	compileAll := func(off bool) []*program {
-		memoOff.Store(off)
-		defer memoOff.Store(false)
-		var out []*program
-		for _, src := range srcs {
-			p, err := compile("t.yaml", "condition", 1, src, false)
-			if err != nil {
-				t.Fatalf("%s: %v", src, err)
-			}
-			out = append(out, p)
-		}
-		return out
-	}
+	compileAll := func(off bool) []*program { return compileWith(t, &memoOff, off, srcs) }
 	memo, plain := compileAll(false), compileAll(true)
 	rewritten := 0
 	for i := range memo {
@@ -202,4 +191,21 @@ func TestMemoStore(t *testing.T) {
 	if kept < 128 || kept > 128+maxMemo {
 		t.Fatalf("%d results kept, want two blocks and at most %d more", kept, maxMemo)
 	}
+}
+
+// compileWith compiles each condition with the optimisation behind off
+// switched off (true) or on, and restores it.
+func compileWith(t *testing.T, off *atomic.Bool, disable bool, srcs []string) []*program {
+	t.Helper()
+	off.Store(disable)
+	defer off.Store(false)
+	var out []*program
+	for _, src := range srcs {
+		p, err := compile("t.yaml", "condition", 1, src, false)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		out = append(out, p)
+	}
+	return out
 }

@@ -72,19 +72,7 @@ func TestNativeMatchesVM(t *testing.T) {
 			}
 		}
 	}
-	compileAll := func(off bool) []*program {
-		nativeOff.Store(off)
-		defer nativeOff.Store(false)
-		var out []*program
-		for _, src := range srcs {
-			p, err := compile("t.yaml", "condition", 1, src, false)
-			if err != nil {
-				t.Fatalf("%s: %v", src, err)
-			}
-			out = append(out, p)
-		}
-		return out
-	}
+	compileAll := func(off bool) []*program { return compileWith(t, &nativeOff, off, srcs) }
 	native, vmOnly := compileAll(false), compileAll(true)
 	n := 0
 	for i, p := range native {
