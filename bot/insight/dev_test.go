@@ -13,9 +13,9 @@ import (
 // against; the held-out *_test.jsonl files are never read here.
 var (
 	devUtterances = []string{"../testdata/insight_dev.jsonl", "../testdata/insight_dev2.jsonl", "../testdata/insight_dev3.jsonl",
-		"../testdata/insight_dev4.jsonl", "../testdata/insight_dev5.jsonl"}
+		"../testdata/insight_dev4.jsonl", "../testdata/insight_dev5.jsonl", "../testdata/insight_dev6.jsonl"}
 	devDialogues = []string{"../testdata/dialogues_dev.jsonl", "../testdata/dialogues_dev2.jsonl", "../testdata/dialogues_dev3.jsonl",
-		"../testdata/dialogues_dev4.jsonl", "../testdata/dialogues_dev5.jsonl"}
+		"../testdata/dialogues_dev4.jsonl", "../testdata/dialogues_dev5.jsonl", "../testdata/dialogues_dev6.jsonl"}
 )
 
 type devLine struct {
