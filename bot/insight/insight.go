@@ -82,7 +82,7 @@ func SmallTalk(intent string) bool {
 // Analyze reads one message alone, as the first turn of a conversation. It
 // never fails: text it cannot read is "other" and "calm".
 func Analyze(text string) Insight {
-	return analyze([]Turn{{Text: text}}, nil)
+	return analyze([]Turn{{Text: text}}, nil, defaultModel(), nil)
 }
 
 // Lang returns "zh" when text has a Han character, "en" when it has a Latin

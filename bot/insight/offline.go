@@ -11,11 +11,29 @@ import (
 const maxTurns = 50
 
 // Offline is the analyzer that needs no network: lexicons and the signals
-// beyond words. The zero value is ready to use and safe for concurrent use.
-type Offline struct{}
+// beyond words, reranked by the trained layer (learned.go). The zero value
+// is ready to use (with the committed model) and safe for concurrent use.
+type Offline struct {
+	model     *Model
+	rulesOnly bool
+}
 
-// NewOffline returns an offline analyzer.
+// NewOffline returns an offline analyzer with the committed model.
 func NewOffline() *Offline { return &Offline{} }
+
+// NewOfflineModel returns an offline analyzer whose trained layer uses m;
+// nil means the rules alone (what cross-validation compares against).
+func NewOfflineModel(m *Model) *Offline { return &Offline{model: m, rulesOnly: m == nil} }
+
+func (o *Offline) current() *Model {
+	switch {
+	case o.rulesOnly:
+		return nil
+	case o.model != nil:
+		return o.model
+	}
+	return defaultModel()
+}
 
 var _ Analyzer = (*Offline)(nil)
 
@@ -27,11 +45,16 @@ func (o *Offline) Analyze(ctx context.Context, turns []Turn, earlier []Insight) 
 	if err := ctx.Err(); err != nil {
 		return Insight{}, fmt.Errorf("insight: analyze: %w", err)
 	}
-	return analyze(turns, earlier), nil
+	return analyze(turns, earlier, o.current(), nil), nil
 }
 
-// analyze is Offline.Analyze without the context.
-func analyze(turns []Turn, earlier []Insight) Insight {
+// tapFunc receives, for training, the features of the last turn analysed:
+// ix what the intent model sees, mx what the mood model sees.
+type tapFunc func(ix, mx *features, r *reading)
+
+// analyze is Offline.Analyze without the context; m nil means the rules
+// alone, and tap, when set, receives the last turn's features.
+func analyze(turns []Turn, earlier []Insight, m *Model, tap tapFunc) Insight {
 	if len(turns) == 0 {
 		turns = []Turn{{}}
 		earlier = nil
@@ -60,7 +83,11 @@ func analyze(turns []Turn, earlier []Insight) Insight {
 			states[i].polite = -1 // not read; politeness reads it when needed
 			continue
 		}
-		in = step(turns[:i+1], states[:i+1])
+		var t tapFunc
+		if i == len(turns)-1 {
+			t = tap
+		}
+		in = step(turns[:i+1], states[:i+1], m, t)
 	}
 	return in
 }
@@ -115,16 +142,38 @@ func newPunct(s string) string {
 
 // step reads the last turn and fills its state (states[len-1]) with the
 // conversation around it in view.
-func step(turns []Turn, states []turnState) Insight {
+func step(turns []Turn, states []turnState, m *Model, tap tapFunc) Insight {
 	i := len(turns) - 1
 	t := turns[i]
 	r := read(t.Text)
 	intent, intentConf := r.intent, r.intentConf
 	mood, conf := r.mood, r.moodConf
 	v, a := r.valence, r.arousal
+	guessed := r.guessed
+
+	// The trained layer reads text with letters; without them (empty,
+	// emoji only, digits, garbage) the rules' low-confidence reading
+	// stands.
+	var x *features
+	var ix features
+	if (m != nil || tap != nil) && r.t.han+r.t.latin > 0 {
+		x = &features{}
+		x.fillReading(r)
+		if m != nil {
+			x.fillHashed(r.t, m.HashBits)
+		}
+		ix = *x
+		// An attempt to instruct the assistant stays `other` whatever the
+		// model makes of its words.
+		if m != nil && r.inject < 2 {
+			if in, p := m.Intent.predict(x); in != intent {
+				intent, intentConf, guessed = in, clamp(p, 0.3, 0.95), false
+			}
+		}
+	}
 
 	cur := &states[i]
-	cur.intent, cur.guessed = intent, r.guessed
+	cur.intent, cur.guessed = intent, guessed
 	cur.grams = bigrams(t.Text)
 	cur.runs = r.exclaimRuns + r.questionRuns
 	cur.saysAgain = r.cues[cueRepeat] >= 2
@@ -132,14 +181,15 @@ func step(turns []Turn, states []turnState) Insight {
 	cur.dated = r.occasion || r.cues[cueDeadline] > 0
 	sig := signals(turns, states)
 
+	var prevUnresolved, botAgain bool
 	if i > 0 {
 		prev := states[i-1]
 		// The problem is still open when the last answer did not help or
 		// the customer is writing again before any answer.
-		prevUnresolved := sig.Unresolved > 0 && !turns[i-1].Resolved
+		prevUnresolved = sig.Unresolved > 0 && !turns[i-1].Resolved
 		// A follow-up without a topic of its own ("上周你也是这么说的",
 		// "order 7781") continues the previous one.
-		if (intent == IntentOther || r.guessed) && r.inject < 2 && topical(prev.intent) {
+		if (intent == IntentOther || guessed) && r.inject < 2 && topical(prev.intent) {
 			intent, intentConf = prev.intent, intentConf*0.6
 			cur.intent, cur.guessed = intent, prev.guessed
 		}
@@ -154,7 +204,7 @@ func step(turns []Turn, states []turnState) Insight {
 		// twice, a reported fact or a weak word of annoyance ("It's been 4
 		// business days. When will it ship?", "上次就说3天，现在又说3天？")
 		// is annoyance — worry when the customer stays apologetic.
-		botAgain := prevUnresolved && lastBotRepeated(turns[:i])
+		botAgain = prevUnresolved && lastBotRepeated(turns[:i])
 		// A wait past what the last answer promised is such a letdown in
 		// itself ("Please wait 24 hours." → "it's been 48 hours").
 		late := prevUnresolved && overdue(r, turns[i-1].BotReply)
@@ -250,10 +300,25 @@ func step(turns []Turn, states []turnState) Insight {
 				r.questionRuns > 0 && addressed(r.t)) {
 			mood, conf = MoodAngry, 0.55
 		}
-		if mood != r.mood {
-			p := proto[mood]
-			v, a = p.Valence, max(p.Arousal, a)
+	}
+	if x != nil {
+		c := turnContext{index: i, turn: t, sig: sig, ruleMood: mood, prevUnresolved: prevUnresolved, botAgain: botAgain}
+		if i > 0 {
+			c.prev, c.prevTurn = &states[i-1], turns[i-1]
 		}
+		x.fillContext(&c)
+		if tap != nil {
+			tap(&ix, x, r)
+		}
+		if m != nil {
+			if md, p := m.Mood.predict(x); md != mood {
+				mood, conf = md, clamp(p, 0.3, 0.95)
+			}
+		}
+	}
+	if mood != r.mood {
+		p := proto[mood]
+		v, a = p.Valence, max(p.Arousal, a)
 	}
 	cur.point = MoodPoint{Label: mood, Valence: round3(v), Arousal: round3(a)}
 

@@ -1,0 +1,197 @@
+package insight
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+)
+
+// The trained layer: two multinomial logistic regressions, one for the
+// intent and one for the mood, over the features the rules compute
+// (features.go). They rerank the rules' decision; the rules still decide
+// where a requirement holds regardless of wording (an injection is
+// `other`, text without letters keeps the rules' reading). The weights are
+// fitted by Train (train.go) on the development sets and committed as
+// model.bin, written by `kairos model train insight`.
+
+//go:embed model.bin
+var modelBin []byte
+
+// ModelFile is the name of the committed weights in this package's
+// directory.
+const ModelFile = "model.bin"
+
+// defaultModel is the committed model; nil (the rules alone) when the file
+// is empty or was written for another feature layout.
+var defaultModel = sync.OnceValue(func() *Model {
+	m, err := DecodeModel(modelBin)
+	if err != nil {
+		return nil
+	}
+	return m
+})
+
+// DefaultModel returns the committed model, or nil when there is none for
+// this feature layout.
+func DefaultModel() *Model { return defaultModel() }
+
+// Model is the trained layer's weights.
+type Model struct {
+	// HashBits is the size (1<<HashBits buckets) of the hashed text
+	// features; 0 means none.
+	HashBits int
+	Intent   Layer
+	Mood     Layer
+}
+
+// Layer is one multinomial logistic regression: a weight row per class
+// over the dense features, then the hashed buckets.
+type Layer struct {
+	Classes []string
+	W       [][]float64
+}
+
+func (m *Model) width() int {
+	w := numDense
+	if m.HashBits > 0 {
+		w += 1 << m.HashBits
+	}
+	return w
+}
+
+// probs returns the class probabilities for x (softmax of the scores).
+func (l *Layer) probs(x *features, p []float64) []float64 {
+	p = p[:0]
+	top := math.Inf(-1)
+	for _, w := range l.W {
+		s := 0.0
+		for j, v := range x.dense {
+			if v != 0 {
+				s += w[j] * v
+			}
+		}
+		for _, h := range x.hashed {
+			s += w[numDense+int(h)]
+		}
+		p = append(p, s)
+		top = max(top, s)
+	}
+	sum := 0.0
+	for c := range p {
+		p[c] = math.Exp(p[c] - top)
+		sum += p[c]
+	}
+	for c := range p {
+		p[c] /= sum
+	}
+	return p
+}
+
+// predict returns the most probable class and its probability.
+func (l *Layer) predict(x *features) (string, float64) {
+	var buf [16]float64
+	p := l.probs(x, buf[:0])
+	best := 0
+	for c := range p {
+		if p[c] > p[best] {
+			best = c
+		}
+	}
+	return l.Classes[best], p[best]
+}
+
+// The binary form: magic, feature layout, hash bits, then each layer's
+// classes and weights as little-endian float64.
+const modelMagic = "KAIROS-INSIGHT-MODEL\x01"
+
+// ErrModelLayout means the weights were trained for another feature
+// layout or are damaged: retrain them.
+var ErrModelLayout = errors.New("insight: model does not fit this feature layout")
+
+// MarshalBinary encodes the model.
+func (m *Model) MarshalBinary() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(modelMagic)
+	writeString(&b, featureVersion)
+	binary.Write(&b, binary.LittleEndian, uint32(numDense))
+	binary.Write(&b, binary.LittleEndian, uint32(m.HashBits))
+	for _, l := range []*Layer{&m.Intent, &m.Mood} {
+		binary.Write(&b, binary.LittleEndian, uint32(len(l.Classes)))
+		for c, name := range l.Classes {
+			writeString(&b, name)
+			if len(l.W[c]) != m.width() {
+				return nil, fmt.Errorf("insight: encode model: class %s has %d weights, want %d", name, len(l.W[c]), m.width())
+			}
+			binary.Write(&b, binary.LittleEndian, l.W[c])
+		}
+	}
+	return b.Bytes(), nil
+}
+
+func writeString(b *bytes.Buffer, s string) {
+	binary.Write(b, binary.LittleEndian, uint16(len(s)))
+	b.WriteString(s)
+}
+
+// DecodeModel decodes weights written by MarshalBinary. It fails with
+// ErrModelLayout when they belong to another feature layout.
+func DecodeModel(data []byte) (*Model, error) {
+	r := bytes.NewReader(data)
+	magic := make([]byte, len(modelMagic))
+	if _, err := r.Read(magic); err != nil || string(magic) != modelMagic {
+		return nil, fmt.Errorf("%w: not a model file", ErrModelLayout)
+	}
+	version, err := readString(r)
+	if err != nil || version != featureVersion {
+		return nil, fmt.Errorf("%w: layout %q, want %q", ErrModelLayout, version, featureVersion)
+	}
+	var dense, bits uint32
+	if binary.Read(r, binary.LittleEndian, &dense) != nil || binary.Read(r, binary.LittleEndian, &bits) != nil ||
+		dense != numDense || bits > 20 {
+		return nil, fmt.Errorf("%w: %d dense features and %d hash bits", ErrModelLayout, dense, bits)
+	}
+	m := &Model{HashBits: int(bits)}
+	for i, l := range []*Layer{&m.Intent, &m.Mood} {
+		want := Intents
+		if i == 1 {
+			want = Moods
+		}
+		var n uint32
+		if err := binary.Read(r, binary.LittleEndian, &n); err != nil || int(n) != len(want) {
+			return nil, fmt.Errorf("%w: %d classes", ErrModelLayout, n)
+		}
+		for range n {
+			name, err := readString(r)
+			if err != nil || !slices.Contains(want, name) {
+				return nil, fmt.Errorf("%w: class %q", ErrModelLayout, name)
+			}
+			w := make([]float64, m.width())
+			if err := binary.Read(r, binary.LittleEndian, w); err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrModelLayout, err)
+			}
+			l.Classes = append(l.Classes, name)
+			l.W = append(l.W, w)
+		}
+	}
+	if r.Len() != 0 {
+		return nil, fmt.Errorf("%w: %d bytes left over", ErrModelLayout, r.Len())
+	}
+	return m, nil
+}
+
+func readString(r *bytes.Reader) (string, error) {
+	var n uint16
+	if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
+		return "", err
+	}
+	b := make([]byte, n)
+	if _, err := r.Read(b); err != nil && n > 0 {
+		return "", err
+	}
+	return string(b), nil
+}

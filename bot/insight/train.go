@@ -1,0 +1,205 @@
+package insight
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Example is labelled text to train the trained layer on: a conversation's
+// customer turns, oldest first, with a gold label per turn ("" when not
+// labelled). An utterance is a conversation of one turn.
+type Example struct {
+	Turns   []Turn
+	Intents []string
+	Moods   []string
+}
+
+// TrainOptions are the trained layer's hyperparameters.
+type TrainOptions struct {
+	// HashBits sizes the hashed text features (1<<HashBits buckets); 0
+	// leaves them out.
+	HashBits int
+	// Lambda is the L2 penalty on the weights (not the bias), per example.
+	Lambda float64
+	// Iters is the number of full-batch optimiser steps, Rate their size.
+	Iters int
+	Rate  float64
+	// Balanced weighs each class by the inverse of its frequency, as
+	// macro-F1 does.
+	Balanced bool
+}
+
+// DefaultTrainOptions are the hyperparameters chosen by leave-one-
+// annotator-set-out cross-validation (docs/insight.md, "Trained layer").
+var DefaultTrainOptions = TrainOptions{HashBits: 12, Lambda: 1e-3, Iters: 300, Rate: 0.05, Balanced: true}
+
+// ErrNoExamples means there was nothing labelled to train on.
+var ErrNoExamples = errors.New("insight: no labelled examples")
+
+// row is one training example: features and a class index.
+type row struct {
+	idx []int32 // nonzero dense slots, then hashed buckets offset by numDense
+	val []float64
+	y   int
+}
+
+func sparse(x *features, y int) row {
+	r := row{y: y}
+	for j, v := range x.dense {
+		if v != 0 {
+			r.idx = append(r.idx, int32(j))
+			r.val = append(r.val, v)
+		}
+	}
+	for _, h := range x.hashed {
+		r.idx = append(r.idx, int32(numDense+int(h)))
+		r.val = append(r.val, 1)
+	}
+	return r
+}
+
+// Rows reads the examples the way kairos eval does (a conversation turn
+// by turn, the current turn not yet answered, earlier insights passed in)
+// with the rules alone, and returns the intent and mood training rows.
+func rows(ex []Example, bits int) (intents, moods []row, err error) {
+	for n, e := range ex {
+		if len(e.Intents) != len(e.Turns) && e.Intents != nil || len(e.Moods) != len(e.Turns) && e.Moods != nil {
+			return nil, nil, fmt.Errorf("insight: train: example %d: %d turns, %d intents, %d moods", n, len(e.Turns), len(e.Intents), len(e.Moods))
+		}
+		turns := make([]Turn, 0, len(e.Turns))
+		earlier := make([]Insight, 0, len(e.Turns))
+		for i, t := range e.Turns {
+			cur := t
+			cur.BotReply, cur.Resolved = "", false
+			turns = append(turns, cur)
+			in := analyze(turns, earlier, nil, func(ix, mx *features, r *reading) {
+				if e.Intents != nil && e.Intents[i] != "" {
+					x := *ix
+					x.fillHashed(r.t, bits)
+					intents = append(intents, sparse(&x, intentIndex(e.Intents[i])))
+				}
+				if e.Moods != nil && e.Moods[i] != "" {
+					x := *mx
+					x.fillHashed(r.t, bits)
+					if k := moodIndex(e.Moods[i]); k >= 0 {
+						moods = append(moods, sparse(&x, k))
+					}
+				}
+			})
+			turns[i] = t
+			earlier = append(earlier, in)
+		}
+	}
+	if len(intents) == 0 || len(moods) == 0 {
+		return nil, nil, ErrNoExamples
+	}
+	return intents, moods, nil
+}
+
+// Train fits the trained layer on the examples. The same examples and
+// options give the same weights: the optimiser is full-batch, single-
+// threaded and sums in a fixed order.
+func Train(ex []Example, o TrainOptions) (*Model, error) {
+	if o.HashBits < 0 || o.HashBits > 20 || o.Iters < 1 || o.Rate <= 0 || o.Lambda < 0 {
+		return nil, fmt.Errorf("insight: train: options out of range: %+v", o)
+	}
+	ir, mr, err := rows(ex, o.HashBits)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{HashBits: o.HashBits}
+	m.Intent = Layer{Classes: Intents, W: fit(ir, len(Intents), m.width(), o)}
+	m.Mood = Layer{Classes: Moods, W: fit(mr, len(Moods), m.width(), o)}
+	return m, nil
+}
+
+// fit minimises the class-weighted mean cross-entropy plus Lambda/2 times
+// the squared weights (bias excluded) with full-batch Adam.
+func fit(data []row, classes, width int, o TrainOptions) [][]float64 {
+	w := make([][]float64, classes)
+	g := make([][]float64, classes)
+	m1 := make([][]float64, classes)
+	m2 := make([][]float64, classes)
+	for c := range w {
+		w[c], g[c] = make([]float64, width), make([]float64, width)
+		m1[c], m2[c] = make([]float64, width), make([]float64, width)
+	}
+	count := make([]float64, classes)
+	for _, r := range data {
+		count[r.y]++
+	}
+	sw := make([]float64, len(data))
+	total := 0.0
+	for i, r := range data {
+		sw[i] = 1
+		if o.Balanced {
+			sw[i] = float64(len(data)) / (float64(classes) * count[r.y])
+		}
+		total += sw[i]
+	}
+	// Only features some example has get a gradient; the others keep
+	// their zero weight.
+	used := make([]bool, width)
+	for _, r := range data {
+		for _, j := range r.idx {
+			used[j] = true
+		}
+	}
+	used[0] = true
+	var cols []int
+	for j, u := range used {
+		if u {
+			cols = append(cols, j)
+		}
+	}
+	const beta1, beta2, eps = 0.9, 0.999, 1e-8
+	p := make([]float64, classes)
+	for it := 1; it <= o.Iters; it++ {
+		for c := range g {
+			for _, j := range cols {
+				g[c][j] = 0
+			}
+		}
+		for i, r := range data {
+			top := math.Inf(-1)
+			for c := range classes {
+				s := 0.0
+				for k, j := range r.idx {
+					s += float64(w[c][j] * r.val[k])
+				}
+				p[c] = s
+				top = max(top, s)
+			}
+			sum := 0.0
+			for c := range p {
+				p[c] = math.Exp(p[c] - top)
+				sum += p[c]
+			}
+			for c := range classes {
+				d := p[c] / sum
+				if c == r.y {
+					d--
+				}
+				d = float64(d * sw[i] / total)
+				for k, j := range r.idx {
+					g[c][j] += float64(d * r.val[k])
+				}
+			}
+		}
+		c1 := 1 - math.Pow(beta1, float64(it))
+		c2 := 1 - math.Pow(beta2, float64(it))
+		for c := range classes {
+			for _, j := range cols {
+				gr := g[c][j]
+				if j != 0 {
+					gr += float64(o.Lambda * w[c][j])
+				}
+				m1[c][j] = float64(beta1*m1[c][j]) + float64((1-beta1)*gr)
+				m2[c][j] = float64(beta2*m2[c][j]) + float64((1-beta2)*gr*gr)
+				w[c][j] -= float64(o.Rate * (m1[c][j] / c1) / (math.Sqrt(m2[c][j]/c2) + eps))
+			}
+		}
+	}
+	return w
+}
