@@ -106,7 +106,8 @@ func (l *Layer) predict(x *features) (string, float64) {
 }
 
 // The binary form: magic, feature layout, hash bits, then each layer's
-// classes and weights as little-endian float64.
+// classes and weights as little-endian float32 (Train rounds
+// them so).
 const modelMagic = "KAIROS-INSIGHT-MODEL\x01"
 
 // ErrModelLayout means the weights were trained for another feature
@@ -127,7 +128,11 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 			if len(l.W[c]) != m.width() {
 				return nil, fmt.Errorf("insight: encode model: class %s has %d weights, want %d", name, len(l.W[c]), m.width())
 			}
-			binary.Write(&b, binary.LittleEndian, l.W[c])
+			w32 := make([]float32, len(l.W[c]))
+			for j, v := range l.W[c] {
+				w32[j] = float32(v)
+			}
+			binary.Write(&b, binary.LittleEndian, w32)
 		}
 	}
 	return b.Bytes(), nil
@@ -170,9 +175,13 @@ func DecodeModel(data []byte) (*Model, error) {
 			if err != nil || !slices.Contains(want, name) {
 				return nil, fmt.Errorf("%w: class %q", ErrModelLayout, name)
 			}
-			w := make([]float64, m.width())
-			if err := binary.Read(r, binary.LittleEndian, w); err != nil {
+			w32 := make([]float32, m.width())
+			if err := binary.Read(r, binary.LittleEndian, w32); err != nil {
 				return nil, fmt.Errorf("%w: %v", ErrModelLayout, err)
+			}
+			w := make([]float64, len(w32))
+			for j, v := range w32 {
+				w[j] = float64(v)
 			}
 			l.Classes = append(l.Classes, name)
 			l.W = append(l.W, w)

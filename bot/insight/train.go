@@ -115,16 +115,15 @@ func Train(ex []Example, o TrainOptions) (*Model, error) {
 }
 
 // fit minimises the class-weighted mean cross-entropy plus Lambda/2 times
-// the squared weights (bias excluded) with full-batch Adam.
+// the squared weights (bias excluded) with full-batch Adam. Weights are
+// kept feature-major (a feature's class weights side by side) while
+// fitting, and rounded to float32 at the end: the model file stores
+// float32, so the weights trained and the weights used are the same.
 func fit(data []row, classes, width int, o TrainOptions) [][]float64 {
-	w := make([][]float64, classes)
-	g := make([][]float64, classes)
-	m1 := make([][]float64, classes)
-	m2 := make([][]float64, classes)
-	for c := range w {
-		w[c], g[c] = make([]float64, width), make([]float64, width)
-		m1[c], m2[c] = make([]float64, width), make([]float64, width)
-	}
+	w := make([]float64, width*classes)
+	g := make([]float64, width*classes)
+	m1 := make([]float64, width*classes)
+	m2 := make([]float64, width*classes)
 	count := make([]float64, classes)
 	for _, r := range data {
 		count[r.y]++
@@ -156,19 +155,20 @@ func fit(data []row, classes, width int, o TrainOptions) [][]float64 {
 	const beta1, beta2, eps = 0.9, 0.999, 1e-8
 	p := make([]float64, classes)
 	for it := 1; it <= o.Iters; it++ {
-		for c := range g {
-			for _, j := range cols {
-				g[c][j] = 0
-			}
+		for _, j := range cols {
+			clear(g[j*classes : (j+1)*classes])
 		}
 		for i, r := range data {
-			top := math.Inf(-1)
-			for c := range classes {
-				s := 0.0
-				for k, j := range r.idx {
-					s += float64(w[c][j] * r.val[k])
+			clear(p)
+			for k, j := range r.idx {
+				v := r.val[k]
+				wj := w[int(j)*classes : int(j+1)*classes]
+				for c, wc := range wj {
+					p[c] += float64(wc * v)
 				}
-				p[c] = s
+			}
+			top := math.Inf(-1)
+			for _, s := range p {
 				top = max(top, s)
 			}
 			sum := 0.0
@@ -176,30 +176,42 @@ func fit(data []row, classes, width int, o TrainOptions) [][]float64 {
 				p[c] = math.Exp(p[c] - top)
 				sum += p[c]
 			}
-			for c := range classes {
+			scale := sw[i] / total
+			for c := range p {
 				d := p[c] / sum
 				if c == r.y {
 					d--
 				}
-				d = float64(d * sw[i] / total)
-				for k, j := range r.idx {
-					g[c][j] += float64(d * r.val[k])
+				p[c] = float64(d * scale)
+			}
+			for k, j := range r.idx {
+				v := r.val[k]
+				gj := g[int(j)*classes : int(j+1)*classes]
+				for c, d := range p {
+					gj[c] += float64(d * v)
 				}
 			}
 		}
 		c1 := 1 - math.Pow(beta1, float64(it))
 		c2 := 1 - math.Pow(beta2, float64(it))
-		for c := range classes {
-			for _, j := range cols {
-				gr := g[c][j]
+		for _, j := range cols {
+			for k := j * classes; k < (j+1)*classes; k++ {
+				gr := g[k]
 				if j != 0 {
-					gr += float64(o.Lambda * w[c][j])
+					gr += float64(o.Lambda * w[k])
 				}
-				m1[c][j] = float64(beta1*m1[c][j]) + float64((1-beta1)*gr)
-				m2[c][j] = float64(beta2*m2[c][j]) + float64((1-beta2)*gr*gr)
-				w[c][j] -= float64(o.Rate * (m1[c][j] / c1) / (math.Sqrt(m2[c][j]/c2) + eps))
+				m1[k] = float64(beta1*m1[k]) + float64((1-beta1)*gr)
+				m2[k] = float64(beta2*m2[k]) + float64((1-beta2)*gr*gr)
+				w[k] -= float64(o.Rate * (m1[k] / c1) / (math.Sqrt(m2[k]/c2) + eps))
 			}
 		}
 	}
-	return w
+	out := make([][]float64, classes)
+	for c := range out {
+		out[c] = make([]float64, width)
+		for j := range width {
+			out[c][j] = float64(float32(w[j*classes+c]))
+		}
+	}
+	return out
 }

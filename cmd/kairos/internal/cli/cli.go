@@ -40,6 +40,7 @@ Usage:
   kairos kb list   [--data DIR] [--config FILE]
   kairos demo seed [--customers 1000] [--days 90] [--seed 1] [--end DATE] [--churn 0.2] [--data DIR] [--config FILE]
   kairos eval insight FILE.jsonl [-v] [--json] [--errors] [--config FILE]
+  kairos model train insight [--testdata bot/testdata] [--out bot/insight/model.bin] [--cv=false]
   kairos model train churn [--data DIR] [--truth FILE | --labels FILE] [--test-share 0.3] [--seed 1] [--out FILE]
   kairos triggers check [DIR]                            (DIR default: the built-in sample matrix)
   kairos triggers backtest --from DATE --to DATE [--triggers DIR] [--customers FILE] [--json] [--data DIR] [--config FILE]

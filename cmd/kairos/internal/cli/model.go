@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -13,19 +14,29 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kairoscx/kairos/bot/insight"
+	"github.com/kairoscx/kairos/bot/insight/fit"
 	"github.com/kairoscx/kairos/bot/predict/churn"
 	"github.com/kairoscx/kairos/memory"
 	"github.com/kairoscx/kairos/memory/seed"
 )
 
-// model runs "kairos model train churn": it builds training samples from
-// the store's customers as of cut-offs before their churn could be seen,
-// fits the churn model on part of the customers and reports AUC and
-// precision@k of the default and the trained model on the rest.
+// model runs "kairos model train churn" or "kairos model train insight".
 func model(ctx context.Context, env Env, args []string) error {
-	if len(args) < 2 || args[0] != "train" || args[1] != "churn" {
-		return usageErr("model needs a subcommand: train churn")
+	if len(args) >= 2 && args[0] == "train" && args[1] == "insight" {
+		return trainInsight(ctx, env, args[2:])
 	}
+	if len(args) < 2 || args[0] != "train" || args[1] != "churn" {
+		return usageErr("model needs a subcommand: train churn, train insight")
+	}
+	return trainChurn(ctx, env, args)
+}
+
+// trainChurn runs "kairos model train churn": it builds training samples
+// from the store's customers as of cut-offs before their churn could be
+// seen, fits the churn model on part of the customers and reports AUC and
+// precision@k of the default and the trained model on the rest.
+func trainChurn(ctx context.Context, env Env, args []string) error {
 	c := newCommon("model train churn", env)
 	truthFile := c.fs.String("truth", "", "ground truth of `kairos demo seed` (default <data>/seed-truth.json)")
 	labelsFile := c.fs.String("labels", "", "labels instead of the seed's truth: JSONL {\"customer_id\": \"…\", \"churned\": true, \"churned_at\": \"RFC 3339, optional\"}")
@@ -194,4 +205,66 @@ func readTruth(path string) (seed.TruthFile, error) {
 		return t, fmt.Errorf("truth %s: no end, days or customers: %w", path, memory.ErrInvalid)
 	}
 	return t, nil
+}
+
+// trainInsight runs "kairos model train insight": it reads the labelled
+// development sets (fit.Folds, never the held-out files), prints the
+// leave-one-annotator-set-out cross-validation table of the rules alone
+// against the rules with the trained layer, fits the layer on every set and
+// writes the weights the offline analyzer embeds (bot/insight/model.bin).
+func trainInsight(ctx context.Context, env Env, args []string) error {
+	fs := flag.NewFlagSet("model train insight", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	def := insight.DefaultTrainOptions
+	dir := fs.String("testdata", filepath.Join("bot", "testdata"), "folder of the development sets")
+	out := fs.String("out", filepath.Join("bot", "insight", insight.ModelFile), "where to write the weights")
+	cv := fs.Bool("cv", true, "cross-validate by annotator set before training on all of them")
+	bits := fs.Int("hash-bits", def.HashBits, "hashed text features: 1<<bits buckets (0: none)")
+	lambda := fs.Float64("lambda", def.Lambda, "L2 penalty on the weights")
+	iters := fs.Int("iters", def.Iters, "full-batch optimiser steps")
+	rate := fs.Float64("rate", def.Rate, "optimiser step size")
+	balanced := fs.Bool("balanced", def.Balanced, "weigh classes by inverse frequency")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return usageErr("%v", err)
+	}
+	o := insight.TrainOptions{HashBits: *bits, Lambda: *lambda, Iters: *iters, Rate: *rate, Balanced: *balanced}
+	switch {
+	case fs.NArg() > 0:
+		return usageErr("model train insight takes no arguments, got %q", fs.Args())
+	case o.HashBits < 0 || o.HashBits > 20:
+		return usageErr("--hash-bits %d: want 0 to 20", o.HashBits)
+	case !(o.Lambda >= 0) || !(o.Rate > 0) || o.Iters < 1:
+		return usageErr("--lambda, --rate and --iters: want lambda >= 0, rate > 0, iters >= 1")
+	}
+	data, err := fit.Load(*dir)
+	if err != nil {
+		return fmt.Errorf("model train insight: %w", err)
+	}
+	started := time.Now()
+	if *cv {
+		rows, err := fit.CrossValidate(ctx, data, o)
+		if err != nil {
+			return fmt.Errorf("model train insight: cross-validate: %w", err)
+		}
+		fmt.Fprintf(env.Stdout, "leave-one-annotator-set-out cross-validation (macro-F1 of intent, utterance mood, dialogue-turn mood; escalation recall and accuracy), %+v:\n", o)
+		if err := fit.WriteTable(env.Stdout, rows); err != nil {
+			return err
+		}
+	}
+	m, err := fit.Train(data, o)
+	if err != nil {
+		return fmt.Errorf("model train insight: %w", err)
+	}
+	b, err := m.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("model train insight: %w", err)
+	}
+	if err := os.WriteFile(*out, b, 0o644); err != nil {
+		return fmt.Errorf("model train insight: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "model written to %s (%d bytes) in %s\n", *out, len(b), time.Since(started).Round(time.Millisecond))
+	return nil
 }

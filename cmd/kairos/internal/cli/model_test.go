@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kairoscx/kairos/bot/insight"
+	"github.com/kairoscx/kairos/bot/insight/fit"
 	"github.com/kairoscx/kairos/bot/predict/churn"
 	"github.com/kairoscx/kairos/memory/seed"
 )
@@ -83,6 +85,69 @@ func TestModelUsageErrors(t *testing.T) {
 			_, _, err := run(t, []string{"KAIROS_SAMPLE_KNOWLEDGE=false"}, tt.args...)
 			if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want a usage error mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestModelTrainInsight trains the insight layer on a tiny copy of the
+// development sets' layout and checks the cross-validation table is
+// printed and the weights it writes load.
+func TestModelTrainInsight(t *testing.T) {
+	dir := t.TempDir()
+	utter := `{"text": "我的订单到哪了", "intent": "order_status", "mood": "calm"}
+{"text": "where is my order??? this is ridiculous", "intent": "order_status", "mood": "angry"}
+{"text": "I want a refund please", "intent": "refund", "mood": "calm"}
+{"text": "退款怎么还没到 急死了", "intent": "refund", "mood": "anxious"}
+`
+	dialogue := `{"turns": [{"text": "hi, where is my parcel", "bot": "It is on its way.", "resolved": false}, {"text": "you said that yesterday!!", "gap_ms": 3000}], "mood": ["calm", "frustrated"], "escalate": true}
+`
+	for _, f := range fit.Folds {
+		for _, p := range f.Utterances {
+			os.WriteFile(filepath.Join(dir, p), []byte(utter), 0o600)
+		}
+		for _, p := range f.Dialogues {
+			os.WriteFile(filepath.Join(dir, p), []byte(dialogue), 0o600)
+		}
+	}
+	modelOut := filepath.Join(t.TempDir(), "model.bin")
+	out, stderr, err := run(t, nil, "model", "train", "insight", "--testdata", dir, "--out", modelOut, "--iters", "20", "--hash-bits", "6")
+	if err != nil {
+		t.Fatalf("model train insight: %v\n%s%s", err, out, stderr)
+	}
+	for _, want := range []string{"rules alone", "rules + trained layer", "dev3", "mean", "model written to"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	b, err := os.ReadFile(modelOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := insight.DecodeModel(b)
+	if err != nil || m.HashBits != 6 || len(m.Mood.Classes) != len(insight.Moods) {
+		t.Fatalf("written model: %+v, %v", m, err)
+	}
+
+	// A missing development file is an error that names it.
+	os.Remove(filepath.Join(dir, "insight_dev5.jsonl"))
+	if _, _, err := run(t, nil, "model", "train", "insight", "--testdata", dir, "--out", modelOut, "--cv=false"); err == nil ||
+		!strings.Contains(err.Error(), "insight_dev5.jsonl") {
+		t.Fatalf("err = %v, want one naming insight_dev5.jsonl", err)
+	}
+}
+
+func TestModelTrainInsightUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"model", "train", "insight", "extra"},
+		{"model", "train", "insight", "--hash-bits", "30"},
+		{"model", "train", "insight", "--iters", "0"},
+		{"model", "train", "insight", "--rate", "-1"},
+		{"model", "train", "insight", "--nope"},
+	} {
+		t.Run(strings.Join(args[3:], " "), func(t *testing.T) {
+			if _, _, err := run(t, nil, args...); !errors.Is(err, ErrUsage) {
+				t.Fatalf("err = %v, want a usage error", err)
 			}
 		})
 	}
