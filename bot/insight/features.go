@@ -2,6 +2,7 @@ package insight
 
 import (
 	"math"
+	"slices"
 	"unicode"
 	"unicode/utf8"
 )
@@ -14,7 +15,7 @@ import (
 // featureVersion names the feature layout. A model trained on another
 // layout is not loaded (the rules answer alone); change it whenever the
 // features below change, then retrain (kairos model train insight).
-const featureVersion = "insight-features-3"
+const featureVersion = "insight-features-4"
 
 // Layout of the dense features: the reading's part first (all the intent
 // model sees), then the conversation's part.
@@ -27,10 +28,10 @@ const (
 // features is one turn's input to the trained layer.
 type features struct {
 	dense [numDense]float64
-	// hashed holds the buckets of the text's words and bigrams (value 1
-	// each, repeated when a bucket is hit again); empty when the model
-	// uses no text features.
-	hashed []uint32
+	// hashed holds the distinct buckets of the text's words and bigrams,
+	// each of value hashValue; empty when the model uses no text features.
+	hashed    []uint32
+	hashValue float64
 }
 
 // moodIndex is the index of a mood in Moods.
@@ -193,7 +194,10 @@ func fnvRune(h uint32, r rune) uint32 {
 
 // fillHashed writes the text's hashed features for a table of 1<<bits
 // buckets: English words and word bigrams of the analyzer's tokens, and
-// Chinese characters and character bigrams of the normalised text.
+// Chinese characters and character bigrams of the normalised text. Each
+// bucket counts once, and a long message's buckets weigh less (1 up to 9
+// of them, then 3/sqrt(n)), so a long paste does not drown the rules'
+// features in its words.
 func (x *features) fillHashed(t *text, bits int) {
 	x.hashed = x.hashed[:0]
 	if bits <= 0 {
@@ -222,4 +226,7 @@ func (x *features) fillHashed(t *text, bits int) {
 		}
 		last = r
 	}
+	slices.Sort(x.hashed)
+	x.hashed = slices.Compact(x.hashed)
+	x.hashValue = min(1, 3/math.Sqrt(float64(max(len(x.hashed), 1))))
 }

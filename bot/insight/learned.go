@@ -76,7 +76,7 @@ func (l *Layer) probs(x *features, p []float64) []float64 {
 			}
 		}
 		for _, h := range x.hashed {
-			s += w[numDense+int(h)]
+			s += w[numDense+int(h)] * x.hashValue
 		}
 		p = append(p, s)
 		top = max(top, s)

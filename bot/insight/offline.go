@@ -310,8 +310,12 @@ func step(turns []Turn, states []turnState, m *Model, tap tapFunc) Insight {
 		if tap != nil {
 			tap(&ix, x, r)
 		}
+		// Praise right after an answer that did not help, from a customer
+		// already upset, is sarcasm whatever the words weigh: the model
+		// may not read joy there.
+		sarcastic := i > 0 && prevUnresolved && negativeMood(states[i-1].point.Label)
 		if m != nil {
-			if md, p := m.Mood.predict(x); md != mood {
+			if md, p := m.Mood.predict(x); md != mood && !(md == MoodHappy && sarcastic) {
 				mood, conf = md, clamp(p, 0.3, 0.95)
 			}
 		}

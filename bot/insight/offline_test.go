@@ -19,6 +19,18 @@ func analyzeTurns(t testing.TB, turns []Turn) Insight {
 	return in
 }
 
+// analyzeRules is analyzeTurns with the rules alone: for tests that pin a
+// signal of the rule layer (a word sense, a promise kept, a worry carried
+// over), which the trained layer then weighs with everything else.
+func analyzeRules(t testing.TB, turns []Turn) Insight {
+	t.Helper()
+	in, err := NewOfflineModel(nil).Analyze(context.Background(), turns, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
 func TestNegation(t *testing.T) {
 	cases := []struct {
 		text     string

@@ -28,6 +28,9 @@ type TrainOptions struct {
 	// Balanced weighs each class by the inverse of its frequency, as
 	// macro-F1 does.
 	Balanced bool
+	// TurnWeight weighs the mood rows of conversation turns against
+	// utterances' (0 counts as 1).
+	TurnWeight float64
 }
 
 // DefaultTrainOptions are the hyperparameters chosen by leave-one-
@@ -42,10 +45,11 @@ type row struct {
 	idx []int32 // nonzero dense slots, then hashed buckets offset by numDense
 	val []float64
 	y   int
+	w   float64 // the row's weight before class balancing
 }
 
-func sparse(x *features, y int) row {
-	r := row{y: y}
+func sparse(x *features, y int, w float64) row {
+	r := row{y: y, w: w}
 	for j, v := range x.dense {
 		if v != 0 {
 			r.idx = append(r.idx, int32(j))
@@ -54,7 +58,7 @@ func sparse(x *features, y int) row {
 	}
 	for _, h := range x.hashed {
 		r.idx = append(r.idx, int32(numDense+int(h)))
-		r.val = append(r.val, 1)
+		r.val = append(r.val, x.hashValue)
 	}
 	return r
 }
@@ -62,7 +66,10 @@ func sparse(x *features, y int) row {
 // Rows reads the examples the way kairos eval does (a conversation turn
 // by turn, the current turn not yet answered, earlier insights passed in)
 // with the rules alone, and returns the intent and mood training rows.
-func rows(ex []Example, bits int) (intents, moods []row, err error) {
+func rows(ex []Example, bits int, turnWeight float64) (intents, moods []row, err error) {
+	if turnWeight == 0 {
+		turnWeight = 1
+	}
 	for n, e := range ex {
 		if len(e.Intents) != len(e.Turns) && e.Intents != nil || len(e.Moods) != len(e.Turns) && e.Moods != nil {
 			return nil, nil, fmt.Errorf("insight: train: example %d: %d turns, %d intents, %d moods", n, len(e.Turns), len(e.Intents), len(e.Moods))
@@ -77,13 +84,17 @@ func rows(ex []Example, bits int) (intents, moods []row, err error) {
 				if e.Intents != nil && e.Intents[i] != "" {
 					x := *ix
 					x.fillHashed(r.t, bits)
-					intents = append(intents, sparse(&x, intentIndex(e.Intents[i])))
+					intents = append(intents, sparse(&x, intentIndex(e.Intents[i]), 1))
 				}
 				if e.Moods != nil && e.Moods[i] != "" {
 					x := *mx
 					x.fillHashed(r.t, bits)
+					w := 1.0
+					if len(e.Turns) > 1 {
+						w = turnWeight
+					}
 					if k := moodIndex(e.Moods[i]); k >= 0 {
-						moods = append(moods, sparse(&x, k))
+						moods = append(moods, sparse(&x, k, w))
 					}
 				}
 			})
@@ -101,10 +112,10 @@ func rows(ex []Example, bits int) (intents, moods []row, err error) {
 // options give the same weights: the optimiser is full-batch, single-
 // threaded and sums in a fixed order.
 func Train(ex []Example, o TrainOptions) (*Model, error) {
-	if o.HashBits < 0 || o.HashBits > 20 || o.Iters < 1 || o.Rate <= 0 || o.Lambda < 0 {
+	if o.HashBits < 0 || o.HashBits > 20 || o.Iters < 1 || o.Rate <= 0 || o.Lambda < 0 || o.TurnWeight < 0 {
 		return nil, fmt.Errorf("insight: train: options out of range: %+v", o)
 	}
-	ir, mr, err := rows(ex, o.HashBits)
+	ir, mr, err := rows(ex, o.HashBits, o.TurnWeight)
 	if err != nil {
 		return nil, err
 	}
@@ -125,15 +136,17 @@ func fit(data []row, classes, width int, o TrainOptions) [][]float64 {
 	m1 := make([]float64, width*classes)
 	m2 := make([]float64, width*classes)
 	count := make([]float64, classes)
+	all := 0.0
 	for _, r := range data {
-		count[r.y]++
+		count[r.y] += r.w
+		all += r.w
 	}
 	sw := make([]float64, len(data))
 	total := 0.0
 	for i, r := range data {
-		sw[i] = 1
+		sw[i] = r.w
 		if o.Balanced {
-			sw[i] = float64(len(data)) / (float64(classes) * count[r.y])
+			sw[i] = r.w * all / (float64(classes) * count[r.y])
 		}
 		total += sw[i]
 	}

@@ -17,6 +17,7 @@ var (
 	cvIters  = flag.Int("iters", insight.DefaultTrainOptions.Iters, "iterations")
 	cvRate   = flag.Float64("rate", insight.DefaultTrainOptions.Rate, "rate")
 	cvBal    = flag.Bool("balanced", insight.DefaultTrainOptions.Balanced, "balanced")
+	cvTurn   = flag.Float64("turnw", insight.DefaultTrainOptions.TurnWeight, "turn weight")
 )
 
 // TestCrossValidateTable prints the leave-one-annotator-out table for the
@@ -30,7 +31,7 @@ func TestCrossValidateTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := insight.TrainOptions{HashBits: *cvBits, Lambda: *cvLambda, Iters: *cvIters, Rate: *cvRate, Balanced: *cvBal}
+	o := insight.TrainOptions{HashBits: *cvBits, Lambda: *cvLambda, Iters: *cvIters, Rate: *cvRate, Balanced: *cvBal, TurnWeight: *cvTurn}
 	start := time.Now()
 	rows, err := CrossValidate(context.Background(), data, o)
 	if err != nil {
