@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -22,7 +23,7 @@ type conv struct {
 	start, end                              time.Time
 	turns, repeats                          int
 	negative, botIntervened                 bool
-	negAt, interveneAt                      time.Time
+	negAt, interveneAt, recoveredAt         time.Time
 	recovered                               bool
 	handoff                                 *handoff.Record
 	transfers                               int
@@ -31,14 +32,22 @@ type conv struct {
 	tokens, cost                            float64
 	hasTokens, hasCost                      bool
 	returned, observable                    bool
-	moods                                   []turnPoint
 }
 
-type turnPoint struct {
-	at         time.Time
-	mood       string
-	valence    float64
-	intervened bool
+func newConv(c Conversation) *conv {
+	v := &conv{id: c.ID, customer: c.Customer, channel: c.Channel, start: c.Start, end: c.End, turns: c.Turns, repeats: c.Repeats,
+		negative: c.Negative, negAt: c.NegativeAt, interveneAt: c.IntervenedAt, botIntervened: !c.IntervenedAt.IsZero(),
+		recoveredAt: c.RecoveredAt}
+	if c.ResponseMS >= 0 { // NaN (not recorded) is not >= 0
+		v.responseMS, v.hasResponse = c.ResponseMS, true
+	}
+	if !math.IsNaN(c.Tokens) {
+		v.tokens, v.hasTokens = c.Tokens, true
+	}
+	if !math.IsNaN(c.Cost) {
+		v.cost, v.hasCost = c.Cost, true
+	}
+	return v
 }
 
 type survey struct {
@@ -131,11 +140,24 @@ func load(ctx context.Context, src Sources, p Params, segments bool) (*data, err
 	// Turns, surveys, offers and feedback: read apart (and meanwhile) when
 	// the scanner can read their fields, else parsed from the events.
 	types := []string{EventFiring, EventHandoff}
-	var turns map[string][]Turn
+	var turns map[string][]Turn // with a ConversationScanner: only the issue intents' turns
+	var convs map[string][]Conversation
 	var fields map[string][]Record
-	var turnsErr, fieldsErr error
-	turnsDone, fieldsDone := make(chan struct{}), make(chan struct{})
-	if _, ok := src.Events.(TurnScanner); ok {
+	var turnsErr, convsErr, fieldsErr error
+	turnsDone, convsDone, fieldsDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	if cs, ok := src.Events.(ConversationScanner); ok {
+		go func() {
+			defer close(convsDone)
+			convs, convsErr = scanConversations(ctx, cs, recFrom, recTo)
+		}()
+		defer func() { <-convsDone }()
+		go func() {
+			defer close(turnsDone)
+			turns, turnsErr = scanIntentTurns(ctx, cs, recFrom, recTo, issueIntents(p))
+		}()
+		defer func() { <-turnsDone }()
+	} else if _, ok := src.Events.(TurnScanner); ok {
+		close(convsDone)
 		go func() {
 			defer close(turnsDone)
 			turns, turnsErr = scanTurns(ctx, src.Events, recFrom, recTo, nil)
@@ -143,6 +165,7 @@ func load(ctx context.Context, src Sources, p Params, segments bool) (*data, err
 		defer func() { <-turnsDone }()
 	} else {
 		types = append(types, EventTurn)
+		close(convsDone)
 		close(turnsDone)
 	}
 	if _, ok := src.Events.(RecordScanner); ok {
@@ -179,6 +202,12 @@ func load(ctx context.Context, src Sources, p Params, segments bool) (*data, err
 	if turnsErr != nil {
 		return nil, fmt.Errorf("outcomes: read turns: %w", turnsErr)
 	}
+	if <-convsDone; convsErr != nil {
+		return nil, fmt.Errorf("outcomes: read conversations: %w", convsErr)
+	}
+	if convs == nil {
+		convs = summarize(turns)
+	}
 	if <-fieldsDone; fields == nil && fieldsErr == nil {
 		fields, fieldsErr = scanRecords(ctx, src.Events, recFrom, recTo, recs)
 	}
@@ -186,7 +215,7 @@ func load(ctx context.Context, src Sources, p Params, segments bool) (*data, err
 		return nil, fmt.Errorf("outcomes: read surveys and offers: %w", fieldsErr)
 	}
 	sentBy := sentFirings(firings)
-	d.conversations(p, turns, handoffs, sentBy)
+	d.conversations(p, convs, handoffs, sentBy)
 	d.surveysAndOffers(p, fields, sentBy)
 	if <-probed; probeErr != nil {
 		return nil, fmt.Errorf("outcomes: events after exposure: %w", probeErr)
@@ -333,44 +362,17 @@ func attributed(sent map[string][]proactive.Firing, customer string, at time.Tim
 	return ""
 }
 
-// conversations folds each customer's turns (in time order) into
-// conversations starting in the period, with their handoffs, recovery and
-// the 72-hour return check.
-func (d *data) conversations(p Params, turns map[string][]Turn, handoffs map[string]handoff.Record, sent map[string][]proactive.Firing) {
-	for _, customer := range sortedKeys(turns) {
-		byID := map[string]*conv{}
-		var order []*conv
-		for _, t := range turns[customer] {
-			c := byID[t.Conversation]
-			if c == nil {
-				c = &conv{id: t.Conversation, customer: customer, start: t.At}
-				byID[t.Conversation] = c
-				order = append(order, c)
-			}
-			c.channel = cmp.Or(c.channel, t.Channel)
-			c.end = t.At
-			c.turns++
-			if t.Repeats > 0 {
-				c.repeats++
-			}
-			// NaN (not recorded) is not >= 0.
-			if c.turns == 1 && t.ResponseMS >= 0 {
-				c.responseMS, c.hasResponse = t.ResponseMS, true
-			}
-			if t.Tokens >= 0 {
-				c.tokens += t.Tokens
-				c.hasTokens = true
-			}
-			if t.Cost >= 0 {
-				c.cost += t.Cost
-				c.hasCost = true
-			}
-			c.moods = append(c.moods, turnPoint{at: t.At, mood: t.Mood, valence: t.Valence, intervened: t.Intervened})
-		}
-		for i, c := range order {
-			if c.start.Before(p.From) || !c.start.Before(p.To) {
+// conversations takes each customer's conversations (by start) that
+// start in the period, with their handoffs, recovery and the 72-hour
+// return check.
+func (d *data) conversations(p Params, convs map[string][]Conversation, handoffs map[string]handoff.Record, sent map[string][]proactive.Firing) {
+	for _, customer := range sortedKeys(convs) {
+		order := convs[customer]
+		for i := range order {
+			if order[i].Start.Before(p.From) || !order[i].Start.Before(p.To) {
 				continue
 			}
+			c := newConv(order[i])
 			if h, ok := handoffs[c.id]; ok {
 				h := h
 				c.handoff = &h
@@ -381,11 +383,12 @@ func (d *data) conversations(p Params, turns map[string][]Turn, handoffs map[str
 			}
 			c.recovery()
 			// Returned: another conversation of the customer starts within
-			// the window after this one's last turn.
+			// the window after this one's last turn (one that starts
+			// before this one cannot start after its end).
 			deadline := c.end.Add(p.ReturnWindow)
 			c.observable = !deadline.After(p.Now)
-			for _, o := range order[i+1:] {
-				if o.start.After(c.end) && !o.start.After(deadline) {
+			for j := range order {
+				if o := &order[j]; j != i && o.Start.After(c.end) && !o.Start.After(deadline) {
 					c.returned = true
 					break
 				}
@@ -397,37 +400,23 @@ func (d *data) conversations(p Params, turns map[string][]Turn, handoffs map[str
 	slices.SortFunc(d.convs, func(a, b *conv) int { return cmp.Or(a.start.Compare(b.start), strings.Compare(a.id, b.id)) })
 }
 
-// recovery finds the first negative turn, the intervention at or after it
-// (a turn marked intervened, or the handoff's creation) and a recovered
-// turn after the intervention.
+// recovery: after the first negative turn, the intervention is the first
+// turn marked intervened (the bot's), else the handoff's creation when it
+// came at or after that turn (an agent's); the conversation recovered when
+// a turn after the intervention is not negative and has valence ≥ 0.
 func (c *conv) recovery() {
-	for _, t := range c.moods {
-		if !c.negative {
-			if isNegative(t.mood, t.valence) {
-				c.negative, c.negAt = true, t.at
-			} else {
-				continue
-			}
-		}
-		if c.interveneAt.IsZero() && t.intervened {
-			c.interveneAt, c.botIntervened = t.at, true
-			continue
-		}
-		if !c.interveneAt.IsZero() && t.at.After(c.interveneAt) && isRecovered(t.mood, t.valence) {
-			c.recovered = true
-			return
-		}
+	if !c.negative {
+		return
 	}
-	if !c.negative || !c.interveneAt.IsZero() || c.handoff == nil || c.handoff.CreatedAt.Before(c.negAt) {
+	if c.botIntervened {
+		c.recovered = c.recoveredAt.After(c.interveneAt)
+		return
+	}
+	if c.handoff == nil || c.handoff.CreatedAt.Before(c.negAt) {
 		return
 	}
 	c.interveneAt = c.handoff.CreatedAt
-	for _, t := range c.moods {
-		if t.at.After(c.interveneAt) && isRecovered(t.mood, t.valence) {
-			c.recovered = true
-			return
-		}
-	}
+	c.recovered = c.recoveredAt.After(c.interveneAt)
 }
 
 func (c *conv) intervened() bool { return c.negative && !c.interveneAt.IsZero() }

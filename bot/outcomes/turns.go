@@ -190,3 +190,140 @@ func scanRecords(ctx context.Context, s EventScanner, from, to time.Time, evs ma
 	}
 	return out, nil
 }
+
+// Conversation is a conversation's turns summed up in turn order (At, then
+// ID): what the figures read of a conversation besides its handoff.
+// SummarizeTurns folds turns into it; a ConversationScanner keeps it.
+type Conversation struct {
+	ID, Customer string
+	// Start and End are the first and last turn's times.
+	Start, End     time.Time
+	Turns, Repeats int // Repeats: turns with Repeats > 0
+	// Channel is the first non-empty channel of a turn.
+	Channel string
+	// ResponseMS is the first turn's, NaN when it recorded none.
+	ResponseMS float64
+	// Tokens and Cost are the sums, in turn order, of the values ≥ 0 the
+	// turns recorded; NaN when none did.
+	Tokens, Cost float64
+	// Negative: a turn was negative (isNegative); NegativeAt is the first.
+	Negative   bool
+	NegativeAt time.Time
+	// IntervenedAt is the first turn marked intervened from the first
+	// negative turn on (zero: none); RecoveredAt the last turn that
+	// isRecovered (zero: none).
+	IntervenedAt, RecoveredAt time.Time
+}
+
+// ConversationScanner is what an EventScanner offers when it keeps
+// conversations summed up (pgscan: memory/postgres's conversation_rollups,
+// maintained as turns are stored, moved and erased).
+type ConversationScanner interface {
+	// ScanConversations gives every conversation with a turn in [from,
+	// to), summed up over its turns in [from, to) only, exactly as
+	// SummarizeTurns sums up what TurnScanner or ParseTurn reads; in any
+	// order.
+	ScanConversations(ctx context.Context, from, to time.Time, fn func(Conversation) error) error
+	// ScanIntentTurns gives the turns in [from, to) whose intent is one of
+	// intents, in any order; only ID, Customer, At and Intent need be set.
+	ScanIntentTurns(ctx context.Context, from, to time.Time, intents []string, fn func(Turn) error) error
+}
+
+// SummarizeTurns folds one customer's turns, in (At, ID) order, into its
+// conversations, in the order of their first turns. memory/postgres's
+// migration 0009 sums up conversation_rollups by the same rules.
+func SummarizeTurns(turns []Turn) []Conversation {
+	var out []Conversation
+	at := map[string]int{}
+	for _, t := range turns {
+		i, ok := at[t.Conversation]
+		if !ok {
+			i = len(out)
+			at[t.Conversation] = i
+			out = append(out, Conversation{ID: t.Conversation, Customer: t.Customer, Start: t.At,
+				ResponseMS: t.ResponseMS, Tokens: math.NaN(), Cost: math.NaN()})
+		}
+		c := &out[i]
+		c.Channel = cmp.Or(c.Channel, t.Channel)
+		c.End = t.At
+		c.Turns++
+		if t.Repeats > 0 {
+			c.Repeats++
+		}
+		if t.Tokens >= 0 { // NaN (not recorded) is not >= 0
+			if math.IsNaN(c.Tokens) {
+				c.Tokens = t.Tokens
+			} else {
+				c.Tokens += t.Tokens
+			}
+		}
+		if t.Cost >= 0 {
+			if math.IsNaN(c.Cost) {
+				c.Cost = t.Cost
+			} else {
+				c.Cost += t.Cost
+			}
+		}
+		if !c.Negative && isNegative(t.Mood, t.Valence) {
+			c.Negative, c.NegativeAt = true, t.At
+		}
+		if c.Negative && c.IntervenedAt.IsZero() && t.Intervened {
+			c.IntervenedAt = t.At
+		}
+		if isRecovered(t.Mood, t.Valence) {
+			c.RecoveredAt = t.At
+		}
+	}
+	return out
+}
+
+// summarize reads each customer's conversations from turns (grouped per
+// customer, in (At, ID) order).
+func summarize(turns map[string][]Turn) map[string][]Conversation {
+	out := make(map[string][]Conversation, len(turns))
+	for customer, ts := range turns {
+		out[customer] = SummarizeTurns(ts)
+	}
+	return out
+}
+
+// scanConversations reads the conversations with a turn in [from, to)
+// from a ConversationScanner, grouped per customer, by start.
+func scanConversations(ctx context.Context, cs ConversationScanner, from, to time.Time) (map[string][]Conversation, error) {
+	out := map[string][]Conversation{}
+	err := cs.ScanConversations(ctx, from, to, func(c Conversation) error {
+		out[c.Customer] = append(out[c.Customer], c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, cs := range out {
+		slices.SortFunc(cs, func(a, b Conversation) int { return cmp.Or(a.Start.Compare(b.Start), strings.Compare(a.ID, b.ID)) })
+	}
+	return out, nil
+}
+
+// scanIntentTurns reads the turns of [from, to) with one of intents,
+// grouped per customer.
+func scanIntentTurns(ctx context.Context, cs ConversationScanner, from, to time.Time, intents []string) (map[string][]Turn, error) {
+	out := map[string][]Turn{}
+	if len(intents) == 0 {
+		return out, nil
+	}
+	err := cs.ScanIntentTurns(ctx, from, to, intents, func(t Turn) error {
+		out[t.Customer] = append(out[t.Customer], t)
+		return nil
+	})
+	return out, err
+}
+
+// issueIntents are the intents of every trigger's issue, sorted.
+func issueIntents(p Params) []string {
+	var out []string
+	for _, is := range p.Issues {
+		out = append(out, is...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}

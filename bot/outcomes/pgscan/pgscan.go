@@ -62,13 +62,14 @@ func Open(ctx context.Context, url string) (*Scanner, error) {
 func (s *Scanner) Close() { s.pool.Close() }
 
 var (
-	_ outcomes.EventScanner   = (*Scanner)(nil)
-	_ outcomes.CustomerLister = (*Scanner)(nil)
-	_ outcomes.ProfileReader  = (*Scanner)(nil)
-	_ outcomes.Prober         = (*Scanner)(nil)
-	_ outcomes.TurnScanner    = (*Scanner)(nil)
-	_ outcomes.RecordScanner  = (*Scanner)(nil)
-	_ outcomes.SegmentReader  = (*Scanner)(nil)
+	_ outcomes.EventScanner        = (*Scanner)(nil)
+	_ outcomes.CustomerLister      = (*Scanner)(nil)
+	_ outcomes.ProfileReader       = (*Scanner)(nil)
+	_ outcomes.Prober              = (*Scanner)(nil)
+	_ outcomes.TurnScanner         = (*Scanner)(nil)
+	_ outcomes.RecordScanner       = (*Scanner)(nil)
+	_ outcomes.SegmentReader       = (*Scanner)(nil)
+	_ outcomes.ConversationScanner = (*Scanner)(nil)
 )
 
 // probeChunk is how many probes go into one query.
@@ -218,16 +219,25 @@ func (s *Scanner) Profiles(ctx context.Context, ids []string) (map[string]memory
 	return out, rows.Err()
 }
 
+// turnColumns are what ScanTurns reads of a turn in event_records, in
+// the order decodeTurns decodes them.
+const turnColumns = `e.id, e.customer_id, e.conversation_id, e.at, e.channel, e.intent, e.mood,
+	e.valence, e.repeats, e.intervened, e.response_ms, e.tokens, e.cost`
+
 // ScanTurns implements outcomes.TurnScanner from the turn fields
-// event_records extracted when the turns were stored. A report reads
-// hundreds of thousands of turns, so the rows are decoded from their
-// binary wire values (text, timestamptz, float8, bool) without the
-// per-value allocations of Scan, and the repeated strings (customers,
-// conversations, channels, intents, moods) are shared.
+// event_records extracted when the turns were stored.
 func (s *Scanner) ScanTurns(ctx context.Context, from, to time.Time, fn func(outcomes.Turn) error) error {
-	rows, err := s.pool.Query(ctx, `SELECT id, customer_id, conversation_id, at, channel, intent, mood,
-		valence, repeats, intervened, response_ms, tokens, cost
-		FROM event_records WHERE type = $3 AND at >= $1 AND at < $2 AND conversation_id IS NOT NULL`, from, to, outcomes.EventTurn)
+	return s.scanTurns(ctx, `SELECT `+turnColumns+` FROM event_records e
+		WHERE e.type = $3 AND e.at >= $1 AND e.at < $2 AND e.conversation_id IS NOT NULL`, []any{from, to, outcomes.EventTurn}, fn)
+}
+
+// scanTurns runs a query of turnColumns. A report may read hundreds of
+// thousands of turns, so the rows are decoded from their binary wire
+// values (text, timestamptz, float8, bool) without the per-value
+// allocations of Scan, and the repeated strings (customers,
+// conversations, channels, intents, moods) are shared.
+func (s *Scanner) scanTurns(ctx context.Context, sql string, args []any, fn func(outcomes.Turn) error) error {
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return fmt.Errorf("pgscan: turns: %w", err)
 	}
@@ -253,6 +263,93 @@ func (s *Scanner) ScanTurns(ctx context.Context, from, to time.Time, fn func(out
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("pgscan: turns: %w", err)
+	}
+	return nil
+}
+
+// ScanIntentTurns implements outcomes.ConversationScanner.
+func (s *Scanner) ScanIntentTurns(ctx context.Context, from, to time.Time, intents []string, fn func(outcomes.Turn) error) error {
+	rows, err := s.pool.Query(ctx, `SELECT customer_id, at, intent FROM event_records
+		WHERE type = $3 AND at >= $1 AND at < $2 AND conversation_id IS NOT NULL AND intent = ANY($4)`,
+		from, to, outcomes.EventTurn, intents)
+	if err != nil {
+		return fmt.Errorf("pgscan: turns by intent: %w", err)
+	}
+	defer rows.Close()
+	if fs := rows.FieldDescriptions(); len(fs) != 3 || fs[1].Format != pgx.BinaryFormatCode {
+		return fmt.Errorf("pgscan: turns by intent: time not in binary format")
+	}
+	intern := interner()
+	for rows.Next() {
+		v := rows.RawValues()
+		if len(v) != 3 || len(v[1]) != 8 {
+			return fmt.Errorf("pgscan: turns by intent: unexpected row")
+		}
+		if err := fn(outcomes.Turn{Customer: intern(v[0]), At: wireTime(v[1]), Intent: intern(v[2])}); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("pgscan: turns by intent: %w", err)
+	}
+	return nil
+}
+
+// ScanConversations implements outcomes.ConversationScanner from
+// conversation_rollups (migration 0009), which the store keeps summed up
+// over all of a conversation's turns. A conversation with turns outside
+// [from, to) as well is summed up here from its turns inside, read from
+// event_records, as the interface asks.
+func (s *Scanner) ScanConversations(ctx context.Context, from, to time.Time, fn func(outcomes.Conversation) error) error {
+	rows, err := s.pool.Query(ctx, `SELECT customer_id, conversation_id, start_at, end_at, turns, repeats, channel,
+		response_ms, tokens, cost, negative_at, intervened_at, recovered_at
+		FROM conversation_rollups WHERE start_at >= $1 AND end_at < $2`, from, to)
+	if err != nil {
+		return fmt.Errorf("pgscan: conversations: %w", err)
+	}
+	defer rows.Close()
+	for i, f := range rows.FieldDescriptions() {
+		if f.Format != pgx.BinaryFormatCode && (i >= 2 && i != 6) {
+			return fmt.Errorf("pgscan: conversations: column %s not in binary format", f.Name)
+		}
+	}
+	intern := interner()
+	for rows.Next() {
+		v := rows.RawValues()
+		if len(v) != 13 || len(v[2]) != 8 || len(v[3]) != 8 || len(v[4]) != 4 || len(v[5]) != 4 {
+			return fmt.Errorf("pgscan: conversations: unexpected row")
+		}
+		c := outcomes.Conversation{Customer: intern(v[0]), ID: string(v[1]), Start: wireTime(v[2]), End: wireTime(v[3]),
+			Turns: int(int32(binary.BigEndian.Uint32(v[4]))), Repeats: int(int32(binary.BigEndian.Uint32(v[5]))), Channel: intern(v[6]),
+			ResponseMS: wireFloat(v[7], math.NaN()), Tokens: wireFloat(v[8], math.NaN()), Cost: wireFloat(v[9], math.NaN()),
+			Negative: v[10] != nil, NegativeAt: wireTimeOrZero(v[10]), IntervenedAt: wireTimeOrZero(v[11]), RecoveredAt: wireTimeOrZero(v[12])}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("pgscan: conversations: %w", err)
+	}
+	rows.Close()
+	// Conversations partly outside the period: from their turns inside.
+	byCustomer := map[string][]outcomes.Turn{}
+	err = s.scanTurns(ctx, `SELECT `+turnColumns+` FROM conversation_rollups r
+		JOIN event_records e ON e.customer_id = r.customer_id AND e.conversation_id = r.conversation_id
+		WHERE r.start_at < $2 AND r.end_at >= $1 AND (r.start_at < $1 OR r.end_at >= $2)
+		AND e.type = $3 AND e.at >= $1 AND e.at < $2`, []any{from, to, outcomes.EventTurn}, func(t outcomes.Turn) error {
+		byCustomer[t.Customer] = append(byCustomer[t.Customer], t)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, ts := range byCustomer {
+		slices.SortFunc(ts, func(a, b outcomes.Turn) int { return cmp.Or(a.At.Compare(b.At), strings.Compare(a.ID, b.ID)) })
+		for _, c := range outcomes.SummarizeTurns(ts) {
+			if err := fn(c); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -312,6 +409,15 @@ var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // wireTime decodes a binary timestamptz: microseconds since pgEpoch.
 func wireTime(b []byte) time.Time {
 	return pgEpoch.Add(time.Duration(int64(binary.BigEndian.Uint64(b))) * time.Microsecond)
+}
+
+// wireTimeOrZero decodes a binary timestamptz, or is zero when the value
+// is NULL.
+func wireTimeOrZero(b []byte) time.Time {
+	if len(b) != 8 {
+		return time.Time{}
+	}
+	return wireTime(b)
 }
 
 // wireFloat decodes a binary float8, or is null when the value is NULL.
