@@ -54,6 +54,9 @@ type Model struct {
 type Layer struct {
 	Classes []string
 	W       [][]float64
+	// Margin is how much more probable than the rules' label another
+	// class must be to replace it.
+	Margin float64
 }
 
 func (m *Model) width() int {
@@ -92,21 +95,29 @@ func (l *Layer) probs(x *features, p []float64) []float64 {
 	return p
 }
 
-// predict returns the most probable class and its probability.
-func (l *Layer) predict(x *features) (string, float64) {
+// predict returns the most probable class and its probability; the
+// rules' label rule stands unless another class beats it by more than
+// the layer's Margin.
+func (l *Layer) predict(x *features, rule string) (string, float64) {
 	var buf [16]float64
 	p := l.probs(x, buf[:0])
-	best := 0
+	best, kept := 0, -1
 	for c := range p {
 		if p[c] > p[best] {
 			best = c
 		}
+		if l.Classes[c] == rule {
+			kept = c
+		}
+	}
+	if kept >= 0 && p[best]-p[kept] <= l.Margin {
+		best = kept
 	}
 	return l.Classes[best], p[best]
 }
 
 // The binary form: magic, feature layout, hash bits, then each layer's
-// classes and weights as little-endian float32 (Train rounds
+// margin, classes and weights as little-endian float32 (Train rounds
 // them so).
 const modelMagic = "KAIROS-INSIGHT-MODEL\x01"
 
@@ -122,6 +133,7 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	binary.Write(&b, binary.LittleEndian, uint32(numDense))
 	binary.Write(&b, binary.LittleEndian, uint32(m.HashBits))
 	for _, l := range []*Layer{&m.Intent, &m.Mood} {
+		binary.Write(&b, binary.LittleEndian, l.Margin)
 		binary.Write(&b, binary.LittleEndian, uint32(len(l.Classes)))
 		for c, name := range l.Classes {
 			writeString(&b, name)
@@ -165,6 +177,9 @@ func DecodeModel(data []byte) (*Model, error) {
 		want := Intents
 		if i == 1 {
 			want = Moods
+		}
+		if err := binary.Read(r, binary.LittleEndian, &l.Margin); err != nil || !(l.Margin >= 0 && l.Margin < 1) {
+			return nil, fmt.Errorf("%w: margin", ErrModelLayout)
 		}
 		var n uint32
 		if err := binary.Read(r, binary.LittleEndian, &n); err != nil || int(n) != len(want) {

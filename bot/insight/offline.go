@@ -164,9 +164,13 @@ func step(turns []Turn, states []turnState, m *Model, tap tapFunc) Insight {
 		}
 		ix = *x
 		// An attempt to instruct the assistant stays `other` whatever the
-		// model makes of its words.
-		if m != nil && r.inject < 2 {
-			if in, p := m.Intent.predict(x); in != intent {
+		// model makes of its words, and an address to change stays
+		// delivery however much the message says about the order: both
+		// are conventions of the taxonomy, not readings to weigh.
+		if m != nil && r.inject < 2 && !(r.intent == IntentShipping && r.changesAddress()) {
+			// Nor may it send a question the rules guessed is about what
+			// is sold back to `other`, the sink new domains fell into.
+			if in, p := m.Intent.predict(x, intent); in != intent && !(r.guessed && in == IntentOther) {
 				intent, intentConf, guessed = in, clamp(p, 0.3, 0.95), false
 			}
 		}
@@ -189,7 +193,10 @@ func step(turns []Turn, states []turnState, m *Model, tap tapFunc) Insight {
 		prevUnresolved = sig.Unresolved > 0 && !turns[i-1].Resolved
 		// A follow-up without a topic of its own ("上周你也是这么说的",
 		// "order 7781") continues the previous one.
-		if (intent == IntentOther || guessed) && r.inject < 2 && topical(prev.intent) {
+		// The intent model reads the message alone, so a question the
+		// rules found no topic words in follows the earlier topic
+		// whatever the model guessed.
+		if (intent == IntentOther || guessed || r.guessed) && r.inject < 2 && topical(prev.intent) {
 			intent, intentConf = prev.intent, intentConf*0.6
 			cur.intent, cur.guessed = intent, prev.guessed
 		}
@@ -315,7 +322,7 @@ func step(turns []Turn, states []turnState, m *Model, tap tapFunc) Insight {
 		// may not read joy there.
 		sarcastic := i > 0 && prevUnresolved && negativeMood(states[i-1].point.Label)
 		if m != nil {
-			if md, p := m.Mood.predict(x); md != mood && !(md == MoodHappy && sarcastic) {
+			if md, p := m.Mood.predict(x, mood); md != mood && !(md == MoodHappy && sarcastic) {
 				mood, conf = md, clamp(p, 0.3, 0.95)
 			}
 		}

@@ -31,11 +31,20 @@ type TrainOptions struct {
 	// TurnWeight weighs the mood rows of conversation turns against
 	// utterances' (0 counts as 1).
 	TurnWeight float64
+	// DropRules adds, with this weight, a copy of every intent row
+	// without the lexicons' scores and decisions, DropRulesMood of every
+	// mood row: on text from a new annotator the lexicons miss words, and
+	// the copies teach the model to read the text and surface features
+	// then. 0 adds none.
+	DropRules, DropRulesMood float64
+	// Margin, MoodMargin: how much more probable than the rules' intent
+	// (mood) the model's must be to replace it (Layer.Margin).
+	Margin, MoodMargin float64
 }
 
 // DefaultTrainOptions are the hyperparameters chosen by leave-one-
 // annotator-set-out cross-validation (docs/insight.md, "Trained layer").
-var DefaultTrainOptions = TrainOptions{HashBits: 12, Lambda: 1e-3, Iters: 300, Rate: 0.05, Balanced: true}
+var DefaultTrainOptions = TrainOptions{HashBits: 12, Lambda: 1e-3, Iters: 300, Rate: 0.05, Balanced: true, DropRules: 2}
 
 // ErrNoExamples means there was nothing labelled to train on.
 var ErrNoExamples = errors.New("insight: no labelled examples")
@@ -108,20 +117,52 @@ func rows(ex []Example, bits int, turnWeight float64) (intents, moods []row, err
 	return intents, moods, nil
 }
 
+// lexiconSlots are the dense slots the lexicons decide: intent and mood
+// scores, the rules' labels and the cues (features.go's order), and the
+// rules' mood after the conversation's rules.
+func lexiconSlot(j int32) bool {
+	return j >= 1 && j < 1+16*3+1+numMoods+6+numCues || j >= readingDense && j < readingDense+6
+}
+
+// withoutRules appends to rows a copy of each without its lexicon slots,
+// weighted w.
+func withoutRules(rs []row, w float64) []row {
+	n := len(rs)
+	for i := range n {
+		r := rs[i]
+		c := row{y: r.y, w: r.w * w}
+		for k, j := range r.idx {
+			if !lexiconSlot(j) {
+				c.idx = append(c.idx, j)
+				c.val = append(c.val, r.val[k])
+			}
+		}
+		rs = append(rs, c)
+	}
+	return rs
+}
+
 // Train fits the trained layer on the examples. The same examples and
 // options give the same weights: the optimiser is full-batch, single-
 // threaded and sums in a fixed order.
 func Train(ex []Example, o TrainOptions) (*Model, error) {
-	if o.HashBits < 0 || o.HashBits > 20 || o.Iters < 1 || o.Rate <= 0 || o.Lambda < 0 || o.TurnWeight < 0 {
+	if o.HashBits < 0 || o.HashBits > 20 || o.Iters < 1 || o.Rate <= 0 || o.Lambda < 0 || o.TurnWeight < 0 ||
+		!(o.Margin >= 0 && o.Margin < 1) || !(o.MoodMargin >= 0 && o.MoodMargin < 1) {
 		return nil, fmt.Errorf("insight: train: options out of range: %+v", o)
 	}
 	ir, mr, err := rows(ex, o.HashBits, o.TurnWeight)
 	if err != nil {
 		return nil, err
 	}
+	if o.DropRules > 0 {
+		ir = withoutRules(ir, o.DropRules)
+	}
+	if o.DropRulesMood > 0 {
+		mr = withoutRules(mr, o.DropRulesMood)
+	}
 	m := &Model{HashBits: o.HashBits}
-	m.Intent = Layer{Classes: Intents, W: fit(ir, len(Intents), m.width(), o)}
-	m.Mood = Layer{Classes: Moods, W: fit(mr, len(Moods), m.width(), o)}
+	m.Intent = Layer{Classes: Intents, W: fit(ir, len(Intents), m.width(), o), Margin: o.Margin}
+	m.Mood = Layer{Classes: Moods, W: fit(mr, len(Moods), m.width(), o), Margin: o.MoodMargin}
 	return m, nil
 }
 

@@ -18,6 +18,10 @@ var (
 	cvRate   = flag.Float64("rate", insight.DefaultTrainOptions.Rate, "rate")
 	cvBal    = flag.Bool("balanced", insight.DefaultTrainOptions.Balanced, "balanced")
 	cvTurn   = flag.Float64("turnw", insight.DefaultTrainOptions.TurnWeight, "turn weight")
+	cvDrop   = flag.Float64("drop", insight.DefaultTrainOptions.DropRules, "drop-rules copies' weight (intent)")
+	cvDropM  = flag.Float64("dropm", insight.DefaultTrainOptions.DropRulesMood, "drop-rules copies' weight (mood)")
+	cvMargin = flag.Float64("margin", insight.DefaultTrainOptions.Margin, "intent margin")
+	cvMoodM  = flag.Float64("moodmargin", insight.DefaultTrainOptions.MoodMargin, "mood margin")
 )
 
 // TestCrossValidateTable prints the leave-one-annotator-out table for the
@@ -31,7 +35,7 @@ func TestCrossValidateTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := insight.TrainOptions{HashBits: *cvBits, Lambda: *cvLambda, Iters: *cvIters, Rate: *cvRate, Balanced: *cvBal, TurnWeight: *cvTurn}
+	o := insight.TrainOptions{HashBits: *cvBits, Lambda: *cvLambda, Iters: *cvIters, Rate: *cvRate, Balanced: *cvBal, TurnWeight: *cvTurn, DropRules: *cvDrop, DropRulesMood: *cvDropM, Margin: *cvMargin, MoodMargin: *cvMoodM}
 	start := time.Now()
 	rows, err := CrossValidate(context.Background(), data, o)
 	if err != nil {

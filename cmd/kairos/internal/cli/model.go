@@ -224,20 +224,28 @@ func trainInsight(ctx context.Context, env Env, args []string) error {
 	iters := fs.Int("iters", def.Iters, "full-batch optimiser steps")
 	rate := fs.Float64("rate", def.Rate, "optimiser step size")
 	balanced := fs.Bool("balanced", def.Balanced, "weigh classes by inverse frequency")
+	dropRules := fs.Float64("drop-rules", def.DropRules, "weight of intent rows copied without the lexicons' features")
+	dropRulesMood := fs.Float64("drop-rules-mood", def.DropRulesMood, "the same for mood rows")
+	turnWeight := fs.Float64("turn-weight", def.TurnWeight, "weight of dialogue turns' mood rows (0: 1)")
+	margin := fs.Float64("margin", def.Margin, "how much more probable than the rules' intent the model's must be")
+	moodMargin := fs.Float64("mood-margin", def.MoodMargin, "the same for the mood")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return err
 		}
 		return usageErr("%v", err)
 	}
-	o := insight.TrainOptions{HashBits: *bits, Lambda: *lambda, Iters: *iters, Rate: *rate, Balanced: *balanced}
+	o := insight.TrainOptions{HashBits: *bits, Lambda: *lambda, Iters: *iters, Rate: *rate, Balanced: *balanced,
+		DropRules: *dropRules, DropRulesMood: *dropRulesMood, TurnWeight: *turnWeight, Margin: *margin, MoodMargin: *moodMargin}
 	switch {
 	case fs.NArg() > 0:
 		return usageErr("model train insight takes no arguments, got %q", fs.Args())
 	case o.HashBits < 0 || o.HashBits > 20:
 		return usageErr("--hash-bits %d: want 0 to 20", o.HashBits)
-	case !(o.Lambda >= 0) || !(o.Rate > 0) || o.Iters < 1:
-		return usageErr("--lambda, --rate and --iters: want lambda >= 0, rate > 0, iters >= 1")
+	case !(o.Lambda >= 0) || !(o.Rate > 0) || o.Iters < 1 || !(o.DropRules >= 0) || !(o.DropRulesMood >= 0) || !(o.TurnWeight >= 0):
+		return usageErr("--lambda, --rate, --iters, --drop-rules, --turn-weight: want rate > 0, iters >= 1, the others >= 0")
+	case !(o.Margin >= 0 && o.Margin < 1) || !(o.MoodMargin >= 0 && o.MoodMargin < 1):
+		return usageErr("--margin, --mood-margin: want 0 <= margin < 1")
 	}
 	data, err := fit.Load(*dir)
 	if err != nil {
