@@ -38,6 +38,8 @@ func Build(ctx context.Context, src Sources, p Params) (Report, []Entry, error) 
 }
 
 func (d *data) report(p Params) Report {
+	d.surveyIdx = byTime(len(d.surveys), func(i int) time.Time { return d.surveys[i].at })
+	d.offerIdx = byTime(len(d.offers), func(i int) time.Time { return d.offers[i].at })
 	rep := Report{From: p.From, To: p.To, By: p.By, Interval: p.Interval, Generated: time.Now().UTC(), Notes: d.notes}
 	all := scope{from: p.From, to: p.To, churn: true}
 	rep.Overall = d.figures(p, all)
@@ -173,7 +175,8 @@ func churnFigures(q ChurnQuality, smp []churnSample, k, minGroup int) ChurnQuali
 
 func (d *data) adoption(s scope) []Adoption {
 	by := map[string]*Adoption{}
-	for _, o := range d.offers {
+	for _, i := range d.offerIdx.within(s.from, s.to) {
+		o := &d.offers[i]
 		if !s.has(o.at, o.trigger, o.channel, o.segment) {
 			continue
 		}
@@ -213,7 +216,7 @@ func (d *data) effects(p Params, s scope) []Effect {
 			e.OutcomeEvents = []string{}
 		}
 		var c [2]struct{ n, conv, retN, ret, issue int }
-		for _, x := range d.exposures {
+		for _, x := range within(d.exposures, s.from, s.to, func(x *exposure) time.Time { return x.at }) {
 			if x.trigger != t || !s.has(x.at, x.trigger, x.channel, x.segment) {
 				continue
 			}
@@ -267,7 +270,8 @@ func (d *data) experience(p Params, s scope) (Experience, Operations) {
 	var x Experience
 	var o Operations
 	var ces, csat, turns, repeats, transfers, ttr, wait, first []float64
-	for _, v := range d.surveys {
+	for _, i := range d.surveyIdx.within(s.from, s.to) {
+		v := &d.surveys[i]
 		if !s.has(v.at, v.trigger, v.channel, v.segment) {
 			continue
 		}
@@ -280,7 +284,7 @@ func (d *data) experience(p Params, s scope) (Experience, Operations) {
 	}
 	var rec, recN, recBot, recBotN, recAg, recAgN, handed, resolved, resolvedN, tokN, costN int
 	var tokens, cost float64
-	for _, c := range d.convs {
+	for _, c := range within(d.convs, s.from, s.to, func(c *conv) time.Time { return c.start }) {
 		if !s.has(c.start, c.trigger, c.channel, c.segment) {
 			continue
 		}
@@ -423,4 +427,46 @@ func (d *data) ledger(p Params, entries bool) ([]Entry, LedgerTotals) {
 	}
 	slices.SortStableFunc(out, func(a, b Entry) int { return a.At.Compare(b.At) })
 	return out, t
+}
+
+// A report computes its figures for the whole period and again for every
+// bucket of its series (up to 400): each scope reads only the records of
+// its time range. Conversations and exposures are kept sorted by time
+// and cut by binary search; surveys and offers through a timeIndex. Either
+// way the records come in their stored order, so every sum adds in the
+// same order whatever the scope.
+
+// within is the part of xs (sorted by at) with from ≤ at < to.
+func within[T any](xs []T, from, to time.Time, at func(T) time.Time) []T {
+	cmpAt := func(x T, t time.Time) int { return at(x).Compare(t) }
+	lo, _ := slices.BinarySearchFunc(xs, from, cmpAt)
+	hi, _ := slices.BinarySearchFunc(xs, to, cmpAt)
+	return xs[lo:max(lo, hi)]
+}
+
+// timeIndex lists positions of records by their time.
+type timeIndex struct {
+	pos []int
+	at  []time.Time // at[k] is the time of record pos[k]
+}
+
+func byTime(n int, at func(int) time.Time) timeIndex {
+	x := timeIndex{pos: make([]int, n), at: make([]time.Time, n)}
+	for i := range x.pos {
+		x.pos[i] = i
+	}
+	slices.SortStableFunc(x.pos, func(a, b int) int { return at(a).Compare(at(b)) })
+	for k, i := range x.pos {
+		x.at[k] = at(i)
+	}
+	return x
+}
+
+// within is the positions of the records with from ≤ at < to, ascending.
+func (x timeIndex) within(from, to time.Time) []int {
+	lo, _ := slices.BinarySearchFunc(x.at, from, time.Time.Compare)
+	hi, _ := slices.BinarySearchFunc(x.at, to, time.Time.Compare)
+	out := slices.Clone(x.pos[lo:max(lo, hi)])
+	slices.Sort(out)
+	return out
 }

@@ -38,6 +38,10 @@ type exposurePlan struct {
 	probes []Probe
 	convAt []int // index of each exposure's conversion probe
 	retAt  []int // …and of its retention probe, or -1
+	// issues ask for the issue contacts after each exposure whose
+	// trigger has issue intents (issueAt: its probe, or -1).
+	issues  []IssueProbe
+	issueAt []int
 }
 
 // planExposures builds each trigger's exposures (first sent or holdout
@@ -93,12 +97,22 @@ func (d *data) planExposures(p Params, firings []proactive.Firing) exposurePlan 
 			probes = append(probes, Probe{Customer: e.customer, From: e.at.Add(proactive.RetentionFrom), To: e.at.Add(proactive.RetentionTo), Types: recordTypes, Exclude: true})
 		}
 	}
-	return exposurePlan{exps: exps, probes: probes, convAt: convAt, retAt: retAt}
+	plan := exposurePlan{exps: exps, probes: probes, convAt: convAt, retAt: retAt, issueAt: make([]int, len(exps))}
+	for i, e := range exps {
+		plan.issueAt[i] = -1
+		if is := p.Issues[e.trigger]; len(is) > 0 {
+			win, _ := d.window(e.trigger)
+			plan.issueAt[i] = len(plan.issues)
+			plan.issues = append(plan.issues, IssueProbe{Customer: e.customer, From: e.at, To: e.at.Add(win), Intents: is})
+		}
+	}
+	return plan
 }
 
 // settleExposures reads the probes' answers (found[i] for probes[i]) and
-// the turns into the exposures' outcomes.
-func (d *data) settleExposures(p Params, plan exposurePlan, found []*memory.Event, turns map[string][]Turn) {
+// the issue contacts (raised[i] for plan.issues[i]) into the exposures'
+// outcomes.
+func (d *data) settleExposures(plan exposurePlan, found []*memory.Event, raised []bool) {
 	for i, e := range plan.exps {
 		if ev := found[plan.convAt[i]]; ev != nil {
 			e.converted, e.value = true, eventValue(ev.Props)
@@ -106,19 +120,29 @@ func (d *data) settleExposures(p Params, plan exposurePlan, found []*memory.Even
 		if plan.retAt[i] >= 0 {
 			e.retained = found[plan.retAt[i]] != nil
 		}
-		issues := p.Issues[e.trigger]
-		if e.issueKnown = len(issues) > 0; !e.issueKnown {
-			continue
+		if e.issueKnown = plan.issueAt[i] >= 0; e.issueKnown {
+			e.issue = raised[plan.issueAt[i]]
 		}
-		win, _ := d.window(e.trigger)
-		for _, t := range turns[e.customer] {
-			if t.At.After(e.at) && t.At.Before(e.at.Add(win)) && slices.Contains(issues, t.Intent) {
-				e.issue = true
+	}
+	// Already in time order (firings are read sorted); kept so for the
+	// scopes' binary search even if that changes.
+	slices.SortStableFunc(plan.exps, func(a, b *exposure) int { return a.at.Compare(b.at) })
+	d.exposures = plan.exps
+}
+
+// issueContacts answers issue probes from the turns (grouped per
+// customer).
+func issueContacts(probes []IssueProbe, turns map[string][]Turn) []bool {
+	out := make([]bool, len(probes))
+	for i, pr := range probes {
+		for _, t := range turns[pr.Customer] {
+			if t.At.After(pr.From) && t.At.Before(pr.To) && slices.Contains(pr.Intents, t.Intent) {
+				out[i] = true
 				break
 			}
 		}
 	}
-	d.exposures = plan.exps
+	return out
 }
 
 // recordTypes are the events that are Kairos's records, not the
@@ -216,9 +240,19 @@ func (d *data) churnQuality(ctx context.Context, src Sources, p Params) error {
 		return fmt.Errorf("outcomes: list customers: %w", err)
 	}
 	ids := sample(all, p.ChurnSample)
-	evs, err := scanAll(ctx, src.Events, Scan{From: cutoff.Add(-churnHistory), To: obsEnd, Customers: ids})
+	// The history before the cut-off is replayed; after it only whether
+	// there was any behaviour is asked (probes, not a third of the events).
+	evs, err := scanAll(ctx, src.Events, Scan{From: cutoff.Add(-churnHistory), To: cutoff, Customers: ids})
 	if err != nil {
 		return fmt.Errorf("outcomes: events for churn: %w", err)
+	}
+	probes := make([]Probe, len(ids))
+	for i, id := range ids {
+		probes[i] = Probe{Customer: id, From: cutoff, To: obsEnd, Types: recordTypes, Exclude: true}
+	}
+	afterCutoff, err := firstEvents(ctx, src.Events, probes)
+	if err != nil {
+		return fmt.Errorf("outcomes: events after the churn cut-off: %w", err)
 	}
 	var profiles map[string]memory.Profile
 	if src.Profiles != nil {
@@ -226,21 +260,17 @@ func (d *data) churnQuality(ctx context.Context, src Sources, p Params) error {
 			return fmt.Errorf("outcomes: profiles for churn: %w", err)
 		}
 	}
-	for _, id := range ids {
+	for i, id := range ids {
 		es := evs[id]
 		var before []memory.Event
-		active, after := false, false
+		active, after := false, afterCutoff[i] != nil
 		for _, ev := range es {
 			if !behaviour(ev.Type) {
 				continue
 			}
-			if ev.At.Before(cutoff) {
-				before = append(before, ev)
-				if !ev.At.Before(cutoff.Add(-p.ChurnLookback)) {
-					active = true
-				}
-			} else {
-				after = true
+			before = append(before, ev)
+			if !ev.At.Before(cutoff.Add(-p.ChurnLookback)) {
+				active = true
 			}
 		}
 		if !active {

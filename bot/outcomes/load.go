@@ -3,7 +3,6 @@ package outcomes
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -79,16 +78,18 @@ type churnSample struct {
 }
 
 type data struct {
-	convs      []*conv
-	surveys    []survey
-	offers     []offer
-	exposures  []*exposure
-	churn      []churnSample
-	churnInfo  ChurnQuality
-	churnNotes []string // written by the churn goroutine
-	triggers   []string
-	specs      map[string]*proactive.Spec
-	notes      []string
+	convs     []*conv
+	surveys   []survey
+	offers    []offer
+	exposures []*exposure // sorted by at
+	// surveyIdx and offerIdx find surveys and offers by time (report).
+	surveyIdx, offerIdx timeIndex
+	churn               []churnSample
+	churnInfo           ChurnQuality
+	churnNotes          []string // written by the churn goroutine
+	triggers            []string
+	specs               map[string]*proactive.Spec
+	notes               []string
 }
 
 func isNegative(mood string, valence float64) bool {
@@ -140,22 +141,19 @@ func load(ctx context.Context, src Sources, p Params, segments bool) (*data, err
 	// Turns, surveys, offers and feedback: read apart (and meanwhile) when
 	// the scanner can read their fields, else parsed from the events.
 	types := []string{EventFiring, EventHandoff}
-	var turns map[string][]Turn // with a ConversationScanner: only the issue intents' turns
+	var turns map[string][]Turn // none with a ConversationScanner
 	var convs map[string][]Conversation
 	var fields map[string][]Record
 	var turnsErr, convsErr, fieldsErr error
 	turnsDone, convsDone, fieldsDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	if cs, ok := src.Events.(ConversationScanner); ok {
+	cs, convScan := src.Events.(ConversationScanner)
+	if convScan {
 		go func() {
 			defer close(convsDone)
 			convs, convsErr = scanConversations(ctx, cs, recFrom, recTo)
 		}()
 		defer func() { <-convsDone }()
-		go func() {
-			defer close(turnsDone)
-			turns, turnsErr = scanIntentTurns(ctx, cs, recFrom, recTo, issueIntents(p))
-		}()
-		defer func() { <-turnsDone }()
+		close(turnsDone)
 	} else if _, ok := src.Events.(TurnScanner); ok {
 		close(convsDone)
 		go func() {
@@ -189,14 +187,24 @@ func load(ctx context.Context, src Sources, p Params, segments bool) (*data, err
 	// What followed each exposure: asked meanwhile.
 	plan := d.planExposures(p, firings)
 	var found []*memory.Event
-	var probeErr error
-	probed := make(chan struct{})
+	var raised []bool
+	var probeErr, issueErr error
+	probed, issued := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(probed)
 		found, probeErr = firstEvents(ctx, src.Events, plan.probes)
 	}()
 	defer func() { <-probed }()
-	if <-turnsDone; turns == nil && turnsErr == nil {
+	if convScan {
+		go func() {
+			defer close(issued)
+			raised, issueErr = cs.IssueContacts(ctx, plan.issues)
+		}()
+		defer func() { <-issued }()
+	} else {
+		close(issued)
+	}
+	if <-turnsDone; !convScan && turns == nil && turnsErr == nil {
 		turns, turnsErr = scanTurns(ctx, src.Events, recFrom, recTo, recs)
 	}
 	if turnsErr != nil {
@@ -220,7 +228,13 @@ func load(ctx context.Context, src Sources, p Params, segments bool) (*data, err
 	if <-probed; probeErr != nil {
 		return nil, fmt.Errorf("outcomes: events after exposure: %w", probeErr)
 	}
-	d.settleExposures(p, plan, found, turns)
+	if <-issued; issueErr != nil {
+		return nil, fmt.Errorf("outcomes: issue contacts after exposure: %w", issueErr)
+	}
+	if !convScan {
+		raised = issueContacts(plan.issues, turns)
+	}
+	d.settleExposures(plan, found, raised)
 	<-churnDone
 	if churnErr != nil {
 		return nil, churnErr
@@ -281,7 +295,7 @@ func (d *data) records(ctx context.Context, src Sources, p Params, recs map[stri
 			switch ev.Type {
 			case EventFiring:
 				var f proactive.Firing
-				if json.Unmarshal(ev.Props, &f) != nil || f.Trigger == "" || f.At.IsZero() {
+				if decodeRecord(ev.Props, &f) != nil || f.Trigger == "" || f.At.IsZero() {
 					bad++
 					continue
 				}
@@ -291,7 +305,7 @@ func (d *data) records(ctx context.Context, src Sources, p Params, recs map[stri
 				}
 			case EventHandoff:
 				var h handoff.Record
-				if json.Unmarshal(ev.Props, &h) != nil || h.CreatedAt.IsZero() {
+				if decodeRecord(ev.Props, &h) != nil || h.CreatedAt.IsZero() {
 					bad++
 					continue
 				}

@@ -224,9 +224,18 @@ type ConversationScanner interface {
 	// SummarizeTurns sums up what TurnScanner or ParseTurn reads; in any
 	// order.
 	ScanConversations(ctx context.Context, from, to time.Time, fn func(Conversation) error) error
-	// ScanIntentTurns gives the turns in [from, to) whose intent is one of
-	// intents, in any order; only ID, Customer, At and Intent need be set.
-	ScanIntentTurns(ctx context.Context, from, to time.Time, intents []string, fn func(Turn) error) error
+	// IssueContacts answers each probe: did the customer have a turn
+	// (with a conversation) strictly between From and To whose intent is
+	// one of Intents.
+	IssueContacts(ctx context.Context, probes []IssueProbe) ([]bool, error)
+}
+
+// IssueProbe asks whether Customer raised one of Intents after an
+// exposure: a turn with From < At < To.
+type IssueProbe struct {
+	Customer string
+	From, To time.Time
+	Intents  []string
 }
 
 // SummarizeTurns folds one customer's turns, in (At, ID) order, into its
@@ -302,28 +311,4 @@ func scanConversations(ctx context.Context, cs ConversationScanner, from, to tim
 		slices.SortFunc(cs, func(a, b Conversation) int { return cmp.Or(a.Start.Compare(b.Start), strings.Compare(a.ID, b.ID)) })
 	}
 	return out, nil
-}
-
-// scanIntentTurns reads the turns of [from, to) with one of intents,
-// grouped per customer.
-func scanIntentTurns(ctx context.Context, cs ConversationScanner, from, to time.Time, intents []string) (map[string][]Turn, error) {
-	out := map[string][]Turn{}
-	if len(intents) == 0 {
-		return out, nil
-	}
-	err := cs.ScanIntentTurns(ctx, from, to, intents, func(t Turn) error {
-		out[t.Customer] = append(out[t.Customer], t)
-		return nil
-	})
-	return out, err
-}
-
-// issueIntents are the intents of every trigger's issue, sorted.
-func issueIntents(p Params) []string {
-	var out []string
-	for _, is := range p.Issues {
-		out = append(out, is...)
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }

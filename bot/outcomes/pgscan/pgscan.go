@@ -267,32 +267,54 @@ func (s *Scanner) scanTurns(ctx context.Context, sql string, args []any, fn func
 	return nil
 }
 
-// ScanIntentTurns implements outcomes.ConversationScanner.
-func (s *Scanner) ScanIntentTurns(ctx context.Context, from, to time.Time, intents []string, fn func(outcomes.Turn) error) error {
-	rows, err := s.pool.Query(ctx, `SELECT customer_id, at, intent FROM event_records
-		WHERE type = $3 AND at >= $1 AND at < $2 AND conversation_id IS NOT NULL AND intent = ANY($4)`,
-		from, to, outcomes.EventTurn, intents)
-	if err != nil {
-		return fmt.Errorf("pgscan: turns by intent: %w", err)
-	}
-	defer rows.Close()
-	if fs := rows.FieldDescriptions(); len(fs) != 3 || fs[1].Format != pgx.BinaryFormatCode {
-		return fmt.Errorf("pgscan: turns by intent: time not in binary format")
-	}
-	intern := interner()
-	for rows.Next() {
-		v := rows.RawValues()
-		if len(v) != 3 || len(v[1]) != 8 {
-			return fmt.Errorf("pgscan: turns by intent: unexpected row")
+// IssueContacts implements outcomes.ConversationScanner: one query per
+// chunk of probes with the same intents, each probe an index range scan of
+// event_records (customer_id, at, id) that stops at the first match.
+func (s *Scanner) IssueContacts(ctx context.Context, probes []outcomes.IssueProbe) ([]bool, error) {
+	raised := make([]bool, len(probes))
+	groups := map[string][]int{}
+	var keys []string
+	for i, p := range probes {
+		k := strings.Join(p.Intents, "\x00")
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
 		}
-		if err := fn(outcomes.Turn{Customer: intern(v[0]), At: wireTime(v[1]), Intent: intern(v[2])}); err != nil {
-			return err
+		groups[k] = append(groups[k], i)
+	}
+	for _, k := range keys {
+		idx := groups[k]
+		slices.SortFunc(idx, func(a, b int) int {
+			return cmp.Or(strings.Compare(probes[a].Customer, probes[b].Customer), probes[a].From.Compare(probes[b].From))
+		})
+		for lo := 0; lo < len(idx); lo += probeChunk {
+			part := idx[lo:min(lo+probeChunk, len(idx))]
+			cs := make([]string, len(part))
+			fs := make([]time.Time, len(part))
+			ts := make([]time.Time, len(part))
+			for j, i := range part {
+				cs[j], fs[j], ts[j] = probes[i].Customer, probes[i].From, probes[i].To
+			}
+			rows, err := s.pool.Query(ctx, `SELECT w.i FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS w(c, f, t, i)
+				WHERE EXISTS (SELECT 1 FROM event_records e WHERE e.customer_id = w.c AND e.at > w.f AND e.at < w.t
+					AND e.type = $4 AND e.conversation_id IS NOT NULL AND e.intent = ANY($5))`,
+				cs, fs, ts, outcomes.EventTurn, probes[part[0]].Intents)
+			if err != nil {
+				return nil, fmt.Errorf("pgscan: issue contacts: %w", err)
+			}
+			var j int64
+			_, err = pgx.ForEachRow(rows, []any{&j}, func() error {
+				if j < 1 || int(j) > len(part) {
+					return fmt.Errorf("row %d of %d", j, len(part))
+				}
+				raised[part[j-1]] = true
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("pgscan: issue contacts: %w", err)
+			}
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("pgscan: turns by intent: %w", err)
-	}
-	return nil
+	return raised, nil
 }
 
 // ScanConversations implements outcomes.ConversationScanner from
