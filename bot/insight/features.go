@@ -25,6 +25,9 @@ const (
 	numDense     = readingDense + contextDense
 )
 
+// Layer.probs indexes the dense slots with a byte.
+var _ [255 - numDense]struct{}
+
 // features is one turn's input to the trained layer.
 type features struct {
 	dense [numDense]float64

@@ -70,17 +70,26 @@ func (m *Model) width() int {
 // probs returns the class probabilities for x (softmax of the scores).
 func (l *Layer) probs(x *features, p []float64) []float64 {
 	p = p[:0]
+	// The dense features are mostly zero: gather the others once.
+	var idx [numDense]uint8
+	n := 0
+	for j, v := range x.dense {
+		if v != 0 {
+			idx[n] = uint8(j)
+			n++
+		}
+	}
 	top := math.Inf(-1)
 	for _, w := range l.W {
 		s := 0.0
-		for j, v := range x.dense {
-			if v != 0 {
-				s += w[j] * v
-			}
+		for _, j := range idx[:n] {
+			s += w[j] * x.dense[j]
 		}
-		for _, h := range x.hashed {
-			s += w[numDense+int(h)] * x.hashValue
+		h := 0.0
+		for _, b := range x.hashed {
+			h += w[numDense+int(b)]
 		}
+		s += h * x.hashValue
 		p = append(p, s)
 		top = max(top, s)
 	}

@@ -155,14 +155,19 @@ func step(turns []Turn, states []turnState, m *Model, tap tapFunc) Insight {
 	// emoji only, digits, garbage) the rules' low-confidence reading
 	// stands.
 	var x *features
+	var xv features // on the stack: only the training tap gets copies
+	var hbuf [96]uint32
 	var ix features
 	if (m != nil || tap != nil) && r.t.han+r.t.latin > 0 {
-		x = &features{}
+		x = &xv
+		x.hashed = hbuf[:0]
 		x.fillReading(r)
 		if m != nil {
 			x.fillHashed(r.t, m.HashBits)
 		}
-		ix = *x
+		if tap != nil {
+			ix = *x
+		}
 		// An attempt to instruct the assistant stays `other` whatever the
 		// model makes of its words, and an address to change stays
 		// delivery however much the message says about the order: both
@@ -315,7 +320,8 @@ func step(turns []Turn, states []turnState, m *Model, tap tapFunc) Insight {
 		}
 		x.fillContext(&c)
 		if tap != nil {
-			tap(&ix, x, r)
+			ic, mc := ix, *x
+			tap(&ic, &mc, r)
 		}
 		// Praise right after an answer that did not help, from a customer
 		// already upset, is sarcasm whatever the words weigh: the model
