@@ -451,13 +451,18 @@ type timeIndex struct {
 }
 
 func byTime(n int, at func(int) time.Time) timeIndex {
-	x := timeIndex{pos: make([]int, n), at: make([]time.Time, n)}
-	for i := range x.pos {
-		x.pos[i] = i
+	type entry struct {
+		at  time.Time
+		pos int
 	}
-	slices.SortStableFunc(x.pos, func(a, b int) int { return at(a).Compare(at(b)) })
-	for k, i := range x.pos {
-		x.at[k] = at(i)
+	es := make([]entry, n)
+	for i := range es {
+		es[i] = entry{at(i), i}
+	}
+	slices.SortFunc(es, func(a, b entry) int { return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.pos, b.pos)) })
+	x := timeIndex{pos: make([]int, n), at: make([]time.Time, n)}
+	for k, e := range es {
+		x.pos[k], x.at[k] = e.pos, e.at
 	}
 	return x
 }

@@ -37,7 +37,23 @@ type Scanner struct {
 // Open connects to the store's database (the URL memory/postgres uses),
 // whose schema the store has brought up to date.
 func Open(ctx context.Context, url string) (*Scanner, error) {
-	pool, err := pgxpool.New(ctx, url)
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("pgscan: %w", err)
+	}
+	// No JIT compilation: a report's queries are index scans and simple
+	// scans whose estimated cost passes jit_above_cost, and compiling
+	// them cost more than it saved (10-50 ms a query).
+	if _, set := cfg.ConnConfig.RuntimeParams["jit"]; !set {
+		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
+	// A report reads up to eight things at once (conversations, records,
+	// firings, the churn sample, two probe workers each for exposures
+	// and issue contacts).
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = max(cfg.MaxConns, 8)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("pgscan: %w", err)
 	}
@@ -77,11 +93,13 @@ const probeChunk = 5000
 
 // FirstEvents implements outcomes.Prober: one query per chunk of probes
 // with the same types, each probe an index range scan of
-// events (customer_id, at, id) that stops at the first match.
+// events (customer_id, at, id) that stops at the first match; chunks are
+// asked probeWorkers at a time.
 func (s *Scanner) FirstEvents(ctx context.Context, probes []outcomes.Probe) ([]*memory.Event, error) {
 	found := make([]*memory.Event, len(probes))
 	groups := map[string][]int{}
 	var keys []string
+	var chunks [][]int
 	for i, p := range probes {
 		k := fmt.Sprint(p.Exclude, p.Types)
 		if _, ok := groups[k]; !ok {
@@ -95,13 +113,68 @@ func (s *Scanner) FirstEvents(ctx context.Context, probes []outcomes.Probe) ([]*
 		slices.SortFunc(idx, func(a, b int) int {
 			return cmp.Or(strings.Compare(probes[a].Customer, probes[b].Customer), probes[a].From.Compare(probes[b].From))
 		})
-		for lo := 0; lo < len(idx); lo += probeChunk {
-			if err := s.probe(ctx, probes, idx[lo:min(lo+probeChunk, len(idx))], found); err != nil {
-				return nil, err
-			}
-		}
+		chunks = append(chunks, chunked(idx)...)
+	}
+	err := inParallel(ctx, chunks, func(ctx context.Context, part []int) error { return s.probe(ctx, probes, part, found) })
+	if err != nil {
+		return nil, err
 	}
 	return found, nil
+}
+
+// chunked cuts idx into chunks of probeChunk.
+func chunked(idx []int) [][]int {
+	var out [][]int
+	for lo := 0; lo < len(idx); lo += probeChunk {
+		out = append(out, idx[lo:min(lo+probeChunk, len(idx))])
+	}
+	return out
+}
+
+// probeWorkers is how many chunks of probes are asked at once: the
+// server answers one on each of its cores while the report goes on.
+const probeWorkers = 2
+
+// inParallel runs fn on every chunk, probeWorkers at a time, and returns
+// the first error.
+func inParallel(parent context.Context, chunks [][]int, fn func(context.Context, []int) error) error {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	next := make(chan []int)
+	errs := make(chan error, probeWorkers)
+	for range probeWorkers {
+		go func() {
+			var err error
+			for part := range next {
+				if err == nil {
+					if err = fn(ctx, part); err != nil {
+						cancel()
+					}
+				}
+			}
+			errs <- err
+		}()
+	}
+	for _, c := range chunks {
+		select {
+		case next <- c:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(next)
+	var first error
+	for range probeWorkers {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	if first == nil {
+		first = parent.Err()
+	}
+	return first
 }
 
 func (s *Scanner) probe(ctx context.Context, probes []outcomes.Probe, idx []int, found []*memory.Event) error {
@@ -153,27 +226,46 @@ func (s *Scanner) ScanEvents(ctx context.Context, q outcomes.Scan, fn func(memor
 	}
 	sql := `SELECT id, customer_id, type, source, props, at FROM ` + table + ` WHERE at >= $1 AND at < $2`
 	args := []any{q.From, q.To}
+	if len(q.Customers) > 0 {
+		// One index range scan per customer: with customer_id = ANY the
+		// planner misjudged the rows and scanned the whole events table
+		// in parallel (1.8 s on three processes for 2,000 customers of
+		// 100,000, against 0.2 s this way).
+		args = append(args, q.Customers)
+		sql = `SELECT e.id, e.customer_id, e.type, e.source, e.props, e.at FROM unnest($3::text[]) AS c(id)
+			CROSS JOIN LATERAL (SELECT * FROM ` + table + ` WHERE customer_id = c.id AND at >= $1 AND at < $2) e WHERE true`
+	}
 	if len(q.Types) > 0 {
 		args = append(args, q.Types)
 		sql += fmt.Sprintf(" AND type = ANY($%d)", len(args))
-	}
-	if len(q.Customers) > 0 {
-		args = append(args, q.Customers)
-		sql += fmt.Sprintf(" AND customer_id = ANY($%d)", len(args))
 	}
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return fmt.Errorf("pgscan: events: %w", err)
 	}
 	defer rows.Close()
-	var ev memory.Event
-	var props []byte
-	var at time.Time
+	// Decoded from the wire values, as ScanTurns does. props is jsonb:
+	// its text, or in binary a version byte (1) and the text.
+	fds := rows.FieldDescriptions()
+	if len(fds) != 6 || fds[5].Format != pgx.BinaryFormatCode {
+		return fmt.Errorf("pgscan: events: time not in binary format")
+	}
+	binaryProps := fds[4].Format == pgx.BinaryFormatCode
+	intern := interner()
 	for rows.Next() {
-		if err := rows.Scan(&ev.ID, &ev.CustomerID, &ev.Type, &ev.Source, &props, &at); err != nil {
-			return fmt.Errorf("pgscan: events: %w", err)
+		v := rows.RawValues()
+		if len(v) != 6 || len(v[5]) != 8 {
+			return fmt.Errorf("pgscan: events: unexpected row")
 		}
-		ev.Props, ev.At = json.RawMessage(props), at.UTC()
+		props := v[4]
+		if binaryProps {
+			if len(props) < 1 || props[0] != 1 {
+				return fmt.Errorf("pgscan: events: jsonb version %v", props[:min(1, len(props))])
+			}
+			props = props[1:]
+		}
+		ev := memory.Event{ID: string(v[0]), CustomerID: intern(v[1]), Type: intern(v[2]), Source: intern(v[3]),
+			Props: json.RawMessage(slices.Clone(props)), At: wireTime(v[5])}
 		if err := fn(ev); err != nil {
 			return err
 		}
@@ -281,38 +373,43 @@ func (s *Scanner) IssueContacts(ctx context.Context, probes []outcomes.IssueProb
 		}
 		groups[k] = append(groups[k], i)
 	}
+	var chunks [][]int
 	for _, k := range keys {
 		idx := groups[k]
 		slices.SortFunc(idx, func(a, b int) int {
 			return cmp.Or(strings.Compare(probes[a].Customer, probes[b].Customer), probes[a].From.Compare(probes[b].From))
 		})
-		for lo := 0; lo < len(idx); lo += probeChunk {
-			part := idx[lo:min(lo+probeChunk, len(idx))]
-			cs := make([]string, len(part))
-			fs := make([]time.Time, len(part))
-			ts := make([]time.Time, len(part))
-			for j, i := range part {
-				cs[j], fs[j], ts[j] = probes[i].Customer, probes[i].From, probes[i].To
-			}
-			rows, err := s.pool.Query(ctx, `SELECT w.i FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS w(c, f, t, i)
-				WHERE EXISTS (SELECT 1 FROM event_records e WHERE e.customer_id = w.c AND e.at > w.f AND e.at < w.t
-					AND e.type = $4 AND e.conversation_id IS NOT NULL AND e.intent = ANY($5))`,
-				cs, fs, ts, outcomes.EventTurn, probes[part[0]].Intents)
-			if err != nil {
-				return nil, fmt.Errorf("pgscan: issue contacts: %w", err)
-			}
-			var j int64
-			_, err = pgx.ForEachRow(rows, []any{&j}, func() error {
-				if j < 1 || int(j) > len(part) {
-					return fmt.Errorf("row %d of %d", j, len(part))
-				}
-				raised[part[j-1]] = true
-				return nil
-			})
-			if err != nil {
-				return nil, fmt.Errorf("pgscan: issue contacts: %w", err)
-			}
+		chunks = append(chunks, chunked(idx)...)
+	}
+	err := inParallel(ctx, chunks, func(ctx context.Context, part []int) error {
+		cs := make([]string, len(part))
+		fs := make([]time.Time, len(part))
+		ts := make([]time.Time, len(part))
+		for j, i := range part {
+			cs[j], fs[j], ts[j] = probes[i].Customer, probes[i].From, probes[i].To
 		}
+		rows, err := s.pool.Query(ctx, `SELECT w.i FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS w(c, f, t, i)
+			WHERE EXISTS (SELECT 1 FROM event_records e WHERE e.customer_id = w.c AND e.at > w.f AND e.at < w.t
+				AND e.type = $4 AND e.conversation_id IS NOT NULL AND e.intent = ANY($5))`,
+			cs, fs, ts, outcomes.EventTurn, probes[part[0]].Intents)
+		if err != nil {
+			return fmt.Errorf("pgscan: issue contacts: %w", err)
+		}
+		var j int64
+		_, err = pgx.ForEachRow(rows, []any{&j}, func() error {
+			if j < 1 || int(j) > len(part) {
+				return fmt.Errorf("row %d of %d", j, len(part))
+			}
+			raised[part[j-1]] = true
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("pgscan: issue contacts: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return raised, nil
 }
