@@ -202,18 +202,24 @@ func fnvRune(h uint32, r rune) uint32 {
 // of them, then 3/sqrt(n)), so a long paste does not drown the rules'
 // features in its words.
 func (x *features) fillHashed(t *text, bits int) {
-	x.hashed = x.hashed[:0]
+	x.hashed, x.hashValue = hashText(t, bits, x.hashed[:0])
+}
+
+// hashText appends to buf the distinct buckets of t (fillHashed) and
+// returns them with their value. It takes and returns the slice, rather
+// than filling a features, so a caller's stack buffer stays on the stack.
+func hashText(t *text, bits int, buf []uint32) ([]uint32, float64) {
 	if bits <= 0 {
-		return
+		return buf, 0
 	}
 	mask := uint32(1)<<bits - 1
 	prev := ""
 	for _, tok := range t.toks {
 		w := tok.word
-		x.hashed = append(x.hashed, fnvString(fnvString(fnvOffset, "w:"), w)&mask)
+		buf = append(buf, fnvString(fnvString(fnvOffset, "w:"), w)&mask)
 		if prev != "" {
 			h := fnvString(fnvString(fnvOffset, "b:"), prev)
-			x.hashed = append(x.hashed, fnvString(fnvString(h, " "), w)&mask)
+			buf = append(buf, fnvString(fnvString(h, " "), w)&mask)
 		}
 		prev = w
 	}
@@ -223,13 +229,13 @@ func (x *features) fillHashed(t *text, bits int) {
 			last = 0
 			continue
 		}
-		x.hashed = append(x.hashed, fnvRune(fnvString(fnvOffset, "c:"), r)&mask)
+		buf = append(buf, fnvRune(fnvString(fnvOffset, "c:"), r)&mask)
 		if last != 0 {
-			x.hashed = append(x.hashed, fnvRune(fnvRune(fnvString(fnvOffset, "z:"), last), r)&mask)
+			buf = append(buf, fnvRune(fnvRune(fnvString(fnvOffset, "z:"), last), r)&mask)
 		}
 		last = r
 	}
-	slices.Sort(x.hashed)
-	x.hashed = slices.Compact(x.hashed)
-	x.hashValue = min(1, 3/math.Sqrt(float64(max(len(x.hashed), 1))))
+	slices.Sort(buf)
+	buf = slices.Compact(buf)
+	return buf, min(1, 3/math.Sqrt(float64(max(len(buf), 1))))
 }

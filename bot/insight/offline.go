@@ -160,13 +160,12 @@ func step(turns []Turn, states []turnState, m *Model, tap tapFunc) Insight {
 	var ix features
 	if (m != nil || tap != nil) && r.t.han+r.t.latin > 0 {
 		x = &xv
-		x.hashed = hbuf[:0]
 		x.fillReading(r)
 		if m != nil {
-			x.fillHashed(r.t, m.HashBits)
+			xv.hashed, xv.hashValue = hashText(r.t, m.HashBits, hbuf[:0])
 		}
 		if tap != nil {
-			ix = *x
+			ix.dense = x.dense
 		}
 		// An attempt to instruct the assistant stays `other` whatever the
 		// model makes of its words, and an address to change stays
@@ -320,7 +319,9 @@ func step(turns []Turn, states []turnState, m *Model, tap tapFunc) Insight {
 		}
 		x.fillContext(&c)
 		if tap != nil {
-			ic, mc := ix, *x
+			// Copies of the dense part only: a reference to hbuf would
+			// move it to the heap on every turn.
+			ic, mc := features{dense: ix.dense}, features{dense: x.dense}
 			tap(&ic, &mc, r)
 		}
 		// Praise right after an answer that did not help, from a customer
