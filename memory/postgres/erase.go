@@ -16,7 +16,7 @@ import (
 // and their merge records, and adds the counts to erasure_totals. Foreign
 // keys would cascade too; the explicit deletes are what count. The copies
 // of record events (event_records) go with the events and are not counted
-// again.
+// again; their trigger deletes the customer's conversation_rollups.
 const eraseSQL = `WITH c AS (SELECT id FROM customers WHERE merged_into IS NULL AND id = (` + resolveSQL + `$1) FOR UPDATE),
 	conv AS (SELECT id FROM conversations WHERE customer_id IN (SELECT id FROM c)),
 	dm AS (DELETE FROM messages WHERE conversation_id IN (SELECT id FROM conv) RETURNING 1),

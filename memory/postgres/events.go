@@ -17,7 +17,9 @@ import (
 // the event id. DISTINCT ON keeps the first of an id repeated within the
 // batch. The rows inserted whose type is in event_record_types are copied
 // to event_records in the same statement (migration 0008): a redelivered
-// event inserts nothing, so its copy is never made twice. When any
+// event inserts nothing, so its copy is never made twice. A trigger on
+// event_records then recomputes the conversation_rollups of the turns'
+// conversations at the end of the statement (migration 0009). When any
 // customer is unknown nothing is inserted and the unknown ids come back
 // instead.
 const appendEventsSQL = `WITH input AS (

@@ -276,7 +276,7 @@ func (s *Store) queueMerge(b *pgx.Batch, into, from, reason string, profiles map
 		"UPDATE identities SET customer_id = $1 WHERE customer_id = $2",
 		"UPDATE conversations SET customer_id = $1 WHERE customer_id = $2",
 		"UPDATE events SET customer_id = $1 WHERE customer_id = $2",
-		"UPDATE event_records SET customer_id = $1 WHERE customer_id = $2",
+		"UPDATE event_records SET customer_id = $1 WHERE customer_id = $2", // its trigger moves the conversation_rollups
 		"UPDATE memories SET customer_id = $1 WHERE customer_id = $2",
 		"UPDATE merges SET into_id = $1 WHERE into_id = $2",
 		"UPDATE customers SET merged_into = $1 WHERE id = $2 OR merged_into = $2",
