@@ -14,8 +14,8 @@ import (
 // weights cannot be edited by hand, and a feature change without a
 // retrain fails here (run go run ./cmd/kairos model train insight).
 func TestCommittedWeightsAreRetrainable(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains on every development set")
+	if testing.Short() || raceEnabled {
+		t.Skip("trains on every development set (seconds; minutes under -race)")
 	}
 	committed := insight.DefaultModel()
 	if committed == nil {
