@@ -57,6 +57,38 @@ type Layer struct {
 	// Margin is how much more probable than the rules' label another
 	// class must be to replace it.
 	Margin float64
+	// byBucket holds W's hashed-bucket weights bucket-major (a bucket's
+	// class weights side by side), built by index: a message's ~40
+	// buckets then read ~80 cache lines instead of one per bucket and
+	// class (~900), which was most of the layer's time per turn. Nil
+	// (a Layer built by hand) scores from W.
+	byBucket []float64
+}
+
+// index builds byBucket from W for a table of buckets hashed buckets.
+func (l *Layer) index(buckets int) {
+	l.byBucket = nil
+	if buckets == 0 || len(l.W) == 0 {
+		return
+	}
+	nc := len(l.W)
+	t := make([]float64, buckets*nc)
+	for c, w := range l.W {
+		for b := range buckets {
+			t[b*nc+c] = w[numDense+b]
+		}
+	}
+	l.byBucket = t
+}
+
+// index builds both layers' bucket-major tables.
+func (m *Model) index() {
+	b := 0
+	if m.HashBits > 0 {
+		b = 1 << m.HashBits
+	}
+	m.Intent.index(b)
+	m.Mood.index(b)
 }
 
 func (m *Model) width() int {
@@ -79,17 +111,36 @@ func (l *Layer) probs(x *features, p []float64) []float64 {
 			n++
 		}
 	}
+	// h[c] sums class c's weights of the text's buckets, in the order of
+	// x.hashed whichever table they come from, so both give equal sums.
+	nc := len(l.W)
+	var hbuf [16]float64
+	h := hbuf[:0]
+	if nc > len(hbuf) {
+		h = make([]float64, 0, nc)
+	}
+	h = h[:nc]
+	if l.byBucket != nil {
+		for _, b := range x.hashed {
+			row := l.byBucket[int(b)*nc : int(b)*nc+nc]
+			for c, v := range row {
+				h[c] += v
+			}
+		}
+	} else {
+		for c, w := range l.W {
+			for _, b := range x.hashed {
+				h[c] += w[numDense+int(b)]
+			}
+		}
+	}
 	top := math.Inf(-1)
-	for _, w := range l.W {
+	for c, w := range l.W {
 		s := 0.0
 		for _, j := range idx[:n] {
 			s += w[j] * x.dense[j]
 		}
-		h := 0.0
-		for _, b := range x.hashed {
-			h += w[numDense+int(b)]
-		}
-		s += h * x.hashValue
+		s += h[c] * x.hashValue
 		p = append(p, s)
 		top = max(top, s)
 	}
@@ -214,6 +265,7 @@ func DecodeModel(data []byte) (*Model, error) {
 	if r.Len() != 0 {
 		return nil, fmt.Errorf("%w: %d bytes left over", ErrModelLayout, r.Len())
 	}
+	m.index()
 	return m, nil
 }
 

@@ -3,6 +3,8 @@ package insight
 import (
 	"bytes"
 	"errors"
+	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -94,5 +96,44 @@ func TestModelMoodAndValenceAgree(t *testing.T) {
 			t.Errorf("%q: happy with valence %v", text, in.Valence)
 		}
 		checkInsight(t, in)
+	}
+}
+
+// Scoring from the bucket-major table gives the very sums scoring from the
+// class rows gives: the table is an index, not a second model.
+func TestBucketTableScoresAsTheRows(t *testing.T) {
+	m := DefaultModel()
+	if m == nil || m.HashBits == 0 {
+		t.Skip("no committed model with hashed features")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, l := range []*Layer{&m.Intent, &m.Mood} {
+		if l.byBucket == nil {
+			t.Fatal("decoded model has no bucket table")
+		}
+		rows := *l
+		rows.byBucket = nil
+		for range 200 {
+			var x features
+			for j := range x.dense {
+				if rng.IntN(4) == 0 {
+					x.dense[j] = rng.Float64()
+				}
+			}
+			seen := map[uint32]bool{}
+			for range rng.IntN(80) {
+				b := uint32(rng.IntN(1 << m.HashBits))
+				if !seen[b] {
+					seen[b] = true
+					x.hashed = append(x.hashed, b)
+				}
+			}
+			x.hashValue = rng.Float64()
+			got := l.probs(&x, nil)
+			want := rows.probs(&x, nil)
+			if !slices.Equal(got, want) {
+				t.Fatalf("bucket table %v, rows %v", got, want)
+			}
+		}
 	}
 }

@@ -163,6 +163,7 @@ func Train(ex []Example, o TrainOptions) (*Model, error) {
 	m := &Model{HashBits: o.HashBits}
 	m.Intent = Layer{Classes: Intents, W: fit(ir, len(Intents), m.width(), o), Margin: o.Margin}
 	m.Mood = Layer{Classes: Moods, W: fit(mr, len(Moods), m.width(), o), Margin: o.MoodMargin}
+	m.index()
 	return m, nil
 }
 
