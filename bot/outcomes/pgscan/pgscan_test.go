@@ -96,7 +96,8 @@ func TestBulkMatchesStore(t *testing.T) {
 
 // BenchmarkReportPostgres generates KAIROS_BENCH_CUSTOMERS (default
 // 100,000) seeded customers × 90 days, bulk-loads their customers, events
-// (with event_records filled as migration 0008's backfill does) and
+// (with event_records filled as migration 0008's backfill does, and
+// conversation_rollups by event_records' triggers as it does) and
 // profiles into PostgreSQL (COPY), and times outcomes.Compute over the 90
 // days with the bulk scanner, overall and by segment. Loading 100,000
 // customers takes minutes; with KAIROS_BENCH_SCHEMA=name the data goes to
