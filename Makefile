@@ -6,11 +6,11 @@ GO ?= go
 run:
 	$(GO) run ./cmd/kairos
 
+# The insight model's retrain check skips itself under -race (minutes of
+# arithmetic there, seconds without), so test runs it once more without it.
 test: test-deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
-	# The insight model's retrain check is skipped under -race (minutes of
-	# arithmetic there, seconds without): run it here without the detector.
 	$(GO) test -count=1 -run 'TestCommittedWeightsAreRetrainable' ./bot/insight/fit
 
 test-deps:
