@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/kairoscx/kairos/internal/jsonscan"
 )
 
 // A report decodes tens of thousands of firing and handoff records
@@ -28,29 +30,30 @@ func decodeFlat[T any](data []byte, v *T) (ok bool) {
 		return false
 	}
 	rv := reflect.ValueOf(v).Elem()
-	i := skipSpace(data, 0)
+	i := jsonscan.SkipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return false
 	}
-	i = skipSpace(data, i+1)
+	i = jsonscan.SkipSpace(data, i+1)
 	if i < len(data) && data[i] == '}' {
-		return skipSpace(data, i+1) == len(data)
+		return jsonscan.SkipSpace(data, i+1) == len(data)
 	}
 	for {
-		key, j, ok := flatString(data, i)
+		j, _, ok := jsonscan.PlainString(data, i)
 		if !ok {
 			return false
 		}
-		i = skipSpace(data, j)
+		key := string(data[i+1 : j-1])
+		i = jsonscan.SkipSpace(data, j)
 		if i >= len(data) || data[i] != ':' {
 			return false
 		}
-		i = skipSpace(data, i+1)
+		i = jsonscan.SkipSpace(data, i+1)
 		val, j, kind := flatValue(data, i)
 		if kind == 0 {
 			return false
 		}
-		i = skipSpace(data, j)
+		i = jsonscan.SkipSpace(data, j)
 		f, known := fs.byName[key]
 		if !known {
 			if fs.folded[strings.ToLower(key)] || !asciiOnly(key) || kind == '{' {
@@ -63,12 +66,12 @@ func decodeFlat[T any](data []byte, v *T) (ok bool) {
 			return false
 		}
 		if data[i] == '}' {
-			return skipSpace(data, i+1) == len(data)
+			return jsonscan.SkipSpace(data, i+1) == len(data)
 		}
 		if data[i] != ',' {
 			return false
 		}
-		i = skipSpace(data, i+1)
+		i = jsonscan.SkipSpace(data, i+1)
 	}
 }
 
@@ -182,105 +185,39 @@ func (f flatField) set(v reflect.Value, val []byte, kind byte) bool {
 	return true
 }
 
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// flatString reads a string without escapes at b[i]: its content and
-// where it ends.
-func flatString(b []byte, i int) (string, int, bool) {
-	if i >= len(b) || b[i] != '"' {
-		return "", i, false
-	}
-	for j := i + 1; j < len(b); j++ {
-		switch c := b[j]; {
-		case c == '"':
-			return string(b[i+1 : j]), j + 1, true
-		case c < 0x20:
-			return "", i, false
-		}
-	}
-	return "", i, false
-}
-
 // flatValue reads the scalar JSON value at b[i]: the value's bytes, where
 // it ends, and its kind ('"' string, '0' number, 't' true, 'f' false, 'n'
-// null, '{' an object or array, 0 not valid here).
+// null, '{' an object or array, 0 not valid here). Strings need no UTF-8
+// check here: decodeFlat has checked the whole record.
 func flatValue(b []byte, i int) ([]byte, int, byte) {
 	if i >= len(b) {
 		return nil, i, 0
 	}
 	switch c := b[i]; {
 	case c == '"':
-		_, j, ok := flatString(b, i)
+		j, _, ok := jsonscan.PlainString(b, i)
 		if !ok {
 			return nil, i, 0
 		}
 		return b[i:j], j, '"'
 	case c == '{' || c == '[':
 		return nil, i, '{'
-	case c == 't' && bytes.HasPrefix(b[i:], []byte("true")):
+	case c == 't' && jsonscan.Literal(b, i, "true"):
 		return b[i : i+4], i + 4, 't'
-	case c == 'f' && bytes.HasPrefix(b[i:], []byte("false")):
+	case c == 'f' && jsonscan.Literal(b, i, "false"):
 		return b[i : i+5], i + 5, 'f'
-	case c == 'n' && bytes.HasPrefix(b[i:], []byte("null")):
+	case c == 'n' && jsonscan.Literal(b, i, "null"):
 		return b[i : i+4], i + 4, 'n'
 	case c == '-' || (c >= '0' && c <= '9'):
-		j := numberEnd(b, i)
-		if j < 0 {
+		// Unlike the other readers, this one also wants a number to end
+		// where a value may end, before the caller looks further.
+		j, ok := jsonscan.NumberEnd(b, i)
+		if !ok || j < len(b) && !strings.ContainsRune(" \t\r\n,}]", rune(b[j])) {
 			return nil, i, 0
 		}
 		return b[i:j], j, '0'
 	}
 	return nil, i, 0
-}
-
-// numberEnd is where the JSON number at b[i] ends, or -1 when it is not
-// one: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func numberEnd(b []byte, i int) int {
-	digits := func(j int) int {
-		k := j
-		for k < len(b) && b[k] >= '0' && b[k] <= '9' {
-			k++
-		}
-		return k
-	}
-	if b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		i = digits(i)
-	default:
-		return -1
-	}
-	if i < len(b) && b[i] == '.' {
-		if k := digits(i + 1); k > i+1 {
-			i = k
-		} else {
-			return -1
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		if k := digits(i); k > i {
-			i = k
-		} else {
-			return -1
-		}
-	}
-	if i < len(b) && !strings.ContainsRune(" \t\r\n,}]", rune(b[i])) {
-		return -1
-	}
-	return i
 }
 
 func asciiOnly(s string) bool {

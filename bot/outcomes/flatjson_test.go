@@ -71,3 +71,16 @@ func checkFlat[T any](t *testing.T, s string) (flat bool) {
 	}
 	return flat
 }
+
+// BenchmarkDecodeFlat: a handoff record as jsonb prints it, through the
+// flat fast path (a report decodes tens of thousands).
+func BenchmarkDecodeFlat(b *testing.B) {
+	in := []byte(flatSeeds[1])
+	b.ReportAllocs()
+	for b.Loop() {
+		var h handoff.Record
+		if !decodeFlat(in, &h) {
+			b.Fatal("not flat")
+		}
+	}
+}

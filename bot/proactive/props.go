@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/kairoscx/kairos/internal/jsonscan"
 )
 
 // decodeProps decodes an event's props, a JSON object, as json.Unmarshal
@@ -25,7 +27,7 @@ func decodeProps(b []byte) (map[string]any, error) {
 // decodeFlat reads a flat JSON object; ok is false when b is anything
 // else.
 func decodeFlat(b []byte) (map[string]any, bool) {
-	i := skipSpace(b, 0)
+	i := jsonscan.SkipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return nil, false
 	}
@@ -38,20 +40,20 @@ func decodeFlat(b []byte) (map[string]any, bool) {
 		start, end, next, ok := flatString(b, i)
 		return all[start:end], next, ok
 	}
-	i = skipSpace(b, i+1)
+	i = jsonscan.SkipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return m, skipSpace(b, i+1) == len(b)
+		return m, jsonscan.SkipSpace(b, i+1) == len(b)
 	}
 	for {
 		key, j, ok := str(i)
 		if !ok {
 			return nil, false
 		}
-		i = skipSpace(b, j)
+		i = jsonscan.SkipSpace(b, j)
 		if i >= len(b) || b[i] != ':' {
 			return nil, false
 		}
-		i = skipSpace(b, i+1)
+		i = jsonscan.SkipSpace(b, i+1)
 		if i >= len(b) {
 			return nil, false
 		}
@@ -63,14 +65,14 @@ func decodeFlat(b []byte) (map[string]any, bool) {
 				return nil, false
 			}
 			v, i = s, j
-		case c == 't' && hasWord(b, i, "true"):
+		case c == 't' && jsonscan.Literal(b, i, "true"):
 			v, i = true, i+4
-		case c == 'f' && hasWord(b, i, "false"):
+		case c == 'f' && jsonscan.Literal(b, i, "false"):
 			v, i = false, i+5
-		case c == 'n' && hasWord(b, i, "null"):
+		case c == 'n' && jsonscan.Literal(b, i, "null"):
 			v, i = nil, i+4
 		case c == '-' || c >= '0' && c <= '9':
-			j, ok := numberEnd(b, i)
+			j, ok := jsonscan.NumberEnd(b, i)
 			if !ok {
 				return nil, false
 			}
@@ -83,93 +85,28 @@ func decodeFlat(b []byte) (map[string]any, bool) {
 			return nil, false // nested, or malformed
 		}
 		m[key] = v
-		i = skipSpace(b, i)
+		i = jsonscan.SkipSpace(b, i)
 		if i >= len(b) {
 			return nil, false
 		}
 		switch b[i] {
 		case ',':
-			i = skipSpace(b, i+1)
+			i = jsonscan.SkipSpace(b, i+1)
 		case '}':
-			return m, skipSpace(b, i+1) == len(b)
+			return m, jsonscan.SkipSpace(b, i+1) == len(b)
 		default:
 			return nil, false
 		}
 	}
 }
 
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-func hasWord(b []byte, i int, w string) bool {
-	return len(b)-i >= len(w) && string(b[i:i+len(w)]) == w
-}
-
 // flatString reads a JSON string at b[i] without escapes or control
-// characters, in valid UTF-8: its text is b[start:end], and next is the
-// index after it.
+// characters, in valid UTF-8 (encoding/json would replace invalid bytes):
+// its text is b[start:end], and next is the index after it.
 func flatString(b []byte, i int) (start, end, next int, ok bool) {
-	if i >= len(b) || b[i] != '"' {
+	next, printable, ok := jsonscan.PlainString(b, i)
+	if !ok || !printable && !utf8.Valid(b[i+1:next-1]) {
 		return 0, 0, 0, false
 	}
-	ascii := true
-	for j := i + 1; j < len(b); j++ {
-		switch c := b[j]; {
-		case c == '"':
-			if !ascii && !utf8.Valid(b[i+1:j]) {
-				return 0, 0, 0, false
-			}
-			return i + 1, j, j + 1, true
-		case c == '\\' || c < 0x20:
-			return 0, 0, 0, false
-		case c >= 0x80:
-			ascii = false
-		}
-	}
-	return 0, 0, 0, false
-}
-
-// numberEnd returns the end of the JSON number at b[i]:
-// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func numberEnd(b []byte, i int) (int, bool) {
-	digits := func(i int) int {
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		return i
-	}
-	if b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		i = digits(i)
-	default:
-		return 0, false
-	}
-	if i < len(b) && b[i] == '.' {
-		j := digits(i + 1)
-		if j == i+1 {
-			return 0, false
-		}
-		i = j
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		j := digits(i)
-		if j == i {
-			return 0, false
-		}
-		i = j
-	}
-	return i, true
+	return i + 1, next - 1, next, true
 }

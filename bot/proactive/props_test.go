@@ -49,3 +49,15 @@ func FuzzDecodeProps(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) { checkProps(t, b) })
 }
+
+// BenchmarkDecodeProps: a page view's props, decoded per event by the
+// engine, through the flat scanner.
+func BenchmarkDecodeProps(b *testing.B) {
+	in := []byte(`{"url":"https://shop.example.com/p17/item.html","title":"退款政策","ref":"search","qty":2,"price":-19.5e0,"vip":true,"coupon":null}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeProps(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package stream
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/kairoscx/kairos/internal/jsonscan"
 )
 
 // decodeChannelEvent parses a channel event's envelope as json.Unmarshal
@@ -37,25 +39,25 @@ const (
 )
 
 func fastChannelEvent(data []byte, ce *channelEvent) bool {
-	i := skipSpace(data, 0)
+	i := jsonscan.SkipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return false
 	}
-	i = skipSpace(data, i+1)
+	i = jsonscan.SkipSpace(data, i+1)
 	seen := 0
 	if i < len(data) && data[i] == '}' {
-		return skipSpace(data, i+1) == len(data)
+		return jsonscan.SkipSpace(data, i+1) == len(data)
 	}
 	for {
 		key, j, ok := plainString(data, i)
 		if !ok {
 			return false
 		}
-		i = skipSpace(data, j)
+		i = jsonscan.SkipSpace(data, j)
 		if i >= len(data) || data[i] != ':' {
 			return false
 		}
-		i = skipSpace(data, i+1)
+		i = jsonscan.SkipSpace(data, i+1)
 		var field int
 		switch string(key) {
 		case "v":
@@ -105,43 +107,31 @@ func fastChannelEvent(data []byte, ce *channelEvent) bool {
 			return false
 		}
 		seen |= field
-		i = skipSpace(data, i)
+		i = jsonscan.SkipSpace(data, i)
 		if i >= len(data) {
 			return false
 		}
 		switch data[i] {
 		case ',':
-			i = skipSpace(data, i+1)
+			i = jsonscan.SkipSpace(data, i+1)
 		case '}':
-			return skipSpace(data, i+1) == len(data)
+			return jsonscan.SkipSpace(data, i+1) == len(data)
 		default:
 			return false
 		}
 	}
 }
 
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
 // plainString reads a JSON string at b[i] of printable ASCII without
-// escapes, returning its contents and the index after it.
+// escapes, returning its contents and the index after it. Only printable
+// ASCII: the envelope's strings are IDs, names and times, and anything
+// else is left to json.Unmarshal.
 func plainString(b []byte, i int) ([]byte, int, bool) {
-	if i >= len(b) || b[i] != '"' {
+	j, printable, ok := jsonscan.PlainString(b, i)
+	if !ok || !printable {
 		return nil, 0, false
 	}
-	for j := i + 1; j < len(b); j++ {
-		switch c := b[j]; {
-		case c == '"':
-			return b[i+1 : j], j + 1, true
-		case c < 0x20 || c >= 0x7f || c == '\\':
-			return nil, 0, false
-		}
-	}
-	return nil, 0, false
+	return b[i+1 : j-1], j, true
 }
 
 // objectEnd finds the end of the JSON object starting at b[i]: the index
