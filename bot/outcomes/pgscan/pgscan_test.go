@@ -44,16 +44,25 @@ func specs(t testing.TB) []proactive.Spec {
 	return out
 }
 
+// openStore opens a PostgreSQL store (its migrations applied) on a fresh
+// test schema and returns it with the schema's URL; it closes when the test
+// ends.
+func openStore(t *testing.T) (*postgres.Store, string) {
+	t.Helper()
+	url := pgtest.URL(t)
+	store, err := postgres.Open(context.Background(), postgres.Options{URL: url, Dim: 8, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store, url
+}
+
 // TestBulkMatchesStore: the bulk scanner gives exactly the figures the
 // per-customer store reads give on the same seeded database.
 func TestBulkMatchesStore(t *testing.T) {
 	ctx := context.Background()
-	url := pgtest.URL(t)
-	store, err := postgres.Open(ctx, postgres.Options{URL: url, Dim: 8, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store, url := openStore(t)
 	res, err := seed.Write(ctx, store, seed.Config{Customers: 250, Days: 90, Seed: 2, End: end}, seed.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -379,12 +388,7 @@ func (t *timed) Profiles(ctx context.Context, ids []string) (map[string]memory.P
 // alike.
 func TestTurnsMatchParse(t *testing.T) {
 	ctx := context.Background()
-	url := pgtest.URL(t)
-	store, err := postgres.Open(ctx, postgres.Options{URL: url, Dim: 8, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store, url := openStore(t)
 	c, _, err := store.CustomerByIdentity(ctx, memory.Identity{Kind: memory.IdentityWebVisitor, Value: "v1"})
 	if err != nil {
 		t.Fatal(err)

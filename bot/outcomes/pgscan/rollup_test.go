@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -15,8 +14,6 @@ import (
 	"github.com/kairoscx/kairos/bot/outcomes"
 	"github.com/kairoscx/kairos/bot/outcomes/pgscan"
 	"github.com/kairoscx/kairos/memory"
-	"github.com/kairoscx/kairos/memory/postgres"
-	"github.com/kairoscx/kairos/memory/postgres/pgtest"
 	"github.com/kairoscx/kairos/memory/seed"
 )
 
@@ -27,12 +24,7 @@ import (
 // concurrently, after a merge and after an erasure.
 func TestRollupsMatchTurns(t *testing.T) {
 	ctx := context.Background()
-	url := pgtest.URL(t)
-	store, err := postgres.Open(ctx, postgres.Options{URL: url, Dim: 8, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store, url := openStore(t)
 	if _, err := seed.Write(ctx, store, seed.Config{Customers: 120, Days: 90, Seed: 3, End: end}, seed.Options{}); err != nil {
 		t.Fatal(err)
 	}
