@@ -38,14 +38,17 @@ func Build(ctx context.Context, src Sources, p Params) (Report, []Entry, error) 
 }
 
 func (d *data) report(p Params) Report {
-	d.surveyIdx = byTime(len(d.surveys), func(i int) time.Time { return d.surveys[i].at })
-	d.offerIdx = byTime(len(d.offers), func(i int) time.Time { return d.offers[i].at })
 	rep := Report{From: p.From, To: p.To, By: p.By, Interval: p.Interval, Generated: time.Now().UTC(), Notes: d.notes}
 	all := scope{from: p.From, to: p.To, churn: true}
 	rep.Overall = d.figures(p, all)
 	if p.By != ByNone {
+		parts := d.partition(p.By)
 		for _, k := range d.keys(p.By) {
-			rep.Groups = append(rep.Groups, Group{Key: k, Figures: d.figures(p, scope{from: p.From, to: p.To, by: p.By, key: k, churn: p.By == BySegment})})
+			part := parts[k]
+			if part == nil {
+				part = d.share()
+			}
+			rep.Groups = append(rep.Groups, Group{Key: k, Figures: part.figures(p, scope{from: p.From, to: p.To, by: p.By, key: k, churn: p.By == BySegment})})
 		}
 	}
 	for _, b := range buckets(p.From, p.To, p.Interval) {
@@ -175,8 +178,9 @@ func churnFigures(q ChurnQuality, smp []churnSample, k, minGroup int) ChurnQuali
 
 func (d *data) adoption(s scope) []Adoption {
 	by := map[string]*Adoption{}
-	for _, i := range d.offerIdx.within(s.from, s.to) {
-		o := &d.offers[i]
+	offers := within(d.offers, s.from, s.to, func(o offer) time.Time { return o.at })
+	for i := range offers {
+		o := &offers[i]
 		if !s.has(o.at, o.trigger, o.channel, o.segment) {
 			continue
 		}
@@ -270,8 +274,7 @@ func (d *data) experience(p Params, s scope) (Experience, Operations) {
 	var x Experience
 	var o Operations
 	var ces, csat, turns, repeats, transfers, ttr, wait, first []float64
-	for _, i := range d.surveyIdx.within(s.from, s.to) {
-		v := &d.surveys[i]
+	for _, v := range within(d.surveys, s.from, s.to, func(v survey) time.Time { return v.at }) {
 		if !s.has(v.at, v.trigger, v.channel, v.segment) {
 			continue
 		}
@@ -431,10 +434,9 @@ func (d *data) ledger(p Params, entries bool) ([]Entry, LedgerTotals) {
 
 // A report computes its figures for the whole period and again for every
 // bucket of its series (up to 400): each scope reads only the records of
-// its time range. Conversations and exposures are kept sorted by time
-// and cut by binary search; surveys and offers through a timeIndex. Either
-// way the records come in their stored order, so every sum adds in the
-// same order whatever the scope.
+// its time range. Conversations, exposures, surveys and offers are kept
+// sorted by time and cut by binary search, so every sum adds in the same
+// order whatever the scope.
 
 // within is the part of xs (sorted by at) with from ≤ at < to.
 func within[T any](xs []T, from, to time.Time, at func(T) time.Time) []T {
@@ -444,34 +446,57 @@ func within[T any](xs []T, from, to time.Time, at func(T) time.Time) []T {
 	return xs[lo:max(lo, hi)]
 }
 
-// timeIndex lists positions of records by their time.
-type timeIndex struct {
-	pos []int
-	at  []time.Time // at[k] is the time of record pos[k]
+// share is an empty data with d's triggers, specs and churn facts: the
+// frame a part of d's records is figured in.
+func (d *data) share() *data {
+	return &data{triggers: d.triggers, specs: d.specs, churnInfo: d.churnInfo}
 }
 
-func byTime(n int, at func(int) time.Time) timeIndex {
-	type entry struct {
-		at  time.Time
-		pos int
+// partition splits d's records by their value of the dimension by, each
+// part in d's order: a group's figures then read its own records, not
+// every record of the period (a report by segment has a dozen groups).
+// Churn samples are split only by segment, the one dimension they have.
+func (d *data) partition(by string) map[string]*data {
+	parts := map[string]*data{}
+	part := func(trigger, channel, segment string) *data {
+		var k string
+		switch by {
+		case ByTrigger:
+			k = trigger
+		case ByChannel:
+			k = channel
+		case BySegment:
+			k = segment
+		}
+		k = cmp.Or(k, none)
+		p := parts[k]
+		if p == nil {
+			p = d.share()
+			parts[k] = p
+		}
+		return p
 	}
-	es := make([]entry, n)
-	for i := range es {
-		es[i] = entry{at(i), i}
+	for _, c := range d.convs {
+		p := part(c.trigger, c.channel, c.segment)
+		p.convs = append(p.convs, c)
 	}
-	slices.SortFunc(es, func(a, b entry) int { return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.pos, b.pos)) })
-	x := timeIndex{pos: make([]int, n), at: make([]time.Time, n)}
-	for k, e := range es {
-		x.pos[k], x.at[k] = e.pos, e.at
+	for _, s := range d.surveys {
+		p := part(s.trigger, s.channel, s.segment)
+		p.surveys = append(p.surveys, s)
 	}
-	return x
-}
-
-// within is the positions of the records with from ≤ at < to, ascending.
-func (x timeIndex) within(from, to time.Time) []int {
-	lo, _ := slices.BinarySearchFunc(x.at, from, time.Time.Compare)
-	hi, _ := slices.BinarySearchFunc(x.at, to, time.Time.Compare)
-	out := slices.Clone(x.pos[lo:max(lo, hi)])
-	slices.Sort(out)
-	return out
+	for _, o := range d.offers {
+		p := part(o.trigger, o.channel, o.segment)
+		p.offers = append(p.offers, o)
+	}
+	for _, e := range d.exposures {
+		p := part(e.trigger, e.channel, e.segment)
+		p.exposures = append(p.exposures, e)
+	}
+	if by == BySegment {
+		for _, c := range d.churn {
+			p := part("", "", c.segment)
+			p.churn = append(p.churn, c)
+		}
+	}
+	return parts
 }

@@ -78,18 +78,18 @@ type churnSample struct {
 }
 
 type data struct {
-	convs     []*conv
-	surveys   []survey
-	offers    []offer
-	exposures []*exposure // sorted by at
-	// surveyIdx and offerIdx find surveys and offers by time (report).
-	surveyIdx, offerIdx timeIndex
-	churn               []churnSample
-	churnInfo           ChurnQuality
-	churnNotes          []string // written by the churn goroutine
-	triggers            []string
-	specs               map[string]*proactive.Spec
-	notes               []string
+	// Conversations, surveys, offers and exposures are sorted by time
+	// (report).
+	convs      []*conv
+	surveys    []survey
+	offers     []offer
+	exposures  []*exposure
+	churn      []churnSample
+	churnInfo  ChurnQuality
+	churnNotes []string // written by the churn goroutine
+	triggers   []string
+	specs      map[string]*proactive.Spec
+	notes      []string
 }
 
 func isNegative(mood string, valence float64) bool {
@@ -469,4 +469,8 @@ func (d *data) surveysAndOffers(p Params, recs map[string][]Record, sent map[str
 			}
 		}
 	}
+	// By time; stable, so records of the same time keep the customers'
+	// order.
+	slices.SortStableFunc(d.surveys, func(a, b survey) int { return a.at.Compare(b.at) })
+	slices.SortStableFunc(d.offers, func(a, b offer) int { return a.at.Compare(b.at) })
 }
