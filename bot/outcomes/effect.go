@@ -288,7 +288,11 @@ func (d *data) churnQuality(ctx context.Context, src Sources, p Params) error {
 			recent = []memory.Event{}
 		}
 		score := model.Risk(churn.Features(churn.Input{Profile: prof, Events: recent}, cutoff))
-		d.churn = append(d.churn, churnSample{score: score, churned: !after, segment: id})
+		seg := unknownSegment
+		if pr, ok := profiles[id]; ok {
+			seg = segmentOf(pr.Business.Tier, pr.Business.Stage)
+		}
+		d.churn = append(d.churn, churnSample{score: score, churned: !after, segment: seg})
 	}
 	return nil
 }
@@ -321,10 +325,20 @@ func sample(ids []string, n int) []string {
 	return out
 }
 
-// segments fills the segment of every record from the profiles. Only a
-// report by segment and the ledger's entries show segments; other reports
-// skip it (reading 100,000 profiles is a large part of a report).
-func (d *data) segments(ctx context.Context, src Sources) error {
+// segmentOf is the segment of a customer's profile: tier/stage.
+func segmentOf(tier, stage string) string {
+	return cmp.Or(tier, "none") + "/" + cmp.Or(stage, "unknown")
+}
+
+// unknownSegment is the segment of a customer without a profile.
+const unknownSegment = "none/unknown"
+
+// readSegments reads the segment of every customer with a conversation,
+// survey, offer or exposure (exps) from the profiles. Only a report by
+// segment and the ledger's entries show segments; other reports skip it
+// (reading 100,000 profiles is a large part of a report). The churn
+// samples have theirs from the profiles churnQuality reads.
+func (d *data) readSegments(ctx context.Context, src Sources, exps []*exposure) (map[string]string, error) {
 	ids := map[string]bool{}
 	for _, c := range d.convs {
 		ids[c.customer] = true
@@ -335,33 +349,36 @@ func (d *data) segments(ctx context.Context, src Sources) error {
 	for _, o := range d.offers {
 		ids[o.customer] = true
 	}
-	for _, e := range d.exposures {
+	for _, e := range exps {
 		ids[e.customer] = true
 	}
-	for _, c := range d.churn {
-		ids[c.segment] = true // the customer id until replaced below
-	}
 	seg := map[string]string{}
-	if sr, ok := src.Profiles.(SegmentReader); ok && len(ids) > 0 {
+	if len(ids) == 0 || src.Profiles == nil {
+		return seg, nil
+	}
+	if sr, ok := src.Profiles.(SegmentReader); ok {
 		ss, err := sr.Segments(ctx, sortedKeys(ids))
 		if err != nil {
-			return fmt.Errorf("outcomes: segments: %w", err)
+			return nil, fmt.Errorf("outcomes: segments: %w", err)
 		}
 		for id, s := range ss {
-			seg[id] = cmp.Or(s.Tier, "none") + "/" + cmp.Or(s.Stage, "unknown")
+			seg[id] = segmentOf(s.Tier, s.Stage)
 		}
-	} else if src.Profiles != nil && len(ids) > 0 {
-		ps, err := src.Profiles.Profiles(ctx, sortedKeys(ids))
-		if err != nil {
-			return fmt.Errorf("outcomes: profiles: %w", err)
-		}
-		for id, p := range ps {
-			seg[id] = cmp.Or(p.Business.Tier, "none") + "/" + cmp.Or(p.Business.Stage, "unknown")
-		}
-	} else if src.Profiles == nil {
-		d.notes = append(d.notes, "no profile source: segments unknown")
+		return seg, nil
 	}
-	get := func(id string) string { return cmp.Or(seg[id], "none/unknown") }
+	ps, err := src.Profiles.Profiles(ctx, sortedKeys(ids))
+	if err != nil {
+		return nil, fmt.Errorf("outcomes: profiles: %w", err)
+	}
+	for id, p := range ps {
+		seg[id] = segmentOf(p.Business.Tier, p.Business.Stage)
+	}
+	return seg, nil
+}
+
+// assignSegments fills the segment of every record from seg (by customer).
+func (d *data) assignSegments(seg map[string]string) {
+	get := func(id string) string { return cmp.Or(seg[id], unknownSegment) }
 	for _, c := range d.convs {
 		c.segment = get(c.customer)
 	}
@@ -374,8 +391,4 @@ func (d *data) segments(ctx context.Context, src Sources) error {
 	for _, e := range d.exposures {
 		e.segment = get(e.customer)
 	}
-	for i := range d.churn {
-		d.churn[i].segment = get(d.churn[i].segment)
-	}
-	return nil
 }

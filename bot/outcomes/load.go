@@ -114,7 +114,7 @@ func scanAll(ctx context.Context, s EventScanner, q Scan) (map[string][]memory.E
 }
 
 // load reads every record the figures need; segments only when asked
-// (see segments).
+// (see readSegments).
 func load(ctx context.Context, src Sources, p Params, segments bool) (*data, error) {
 	if src.Events == nil {
 		return nil, fmt.Errorf("outcomes: no event source: %w", ErrInvalid)
@@ -225,6 +225,19 @@ func load(ctx context.Context, src Sources, p Params, segments bool) (*data, err
 	sentBy := sentFirings(firings)
 	d.conversations(p, convs, handoffs, sentBy)
 	d.surveysAndOffers(p, fields, sentBy)
+	// Segments: read while the probes are answered.
+	var segs map[string]string
+	var segErr error
+	segDone := make(chan struct{})
+	if segments {
+		go func() {
+			defer close(segDone)
+			segs, segErr = d.readSegments(ctx, src, plan.exps)
+		}()
+		defer func() { <-segDone }()
+	} else {
+		close(segDone)
+	}
 	if <-probed; probeErr != nil {
 		return nil, fmt.Errorf("outcomes: events after exposure: %w", probeErr)
 	}
@@ -240,10 +253,14 @@ func load(ctx context.Context, src Sources, p Params, segments bool) (*data, err
 		return nil, churnErr
 	}
 	d.notes = append(d.notes, d.churnNotes...)
+	if <-segDone; segErr != nil {
+		return nil, segErr
+	}
 	if segments {
-		if err := d.segments(ctx, src); err != nil {
-			return nil, err
+		if src.Profiles == nil {
+			d.notes = append(d.notes, "no profile source: segments unknown")
 		}
+		d.assignSegments(segs)
 	}
 	return d, nil
 }

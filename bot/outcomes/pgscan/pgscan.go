@@ -17,11 +17,13 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/kairoscx/kairos/bot/outcomes"
+	"github.com/kairoscx/kairos/internal/jsonscan"
 	"github.com/kairoscx/kairos/memory"
 )
 
@@ -655,6 +657,9 @@ func segmentFast(head []byte) (outcomes.Segment, bool) {
 			return outcomes.Segment{}, false
 		}
 		if strings.EqualFold(string(key), "business") {
+			if seg, ok := businessFast(head[i:vend]); ok {
+				return seg, true
+			}
 			var b struct {
 				Tier  string `json:"tier"`
 				Stage string `json:"stage"`
@@ -671,6 +676,68 @@ func segmentFast(head []byte) (outcomes.Segment, bool) {
 		i = skipWS(head, i+1)
 	}
 	return outcomes.Segment{}, false
+}
+
+// businessFast reads tier and stage from the business object obj (whole,
+// as valueEnd cut it) as json.Unmarshal into a struct would: keys matched
+// without regard to case, the last of duplicates winning, null leaving a
+// value as it was. It declines keys with escapes, tier or stage values
+// that are not plain strings or null, and text that is not valid UTF-8;
+// segmentFast then asks encoding/json.
+func businessFast(obj []byte) (outcomes.Segment, bool) {
+	var seg outcomes.Segment
+	i := jsonscan.SkipSpace(obj, 0)
+	if i >= len(obj) || obj[i] != '{' {
+		return seg, false
+	}
+	i = jsonscan.SkipSpace(obj, i+1)
+	if i < len(obj) && obj[i] == '}' {
+		return seg, true
+	}
+	for {
+		kend, _, ok := jsonscan.PlainString(obj, i)
+		if !ok {
+			return seg, false
+		}
+		key := obj[i+1 : kend-1]
+		i = jsonscan.SkipSpace(obj, kend)
+		if i >= len(obj) || obj[i] != ':' {
+			return seg, false
+		}
+		i = jsonscan.SkipSpace(obj, i+1)
+		var field *string
+		switch {
+		case strings.EqualFold(string(key), "tier"):
+			field = &seg.Tier
+		case strings.EqualFold(string(key), "stage"):
+			field = &seg.Stage
+		}
+		if field == nil {
+			vend := valueEnd(obj, i)
+			if vend < 0 {
+				return seg, false
+			}
+			i = vend
+		} else if jsonscan.Literal(obj, i, "null") {
+			i += len("null")
+		} else {
+			vend, printable, ok := jsonscan.PlainString(obj, i)
+			if !ok || (!printable && !utf8.Valid(obj[i+1:vend-1])) {
+				return seg, false
+			}
+			*field = string(obj[i+1 : vend-1])
+			i = vend
+		}
+		i = jsonscan.SkipSpace(obj, i)
+		switch {
+		case i < len(obj) && obj[i] == ',':
+			i = jsonscan.SkipSpace(obj, i+1)
+		case i < len(obj) && obj[i] == '}':
+			return seg, true
+		default:
+			return seg, false
+		}
+	}
 }
 
 func skipWS(b []byte, i int) int {
