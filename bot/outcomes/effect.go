@@ -80,7 +80,7 @@ func (d *data) planExposures(p Params, firings []proactive.Firing) exposurePlan 
 	}
 	d.triggers = sortedKeys(trig)
 	end := minTime(p.To, p.Now)
-	var probes []Probe
+	probes := make([]Probe, 0, 2*len(exps)) // a conversion and a retention probe each
 	convAt := make([]int, len(exps))
 	retAt := make([]int, len(exps))
 	for i, e := range exps {
@@ -97,7 +97,8 @@ func (d *data) planExposures(p Params, firings []proactive.Firing) exposurePlan 
 			probes = append(probes, Probe{Customer: e.customer, From: e.at.Add(proactive.RetentionFrom), To: e.at.Add(proactive.RetentionTo), Types: recordTypes, Exclude: true})
 		}
 	}
-	plan := exposurePlan{exps: exps, probes: probes, convAt: convAt, retAt: retAt, issueAt: make([]int, len(exps))}
+	plan := exposurePlan{exps: exps, probes: probes, convAt: convAt, retAt: retAt, issueAt: make([]int, len(exps)),
+		issues: make([]IssueProbe, 0, len(exps))}
 	for i, e := range exps {
 		plan.issueAt[i] = -1
 		if is := p.Issues[e.trigger]; len(is) > 0 {
@@ -260,9 +261,10 @@ func (d *data) churnQuality(ctx context.Context, src Sources, p Params) error {
 			return fmt.Errorf("outcomes: profiles for churn: %w", err)
 		}
 	}
+	var before, recent []memory.Event // reused: neither AsOf nor Features keeps them
 	for i, id := range ids {
 		es := evs[id]
-		var before []memory.Event
+		before = before[:0]
 		active, after := false, afterCutoff[i] != nil
 		for _, ev := range es {
 			if !behaviour(ev.Type) {
@@ -278,7 +280,7 @@ func (d *data) churnQuality(ctx context.Context, src Sources, p Params) error {
 		}
 		prof := churn.AsOf(profiles[id], before, cutoff)
 		prof.CustomerID = id
-		var recent []memory.Event
+		recent = recent[:0]
 		for _, ev := range before {
 			if !ev.At.Before(cutoff.Add(-churn.RecentWindow)) {
 				recent = append(recent, ev)
