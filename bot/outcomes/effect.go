@@ -53,8 +53,8 @@ func (d *data) planExposures(p Params, firings []proactive.Firing) exposurePlan 
 	for id := range d.specs {
 		trig[id] = true
 	}
-	first := map[[2]string]*exposure{}
-	var exps []*exposure
+	first := make(map[[2]string]*exposure, len(firings))
+	exps := make([]*exposure, 0, len(firings))
 	for _, f := range firings {
 		trig[f.Trigger] = true
 		if f.Outcome != proactive.OutcomeSent && f.Outcome != proactive.OutcomeHoldout {
