@@ -143,7 +143,7 @@ func load(ctx context.Context, src Sources, p Params, segments bool) (*data, err
 	types := []string{EventFiring, EventHandoff}
 	var turns map[string][]Turn // none with a ConversationScanner
 	var convs map[string][]Conversation
-	var fields map[string][]Record
+	var fields []Record
 	var turnsErr, convsErr, fieldsErr error
 	turnsDone, convsDone, fieldsDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	cs, convScan := src.Events.(ConversationScanner)
@@ -456,43 +456,55 @@ func (c *conv) recovery() {
 
 func (c *conv) intervened() bool { return c.negative && !c.interveneAt.IsZero() }
 
-func (d *data) surveysAndOffers(p Params, recs map[string][]Record, sent map[string][]proactive.Firing) {
-	for _, customer := range sortedKeys(recs) {
-		rs := recs[customer]
-		feedback := map[string]string{}
-		for _, r := range rs {
-			if r.Type == EventFeedback && r.DecisionID != "" {
-				feedback[r.DecisionID] = r.Outcome
+func (d *data) surveysAndOffers(p Params, recs []Record, sent map[string][]proactive.Firing) {
+	// An offer's outcome is its customer's last feedback on the decision
+	// (by time, then id).
+	type decision struct{ customer, id string }
+	feedback := map[decision]*Record{}
+	keep := make([]*Record, 0, len(recs))
+	for i := range recs {
+		r := &recs[i]
+		switch {
+		case r.Type == EventFeedback && r.DecisionID != "":
+			k := decision{r.Customer, r.DecisionID}
+			if f := feedback[k]; f == nil || cmp.Or(r.At.Compare(f.At), strings.Compare(r.ID, f.ID)) > 0 {
+				feedback[k] = r
 			}
-		}
-		for _, r := range rs {
-			if r.At.Before(p.From) || !r.At.Before(p.To) {
-				continue
-			}
-			switch r.Type {
-			case EventSurvey:
-				sv := survey{customer: customer, at: r.At, channel: r.Channel, trigger: attributed(sent, customer, r.At)}
-				if r.CSAT >= 1 && r.CSAT <= 5 { // NaN (absent) is neither
-					sv.csat = r.CSAT
-				}
-				if r.CES >= 1 && r.CES <= 7 {
-					sv.ces = r.CES
-				}
-				if sv.csat > 0 || sv.ces > 0 {
-					d.surveys = append(d.surveys, sv)
-				}
-			case EventOffered:
-				if r.DecisionID == "" || r.Action == "" {
-					continue
-				}
-				d.offers = append(d.offers, offer{id: r.DecisionID, action: r.Action, customer: customer, at: r.At,
-					channel: r.Channel, outcome: feedback[r.DecisionID], trigger: attributed(sent, customer, r.At)})
+		case r.Type == EventSurvey || r.Type == EventOffered:
+			if !r.At.Before(p.From) && r.At.Before(p.To) {
+				keep = append(keep, r)
 			}
 		}
 	}
-	// By time; records of the same time keep the customers' order.
-	sortByTime(d.surveys, func(s *survey) time.Time { return s.at }, nil)
-	sortByTime(d.offers, func(o *offer) time.Time { return o.at }, nil)
+	// By time, then customer and id: every scope sums in this order.
+	sortByTime(keep, func(r **Record) time.Time { return (*r).At }, func(a, b **Record) int {
+		return cmp.Or(strings.Compare((*a).Customer, (*b).Customer), strings.Compare((*a).ID, (*b).ID))
+	})
+	for _, r := range keep {
+		switch r.Type {
+		case EventSurvey:
+			sv := survey{customer: r.Customer, at: r.At, channel: r.Channel, trigger: attributed(sent, r.Customer, r.At)}
+			if r.CSAT >= 1 && r.CSAT <= 5 { // NaN (absent) is neither
+				sv.csat = r.CSAT
+			}
+			if r.CES >= 1 && r.CES <= 7 {
+				sv.ces = r.CES
+			}
+			if sv.csat > 0 || sv.ces > 0 {
+				d.surveys = append(d.surveys, sv)
+			}
+		case EventOffered:
+			if r.DecisionID == "" || r.Action == "" {
+				continue
+			}
+			o := offer{id: r.DecisionID, action: r.Action, customer: r.Customer, at: r.At,
+				channel: r.Channel, trigger: attributed(sent, r.Customer, r.At)}
+			if f := feedback[decision{r.Customer, r.DecisionID}]; f != nil {
+				o.outcome = f.Outcome
+			}
+			d.offers = append(d.offers, o)
+		}
+	}
 }
 
 // sortByTime sorts xs by time, then by tie (when not nil), then by their

@@ -160,31 +160,25 @@ func ParseRecord(ev memory.Event) (r Record, ok bool) {
 		CSAT: jsonNumber(m["csat"]), CES: jsonNumber(m["ces"])}, true
 }
 
-// scanRecords reads the surveys, offers and feedback of [from, to)
-// grouped per customer, in (At, ID) order: from the scanner's
-// RecordScanner, or by parsing them among evs.
-func scanRecords(ctx context.Context, s EventScanner, from, to time.Time, evs map[string][]memory.Event) (map[string][]Record, error) {
-	out := map[string][]Record{}
+// scanRecords reads the surveys, offers and feedback of [from, to), in
+// no particular order: from the scanner's RecordScanner, or by parsing
+// them among evs.
+func scanRecords(ctx context.Context, s EventScanner, from, to time.Time, evs map[string][]memory.Event) ([]Record, error) {
+	var out []Record
 	if rs, ok := s.(RecordScanner); ok {
 		err := rs.ScanRecords(ctx, from, to, func(r Record) error {
-			out[r.Customer] = append(out[r.Customer], r)
+			out = append(out, r)
 			return nil
 		})
-		if err != nil {
-			return nil, err
-		}
-		for _, rs := range out {
-			slices.SortFunc(rs, func(a, b Record) int { return cmp.Or(a.At.Compare(b.At), strings.Compare(a.ID, b.ID)) })
-		}
-		return out, nil
+		return out, err
 	}
-	for customer, es := range evs {
+	for _, es := range evs {
 		for _, ev := range es {
 			if !slices.Contains(recordFieldTypes, ev.Type) {
 				continue
 			}
 			if r, ok := ParseRecord(ev); ok {
-				out[customer] = append(out[customer], r)
+				out = append(out, r)
 			}
 		}
 	}
