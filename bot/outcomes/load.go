@@ -142,7 +142,7 @@ func load(ctx context.Context, src Sources, p Params, segments bool) (*data, err
 	// the scanner can read their fields, else parsed from the events.
 	types := []string{EventFiring, EventHandoff}
 	var turns map[string][]Turn // none with a ConversationScanner
-	var convs map[string][]Conversation
+	var convs []Conversation
 	var fields []Record
 	var turnsErr, convsErr, fieldsErr error
 	turnsDone, convsDone, fieldsDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
@@ -400,9 +400,13 @@ func attributed(sent map[string][]proactive.Firing, customer string, at time.Tim
 // conversations takes each customer's conversations (by start) that
 // start in the period, with their handoffs, recovery and the 72-hour
 // return check.
-func (d *data) conversations(p Params, convs map[string][]Conversation, handoffs map[string]handoff.Record, sent map[string][]proactive.Firing) {
-	// In any order of customers: sorted at the end.
-	for customer, order := range convs {
+func (d *data) conversations(p Params, convs []Conversation, handoffs map[string]handoff.Record, sent map[string][]proactive.Firing) {
+	d.convs = make([]*conv, 0, len(convs))
+	for lo, hi := 0, 0; lo < len(convs); lo = hi {
+		customer := convs[lo].Customer
+		for hi = lo + 1; hi < len(convs) && convs[hi].Customer == customer; hi++ {
+		}
+		order := convs[lo:hi]
 		for i := range order {
 			if order[i].Start.Before(p.From) || !order[i].Start.Before(p.To) {
 				continue
