@@ -354,7 +354,7 @@ func (d *data) readSegments(ctx context.Context, src Sources, exps []*exposure) 
 	for _, e := range exps {
 		ids[e.customer] = true
 	}
-	seg := map[string]string{}
+	seg := make(map[string]string, len(ids))
 	if len(ids) == 0 || src.Profiles == nil {
 		return seg, nil
 	}
@@ -363,8 +363,14 @@ func (d *data) readSegments(ctx context.Context, src Sources, exps []*exposure) 
 		if err != nil {
 			return nil, fmt.Errorf("outcomes: segments: %w", err)
 		}
+		names := map[Segment]string{} // a few segments, 100,000 customers
 		for id, s := range ss {
-			seg[id] = segmentOf(s.Tier, s.Stage)
+			name, ok := names[s]
+			if !ok {
+				name = segmentOf(s.Tier, s.Stage)
+				names[s] = name
+			}
+			seg[id] = name
 		}
 		return seg, nil
 	}

@@ -308,19 +308,31 @@ func scanConversations(ctx context.Context, cs ConversationScanner, from, to tim
 }
 
 // byCustomer puts each customer's conversations next to each other,
-// customers in id order, each one's in their order in cs: one sort of
-// positions instead of a slice per customer in a map.
+// customers in the order they first appear, each one's in their order in
+// cs: a counting sort over one map of customers, instead of a slice per
+// customer in a map (or a sort comparing ids).
 func byCustomer(cs []Conversation) []Conversation {
-	pos := make([]int32, len(cs))
-	for i := range pos {
-		pos[i] = int32(i)
+	group := make(map[string]int32, len(cs))
+	of := make([]int32, len(cs))
+	var next []int32 // per group: its size, then where its next goes
+	for i := range cs {
+		g, ok := group[cs[i].Customer]
+		if !ok {
+			g = int32(len(next))
+			group[cs[i].Customer] = g
+			next = append(next, 0)
+		}
+		of[i] = g
+		next[g]++
 	}
-	slices.SortFunc(pos, func(a, b int32) int {
-		return cmp.Or(strings.Compare(cs[a].Customer, cs[b].Customer), cmp.Compare(a, b))
-	})
+	at := int32(0)
+	for g, n := range next {
+		next[g], at = at, at+n
+	}
 	out := make([]Conversation, len(cs))
-	for k, i := range pos {
-		out[k] = cs[i]
+	for i := range cs {
+		out[next[of[i]]] = cs[i]
+		next[of[i]]++
 	}
 	return out
 }
