@@ -415,8 +415,15 @@ func TestLegacyProfileIsRebuilt(t *testing.T) {
 		ctx := context.Background()
 		cus := e.customer("site_user", "old")
 		day := 24 * time.Hour
+		// Two views an hour apart on the (UTC) day five days ago, whatever
+		// the time of day now: within the first hour of a day, one hour
+		// before fell on the day before and made four active days.
+		apart := -time.Hour
+		if five := e.now.Add(-5 * day); five.Add(apart).Day() != five.Day() {
+			apart = time.Hour
+		}
 		var old []memory.Event
-		for i, d := range []time.Duration{-3 * day, -5 * day, -5*day - time.Hour, -40 * day} {
+		for i, d := range []time.Duration{-3 * day, -5 * day, -5*day + apart, -40 * day} {
 			old = append(old, memory.Event{ID: fmt.Sprint("old-v", i), CustomerID: cus, Type: "page_view", Source: "web",
 				At: e.now.Add(d), Props: []byte(`{"url":"/"}`)})
 		}
@@ -436,7 +443,9 @@ func TestLegacyProfileIsRebuilt(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range 2 { // the second event finds the state in place: no second rebuild
-			if res := e.postEvents(event(fmt.Sprint("new-v", i), "page_view", "old", e.now.Add(-time.Duration(i)*time.Minute), `{"url":"/new"}`)); res[0].Status != "accepted" {
+			// Both now: a minute before would be yesterday in the first
+			// minute of a day.
+			if res := e.postEvents(event(fmt.Sprint("new-v", i), "page_view", "old", e.now, `{"url":"/new"}`)); res[0].Status != "accepted" {
 				t.Fatalf("%+v", res[0])
 			}
 			e.drain()
