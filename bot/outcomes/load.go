@@ -230,9 +230,10 @@ func load(ctx context.Context, src Sources, p Params, segments bool) (*data, err
 	var segErr error
 	segDone := make(chan struct{})
 	if segments {
+		exps := slices.Clone(plan.exps) // settleExposures sorts plan.exps meanwhile
 		go func() {
 			defer close(segDone)
-			segs, segErr = d.readSegments(ctx, src, plan.exps)
+			segs, segErr = d.readSegments(ctx, src, exps)
 		}()
 		defer func() { <-segDone }()
 	} else {
